@@ -1,0 +1,261 @@
+// The peer handshake (DESIGN.md §6): CPace (password = whole code phrase) for authentication,
+// ML-KEM-1024 + X25519 for post-quantum confidentiality, key confirmation both ways.
+//
+//   Initiator                         Responder
+//   SendInit ──── Init{Ya,ek,xI,nI} ──▶ AwaitInit
+//   AwaitResponse ◀─ Resp{Yb,ct,xR,nR,cR} ── SendResponse
+//   verify cR; SendConfirm ─ Confirm{cI} ─▶ AwaitConfirm; verify cI
+//
+// Any failure to verify ends in Abort: the initiator tells the responder with HandshakeAbort
+// so both report "wrong code phrase" instead of a bare network error.
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Tallow.Crypto;
+using Tallow.Wire;
+
+namespace Tallow.Protocol.Handshake;
+
+public static class PeerHandshake
+{
+    private static readonly byte[] ChannelLabel = "tallow v1"u8.ToArray();
+    private static readonly byte[] TranscriptLabel = "tallow v1 transcript"u8.ToArray();
+
+    /// <summary>Runs the handshake on a freshly paired room. Returns the session keys; throws <see cref="TallowException"/>.</summary>
+    public static async Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, string code, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        byte[] password = Encoding.UTF8.GetBytes(code);
+        try
+        {
+            return isInitiator
+                ? await RunInitiatorAsync(stream, reader, password, nameplate, timeoutSource.Token).ConfigureAwait(false)
+                : await RunResponderAsync(stream, reader, password, nameplate, timeoutSource.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TallowException(FailureKind.Network, "the peer did not complete the secure handshake in time: check the network and try again.");
+        }
+        catch (IOException ex)
+        {
+            throw new TallowException(FailureKind.Network, "the connection closed during the secure handshake: try again.", ex);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(password);
+        }
+    }
+
+    private static async Task<SessionKeys> RunInitiatorAsync(Stream stream, FrameReader reader, byte[] password, uint nameplate, CancellationToken ct)
+    {
+        byte[] nonce = RandomNumberGenerator.GetBytes(HandshakeLayout.NonceSize);
+        using var cpace = CPaceSession.Create(password, ChannelId(nameplate), nonce);
+        using var kem = MlKem1024.Generate();
+        using var x25519 = X25519KeyPair.Generate();
+
+        byte[] init = new byte[HandshakeLayout.InitSize];
+        HandshakeInit.Write(init, cpace.Share, kem.EncapsulationKey, x25519.PublicKey, nonce);
+        await stream.WriteFrameAsync(FrameType.HandshakeInit, init, ct).ConfigureAwait(false);
+
+        Memory<byte> responsePayload = await ReadHandshakeFrameAsync(reader, FrameType.HandshakeResponse, ct).ConfigureAwait(false);
+        if (!HandshakeResponse.TryParse(responsePayload.Span, out HandshakeResponse response))
+        {
+            await AbortAsync(stream, HandshakeAbortReason.Protocol, ct).ConfigureAwait(false);
+            throw Malformed();
+        }
+
+        byte[] isk = new byte[CPaceSession.IskSize];
+        byte[] kemSecret = new byte[MlKem1024.SharedSecretSize];
+        byte[] dhSecret = new byte[X25519KeyPair.KeySize];
+        try
+        {
+            bool ok = cpace.TryDeriveIsk(response.Share, isInitiator: true, default, default, isk);
+            ok &= kem.TryDecapsulate(response.KemCiphertext, kemSecret);
+            ok &= x25519.TryAgree(response.X25519, dhSecret);
+            byte[] transcript = TranscriptHash(nameplate, init, response.Unconfirmed);
+            SessionKeys keys = SessionKeys.Derive(transcript, isk, kemSecret, dhSecret);
+            if (!ok || !SessionKeys.VerifyConfirmation(keys.ConfirmResponder, transcript, response.Confirm))
+            {
+                keys.Dispose();
+                await AbortAsync(stream, HandshakeAbortReason.AuthenticationFailed, ct).ConfigureAwait(false);
+                throw TallowException.WrongCode();
+            }
+
+            byte[] confirm = new byte[HandshakeLayout.ConfirmSize];
+            SessionKeys.ComputeConfirmation(keys.ConfirmInitiator, transcript, confirm);
+            await stream.WriteFrameAsync(FrameType.HandshakeConfirm, confirm, ct).ConfigureAwait(false);
+            return keys;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(isk);
+            CryptographicOperations.ZeroMemory(kemSecret);
+            CryptographicOperations.ZeroMemory(dhSecret);
+        }
+    }
+
+    private static async Task<SessionKeys> RunResponderAsync(Stream stream, FrameReader reader, byte[] password, uint nameplate, CancellationToken ct)
+    {
+        Memory<byte> initPayload = await ReadHandshakeFrameAsync(reader, FrameType.HandshakeInit, ct).ConfigureAwait(false);
+        byte[] init = initPayload.ToArray();
+        byte[] response = new byte[HandshakeLayout.ResponseSize];
+        ResponderStep step = BuildResponse(init, password, nameplate, response, out SessionKeys? keys, out byte[] transcript, out ushort peerVersion);
+        switch (step)
+        {
+            case ResponderStep.Malformed:
+                await AbortAsync(stream, HandshakeAbortReason.Protocol, ct).ConfigureAwait(false);
+                throw Malformed();
+            case ResponderStep.VersionMismatch:
+                await AbortAsync(stream, HandshakeAbortReason.VersionMismatch, ct).ConfigureAwait(false);
+                throw new TallowException(FailureKind.Error, $"the peer speaks protocol version {peerVersion}, this tallow speaks {HandshakeLayout.Version}: both sides need a compatible tallow version.");
+            case ResponderStep.Invalid:
+                // An invalid share or key is tampering; answer nothing that could help an attacker.
+                await AbortAsync(stream, HandshakeAbortReason.AuthenticationFailed, ct).ConfigureAwait(false);
+                throw TallowException.WrongCode();
+        }
+
+        try
+        {
+            await stream.WriteFrameAsync(FrameType.HandshakeResponse, response, ct).ConfigureAwait(false);
+            Memory<byte> confirm = await ReadHandshakeFrameAsync(reader, FrameType.HandshakeConfirm, ct).ConfigureAwait(false);
+            if (!SessionKeys.VerifyConfirmation(keys!.ConfirmInitiator, transcript, confirm.Span))
+            {
+                await AbortAsync(stream, HandshakeAbortReason.AuthenticationFailed, ct).ConfigureAwait(false);
+                throw TallowException.WrongCode();
+            }
+
+            return keys;
+        }
+        catch
+        {
+            keys!.Dispose();
+            throw;
+        }
+    }
+
+    private enum ResponderStep
+    {
+        Ready,
+        Malformed,
+        VersionMismatch,
+        Invalid,
+    }
+
+    /// <summary>Responder's computation: validates Init, derives the keys and fills the Response (confirmation included).</summary>
+    private static ResponderStep BuildResponse(byte[] init, byte[] password, uint nameplate, byte[] response, out SessionKeys? keys, out byte[] transcript, out ushort peerVersion)
+    {
+        keys = null;
+        transcript = [];
+        peerVersion = 0;
+        if (!HandshakeInit.TryParse(init, out HandshakeInit message))
+        {
+            return ResponderStep.Malformed;
+        }
+
+        peerVersion = message.Version;
+        if (message.Version != HandshakeLayout.Version)
+        {
+            return ResponderStep.VersionMismatch;
+        }
+
+        byte[] isk = new byte[CPaceSession.IskSize];
+        byte[] kemSecret = new byte[MlKem1024.SharedSecretSize];
+        byte[] dhSecret = new byte[X25519KeyPair.KeySize];
+        try
+        {
+            using var cpace = CPaceSession.Create(password, ChannelId(nameplate), message.Nonce);
+            using var x25519 = X25519KeyPair.Generate();
+            bool ok = cpace.TryDeriveIsk(message.Share, isInitiator: false, default, default, isk);
+            ok &= x25519.TryAgree(message.X25519, dhSecret);
+            ok &= MlKem1024.TryEncapsulate(message.KemKey, response.AsSpan(HandshakeLayout.ResponseCiphertextOffset, HandshakeLayout.KemCiphertextSize), kemSecret);
+            if (!ok)
+            {
+                return ResponderStep.Invalid;
+            }
+
+            cpace.Share.CopyTo(response.AsSpan(HandshakeLayout.ResponseShareOffset));
+            x25519.PublicKey.CopyTo(response.AsSpan(HandshakeLayout.ResponseX25519Offset));
+            RandomNumberGenerator.Fill(response.AsSpan(HandshakeLayout.ResponseNonceOffset, HandshakeLayout.NonceSize));
+            transcript = TranscriptHash(nameplate, init, response.AsSpan(0, HandshakeLayout.ResponseConfirmOffset));
+            keys = SessionKeys.Derive(transcript, isk, kemSecret, dhSecret);
+            SessionKeys.ComputeConfirmation(keys.ConfirmResponder, transcript, response.AsSpan(HandshakeLayout.ResponseConfirmOffset));
+            return ResponderStep.Ready;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(isk);
+            CryptographicOperations.ZeroMemory(kemSecret);
+            CryptographicOperations.ZeroMemory(dhSecret);
+        }
+    }
+
+    /// <summary>Reads the next handshake frame; an Abort from the peer, EOF or anything unexpected ends the handshake.</summary>
+    private static async Task<Memory<byte>> ReadHandshakeFrameAsync(FrameReader reader, FrameType expected, CancellationToken ct)
+    {
+        FrameReadResult result = await reader.ReadAsync(HandshakeLayout.ResponseSize + 16, ct).ConfigureAwait(false);
+        if (result.EndOfStream)
+        {
+            throw expected == FrameType.HandshakeConfirm
+                ? TallowException.WrongCode()
+                : new TallowException(FailureKind.Network, "the peer closed the connection during the secure handshake: try again.");
+        }
+
+        if (!result.IsFrame)
+        {
+            throw Malformed();
+        }
+
+        if (result.Type == FrameType.HandshakeAbort)
+        {
+            byte reason = reader.CurrentPayload.Length == 1 ? reader.CurrentPayload.Span[0] : (byte)0;
+            throw reason == (byte)HandshakeAbortReason.VersionMismatch
+                ? new TallowException(FailureKind.Error, "the peer uses an incompatible tallow protocol version: both sides need a compatible tallow version.")
+                : TallowException.WrongCode();
+        }
+
+        if (result.Type != expected)
+        {
+            throw Malformed();
+        }
+
+        return reader.CurrentPayload;
+    }
+
+    private static async Task AbortAsync(Stream stream, HandshakeAbortReason reason, CancellationToken ct)
+    {
+        try
+        {
+            await stream.WriteFrameAsync(FrameType.HandshakeAbort, new[] { (byte)reason }, ct).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The peer is gone already; the local error is what matters.
+        }
+    }
+
+    /// <summary>CPace channel identifier: binds the protocol label, version and nameplate.</summary>
+    internal static byte[] ChannelId(uint nameplate)
+    {
+        byte[] ci = new byte[ChannelLabel.Length + 2 + 4];
+        ChannelLabel.CopyTo(ci, 0);
+        BinaryPrimitives.WriteUInt16BigEndian(ci.AsSpan(ChannelLabel.Length), HandshakeLayout.Version);
+        BinaryPrimitives.WriteUInt32BigEndian(ci.AsSpan(ChannelLabel.Length + 2), nameplate);
+        return ci;
+    }
+
+    /// <summary>SHA-256 over every handshake byte that precedes the confirmations.</summary>
+    internal static byte[] TranscriptHash(uint nameplate, ReadOnlySpan<byte> init, ReadOnlySpan<byte> responseUnconfirmed)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(TranscriptLabel);
+        hash.AppendData(ChannelId(nameplate));
+        hash.AppendData(init);
+        hash.AppendData(responseUnconfirmed);
+        return hash.GetHashAndReset();
+    }
+
+    private static TallowException Malformed() => new(
+        FailureKind.Authentication,
+        "the peer sent a malformed handshake (tampering or an incompatible version): try again with a fresh code.");
+}

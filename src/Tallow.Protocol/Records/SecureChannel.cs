@@ -1,0 +1,187 @@
+// The sealed record stream between two peers (DESIGN.md §7). Every frame after the
+// handshake is FrameType.Record: AES-256-GCM with the direction's key, nonce from the
+// record counter, AAD = the frame header. Keep-alive records flow while either side
+// waits (a receiver at the accept prompt never trips the relay's idle timeout), and a
+// silent peer is detected by the receive timeout.
+//
+// Transport seam: the channel owns (stream, reader); a later upgrade can swap them at a
+// record boundary because the counters live in the sealer/opener, not in the transport.
+using Tallow.Crypto;
+using Tallow.Wire;
+
+namespace Tallow.Protocol.Records;
+
+public readonly record struct Record(RecordKind Kind, ReadOnlyMemory<byte> Body);
+
+public sealed class SecureChannel : IAsyncDisposable
+{
+    public static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DefaultReceiveTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest record body: one frame minus the kind byte and the tag.</summary>
+    public const int MaxBodySize = Frame.MaxLength - 1 - 1 - RecordSealer.TagSize;
+
+    private readonly RecordSealer _sealer;
+    private readonly RecordOpener _opener;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly TimeSpan _keepAliveInterval;
+    private readonly TimeSpan _receiveTimeout;
+    private readonly CancellationTokenSource _lifetime = new();
+    private Stream _stream;
+    private FrameReader _reader;
+    private long _lastSendTicks;
+    private Task? _keepAliveTask;
+
+    public SecureChannel(Stream stream, FrameReader reader, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null)
+    {
+        _stream = stream;
+        _reader = reader;
+        _sealer = new RecordSealer(isInitiator ? keys.InitiatorToResponder : keys.ResponderToInitiator);
+        _opener = new RecordOpener(isInitiator ? keys.ResponderToInitiator : keys.InitiatorToResponder);
+        _keepAliveInterval = keepAliveInterval ?? DefaultKeepAliveInterval;
+        _receiveTimeout = receiveTimeout ?? DefaultReceiveTimeout;
+        _lastSendTicks = Environment.TickCount64;
+    }
+
+    /// <summary>Total bytes of sealed frames written (progress and metrics).</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>Starts sending keep-alive records whenever nothing was sent for the interval.</summary>
+    public void StartKeepAlive()
+    {
+        _keepAliveTask ??= Task.Run(KeepAliveLoopAsync);
+    }
+
+    public async ValueTask SendAsync(RecordKind kind, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        using var buffer = new RecordBuffer(body.Length);
+        body.CopyTo(buffer.Body);
+        await SendAsync(buffer, kind, body.Length, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Seals the first <paramref name="bodyLength"/> bytes of the buffer's body in place and writes the frame.</summary>
+    public async ValueTask SendAsync(RecordBuffer buffer, RecordKind kind, int bodyLength, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bodyLength, Math.Min(buffer.BodyCapacity, MaxBodySize));
+        byte[] array = buffer.Array;
+        int frameLength = RecordBuffer.Overhead + bodyLength;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Frame.WriteHeader(array, FrameType.Record, frameLength - Frame.HeaderSize);
+            array[Frame.HeaderSize] = (byte)kind;
+            _sealer.Seal(
+                array.AsSpan(0, Frame.HeaderSize),
+                array.AsSpan(Frame.HeaderSize, 1 + bodyLength),
+                array.AsSpan(RecordBuffer.BodyOffset + bodyLength, RecordSealer.TagSize));
+            await _stream.WriteAsync(array.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
+            BytesSent += frameLength;
+            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+        }
+        catch (IOException ex)
+        {
+            throw new TallowException(FailureKind.Network, "the connection to the peer was lost while sending: check the network and try again.", ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Receives the next non-keep-alive record. The body is valid until the next call.
+    /// Any frame that is not a valid record for the expected counter ends the session.
+    /// </summary>
+    public async ValueTask<Record> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            FrameReadResult result;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token))
+            {
+                timeout.CancelAfter(_receiveTimeout);
+                try
+                {
+                    result = await _reader.ReadAsync(Frame.MaxLength, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TallowException(FailureKind.Network, $"the peer sent nothing for {_receiveTimeout.TotalSeconds:0} s: the connection is lost. Try again.");
+                }
+                catch (IOException ex)
+                {
+                    throw new TallowException(FailureKind.Network, "the connection to the peer was lost: check the network and try again.", ex);
+                }
+            }
+
+            if (result.EndOfStream)
+            {
+                throw TallowException.PeerGone();
+            }
+
+            if (!result.IsFrame || result.Type != FrameType.Record || result.HeaderAndPayloadLength < RecordBuffer.Overhead)
+            {
+                throw Tampered();
+            }
+
+            Memory<byte> frame = _reader.CurrentFrame;
+            Memory<byte> sealedPart = frame[Frame.HeaderSize..^RecordSealer.TagSize];
+            if (!_opener.TryOpen(frame.Span[..Frame.HeaderSize], sealedPart.Span, frame.Span[^RecordSealer.TagSize..]))
+            {
+                throw Tampered();
+            }
+
+            var kind = (RecordKind)sealedPart.Span[0];
+            if (kind == RecordKind.KeepAlive)
+            {
+                continue;
+            }
+
+            return new Record(kind, sealedPart[1..]);
+        }
+    }
+
+    private async Task KeepAliveLoopAsync()
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _keepAliveInterval.TotalMilliseconds / 3)));
+            while (await timer.WaitForNextTickAsync(_lifetime.Token).ConfigureAwait(false))
+            {
+                long idle = Environment.TickCount64 - Volatile.Read(ref _lastSendTicks);
+                if (idle >= _keepAliveInterval.TotalMilliseconds)
+                {
+                    await SendAsync(RecordKind.KeepAlive, ReadOnlyMemory<byte>.Empty, _lifetime.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (TallowException)
+        {
+            // The main loop sees the broken connection on its next read or write.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static TallowException Tampered() => new(
+        FailureKind.Error,
+        "a record from the peer failed authentication (the connection was tampered with or corrupted): the transfer was stopped and nothing unverified was kept.");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        if (_keepAliveTask is not null)
+        {
+            await _keepAliveTask.ConfigureAwait(false);
+        }
+
+        _sealer.Dispose();
+        _opener.Dispose();
+        _lifetime.Dispose();
+        _writeLock.Dispose();
+    }
+}

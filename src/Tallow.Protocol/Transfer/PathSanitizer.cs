@@ -1,0 +1,109 @@
+// Validates every path that arrives from the network before anything touches the disk
+// (DESIGN.md §8): relative, '/'-separated, no empty/'.'/'..' components, no NUL, control
+// or ANSI characters, no backslashes or drive prefixes, no Windows reserved device names,
+// bounded component and total length. A path that fails is rejected, never "repaired".
+using System.Text;
+
+namespace Tallow.Protocol.Transfer;
+
+public static class PathSanitizer
+{
+    public const int MaxComponentBytes = 255;
+    public const int MaxPathBytes = 4096;
+    public const int MaxDepth = 64;
+
+    private static readonly HashSet<string> ReservedNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "CON", "PRN", "AUX", "NUL",
+        "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+        "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    };
+
+    /// <summary>Splits and validates; on failure <paramref name="reason"/> says why (safe to print: it escapes the name).</summary>
+    public static bool TrySplit(string path, out string[] components, out string reason)
+    {
+        components = [];
+        reason = string.Empty;
+        if (path.Length == 0 || Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        {
+            reason = "empty or too long";
+            return false;
+        }
+
+        if (path[0] == '/' || path.Contains('\\', StringComparison.Ordinal))
+        {
+            reason = "absolute path or backslash";
+            return false;
+        }
+
+        string[] parts = path.Split('/');
+        if (parts.Length > MaxDepth)
+        {
+            reason = "nested too deeply";
+            return false;
+        }
+
+        foreach (string part in parts)
+        {
+            if (!IsSafeComponent(part, out reason))
+            {
+                return false;
+            }
+        }
+
+        components = parts;
+        return true;
+    }
+
+    public static bool IsSafeComponent(string name, out string reason)
+    {
+        reason = string.Empty;
+        if (name.Length == 0 || name == "." || name == "..")
+        {
+            reason = "empty, '.' or '..' component";
+            return false;
+        }
+
+        if (Encoding.UTF8.GetByteCount(name) > MaxComponentBytes)
+        {
+            reason = "name longer than 255 bytes";
+            return false;
+        }
+
+        foreach (char c in name)
+        {
+            if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == '\u202E' || c == '\u202D')
+            {
+                reason = "control or escape characters in a name";
+                return false;
+            }
+        }
+
+        if (name.Length >= 2 && name[1] == ':' && char.IsAsciiLetter(name[0]))
+        {
+            reason = "drive prefix";
+            return false;
+        }
+
+        string stem = name.Split('.')[0].TrimEnd(' ');
+        if (ReservedNames.Contains(stem))
+        {
+            reason = "reserved device name";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Renders a name from the network for a terminal: control characters become '?'.</summary>
+    public static string Printable(string name)
+    {
+        var sb = new StringBuilder(name.Length);
+        foreach (char c in name)
+        {
+            sb.Append(c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ? '?' : c);
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,137 @@
+// Builds the offer from files and folders named on the command line (DESIGN.md §8).
+// Paths in the offer are relative, '/'-separated, rooted at each argument's own name;
+// folders contribute their (possibly empty) directories. Symlinks are skipped with a
+// notice unless following was asked for.
+using Tallow.Wire;
+
+namespace Tallow.Protocol.Transfer;
+
+public sealed record SourcePlan(TransferOffer Offer, IReadOnlyList<string?> LocalPaths);
+
+public static class SourceScanner
+{
+    public static SourcePlan Scan(IReadOnlyList<string> inputs, int chunkSize, bool followSymlinks, Action<string> notice)
+    {
+        var entries = new List<OfferEntry>();
+        var locals = new List<string?>();
+        var topLevel = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string input in inputs)
+        {
+            string full = Path.GetFullPath(input);
+            var info = new FileInfo(full);
+            bool isDirectory = Directory.Exists(full);
+            if (!isDirectory && !info.Exists)
+            {
+                throw new TallowException(FailureKind.FileSystem, $"'{input}' does not exist: check the path.");
+            }
+
+            string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(full));
+            if (name.Length == 0)
+            {
+                throw new TallowException(FailureKind.Usage, $"cannot send '{input}' as a whole: name a folder or file inside it.");
+            }
+
+            if (!topLevel.Add(name))
+            {
+                throw new TallowException(FailureKind.Usage, $"two inputs are both named '{name}': rename one or send them separately.");
+            }
+
+            if (isDirectory)
+            {
+                AddDirectory(full, name, entries, locals, followSymlinks, notice);
+            }
+            else
+            {
+                if (info.LinkTarget is not null && !followSymlinks)
+                {
+                    notice($"skipping symlink '{input}' (pass --follow-symlinks to send what it points to)");
+                    continue;
+                }
+
+                AddFile(full, name, entries, locals);
+            }
+        }
+
+        if (entries.Count == 0)
+        {
+            throw new TallowException(FailureKind.Usage, "nothing to send: every input was skipped.");
+        }
+
+        return new SourcePlan(new TransferOffer(TransferKind.Files, chunkSize, entries), locals);
+    }
+
+    private static void AddDirectory(string full, string relative, List<OfferEntry> entries, List<string?> locals, bool followSymlinks, Action<string> notice)
+    {
+        var dir = new DirectoryInfo(full);
+        entries.Add(new OfferEntry(EntryType.Directory, relative, 0, (uint)GetMode(full), ToUnix(dir.LastWriteTimeUtc)));
+        locals.Add(null);
+        FileSystemInfo[] children;
+        try
+        {
+            children = dir.GetFileSystemInfos();
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new TallowException(FailureKind.FileSystem, $"cannot read folder '{full}': {ex.Message}", ex);
+        }
+
+        Array.Sort(children, (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        foreach (FileSystemInfo child in children)
+        {
+            string childRelative = relative + "/" + child.Name;
+            bool isLink = child.LinkTarget is not null;
+            if (isLink && !followSymlinks)
+            {
+                notice($"skipping symlink '{child.FullName}' (pass --follow-symlinks to send what it points to)");
+                continue;
+            }
+
+            if (Directory.Exists(child.FullName))
+            {
+                if (isLink && IsAncestorOf(Path.GetFullPath(new DirectoryInfo(child.FullName).ResolveLinkTarget(true)?.FullName ?? child.FullName), full))
+                {
+                    notice($"skipping symlink loop '{child.FullName}'");
+                    continue;
+                }
+
+                AddDirectory(child.FullName, childRelative, entries, locals, followSymlinks, notice);
+            }
+            else if (File.Exists(child.FullName))
+            {
+                AddFile(child.FullName, childRelative, entries, locals);
+            }
+            else
+            {
+                notice($"skipping '{child.FullName}' (not a regular file)");
+            }
+        }
+    }
+
+    private static void AddFile(string full, string relative, List<OfferEntry> entries, List<string?> locals)
+    {
+        var info = new FileInfo(full);
+        long length = info.LinkTarget is null ? info.Length : new FileInfo(info.ResolveLinkTarget(true)!.FullName).Length;
+        entries.Add(new OfferEntry(EntryType.File, relative, (ulong)length, (uint)GetMode(full), ToUnix(info.LastWriteTimeUtc)));
+        locals.Add(full);
+    }
+
+    private static bool IsAncestorOf(string candidate, string path)
+    {
+        string c = Path.TrimEndingDirectorySeparator(candidate) + "/";
+        return (Path.TrimEndingDirectorySeparator(path) + "/").StartsWith(c, StringComparison.Ordinal);
+    }
+
+    private static UnixFileMode GetMode(string path)
+    {
+        try
+        {
+            return File.GetUnixFileMode(path);
+        }
+        catch (IOException)
+        {
+            return UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+    }
+
+    internal static long ToUnix(DateTime utc) => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).ToUnixTimeSeconds();
+}

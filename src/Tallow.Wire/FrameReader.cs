@@ -1,0 +1,107 @@
+// Reads whole frames from a stream into one reusable buffer that grows only up to the
+// frame limit the caller allows, so a hostile length prefix cannot force a large allocation.
+using System.Buffers;
+
+namespace Tallow.Wire;
+
+public readonly record struct FrameReadResult(FrameStatus Status, FrameType Type, int HeaderAndPayloadLength, bool EndOfStream)
+{
+    public bool IsFrame => Status == FrameStatus.Ok && !EndOfStream;
+}
+
+public sealed class FrameReader : IDisposable
+{
+    private readonly Stream _stream;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private int _frameLength;
+
+    public FrameReader(Stream stream, int initialBufferSize = 64 * 1024)
+    {
+        _stream = stream;
+        _buffer = ArrayPool<byte>.Shared.Rent(initialBufferSize);
+    }
+
+    /// <summary>The last frame read: header (5 bytes) followed by the payload. Valid until the next read.</summary>
+    public Memory<byte> CurrentFrame => _buffer.AsMemory(_start - _frameLength, _frameLength);
+
+    public Memory<byte> CurrentPayload => CurrentFrame[Frame.HeaderSize..];
+
+    /// <summary>Bytes already received past the current frame (needed when a stream moves to another owner).</summary>
+    public ReadOnlyMemory<byte> Buffered => _buffer.AsMemory(_start, _end - _start);
+
+    public async ValueTask<FrameReadResult> ReadAsync(int maxLength, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            FrameStatus status = Frame.TryReadHeader(_buffer.AsSpan(_start, _end - _start), maxLength, out FrameType type, out int payloadLength);
+            if (status == FrameStatus.Ok)
+            {
+                int total = Frame.HeaderSize + payloadLength;
+                if (_end - _start >= total)
+                {
+                    _start += total;
+                    _frameLength = total;
+                    return new FrameReadResult(FrameStatus.Ok, type, total, false);
+                }
+
+                EnsureCapacity(total);
+            }
+            else if (status != FrameStatus.NeedMore)
+            {
+                return new FrameReadResult(status, type, 0, false);
+            }
+            else
+            {
+                EnsureCapacity(Frame.HeaderSize);
+            }
+
+            int read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                bool clean = _end == _start;
+                return new FrameReadResult(clean ? FrameStatus.Ok : FrameStatus.Invalid, default, 0, true);
+            }
+
+            _end += read;
+        }
+    }
+
+    /// <summary>Makes room for a frame of <paramref name="needed"/> bytes starting at _start.</summary>
+    private void EnsureCapacity(int needed)
+    {
+        int available = _end - _start;
+        if (_start + needed <= _buffer.Length && _end < _buffer.Length)
+        {
+            return;
+        }
+
+        if (_buffer.Length >= needed)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, available);
+        }
+        else
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(needed);
+            Buffer.BlockCopy(_buffer, _start, larger, 0, available);
+            ReturnBuffer();
+            _buffer = larger;
+        }
+
+        _start = 0;
+        _end = available;
+    }
+
+    private void ReturnBuffer()
+    {
+        Array.Clear(_buffer);
+        ArrayPool<byte>.Shared.Return(_buffer);
+    }
+
+    public void Dispose()
+    {
+        ReturnBuffer();
+        _buffer = [];
+    }
+}

@@ -1,0 +1,197 @@
+// Plaintext layouts carried inside sealed records (DESIGN.md §7–8). A record's plaintext is
+// `u8 kind | body`. Everything after the handshake — offer, answers, data, hashes, the end
+// marker, keep-alives — travels this way, so the relay learns only sizes and timing.
+namespace Tallow.Wire;
+
+public enum RecordKind : byte
+{
+    KeepAlive = 1,
+    Offer = 2,
+    Accept = 3,
+    Reject = 4,
+    Data = 5,
+    FileDone = 6,
+    End = 7,
+    Done = 8,
+    Cancel = 9,
+}
+
+public enum TransferKind : byte
+{
+    Files = 0,
+    Text = 1,
+    Stream = 2,
+}
+
+public enum EntryType : byte
+{
+    File = 0,
+    Directory = 1,
+}
+
+public readonly record struct OfferEntry(EntryType Type, string Path, ulong Size, uint Mode, long ModifiedUnixSeconds);
+
+/// <summary>Offer{kind, chunk size, entries}. A stream's single entry has Size = <see cref="UnknownSize"/>.</summary>
+public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyList<OfferEntry> Entries)
+{
+    public const ulong UnknownSize = ulong.MaxValue;
+    public const int MaxEntries = 1_000_000;
+    public const int MaxPathBytes = 4096;
+    public const int MinChunkSize = 1024;
+    public const int MaxChunkSize = 16 * 1024 * 1024;
+    private const int MinEntrySize = 1 + 2 + 8 + 4 + 8;
+
+    public ulong TotalSize
+    {
+        get
+        {
+            ulong total = 0;
+            foreach (OfferEntry e in Entries)
+            {
+                if (e.Type == EntryType.File && e.Size != UnknownSize)
+                {
+                    total += e.Size;
+                }
+            }
+
+            return total;
+        }
+    }
+
+    public int GetSize()
+    {
+        int size = 1 + 4 + 4;
+        foreach (OfferEntry e in Entries)
+        {
+            size += MinEntrySize + System.Text.Encoding.UTF8.GetByteCount(e.Path);
+        }
+
+        return size;
+    }
+
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteByte((byte)Kind);
+        w.WriteUInt32((uint)ChunkSize);
+        w.WriteUInt32((uint)Entries.Count);
+        foreach (OfferEntry e in Entries)
+        {
+            w.WriteByte((byte)e.Type);
+            w.WriteString(e.Path);
+            w.WriteUInt64(e.Size);
+            w.WriteUInt32(e.Mode);
+            w.WriteInt64(e.ModifiedUnixSeconds);
+        }
+
+        return w.Written;
+    }
+
+    /// <summary>Parses an offer; bounds every count against the bytes actually present before allocating.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> body, out TransferOffer? offer)
+    {
+        offer = null;
+        var r = new SpanReader(body);
+        if (!r.TryReadByte(out byte kind) || kind > (byte)TransferKind.Stream
+            || !r.TryReadUInt32(out uint chunk) || chunk < MinChunkSize || chunk > MaxChunkSize
+            || !r.TryReadUInt32(out uint count) || count > MaxEntries || (ulong)count * MinEntrySize > (ulong)r.Remaining)
+        {
+            return false;
+        }
+
+        var entries = new List<OfferEntry>((int)count);
+        for (uint i = 0; i < count; i++)
+        {
+            if (!r.TryReadByte(out byte type) || type > (byte)EntryType.Directory
+                || !r.TryReadString(MaxPathBytes, out string path)
+                || !r.TryReadUInt64(out ulong size)
+                || !r.TryReadUInt32(out uint mode)
+                || !r.TryReadInt64(out long mtime))
+            {
+                return false;
+            }
+
+            if (type == (byte)EntryType.Directory && size != 0)
+            {
+                return false;
+            }
+
+            entries.Add(new OfferEntry((EntryType)type, path, size, mode, mtime));
+        }
+
+        if (!r.IsAtEnd)
+        {
+            return false;
+        }
+
+        offer = new TransferOffer((TransferKind)kind, (int)chunk, entries);
+        return true;
+    }
+}
+
+/// <summary>FileDone{entry index, size, BLAKE3-256 of the whole content}: sent after a file's last chunk.</summary>
+public readonly record struct FileDoneMessage(uint Index, ulong Size, byte[] Hash)
+{
+    public const int HashSize = 32;
+    public const int EncodedSize = 4 + 8 + HashSize;
+
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteUInt32(Index);
+        w.WriteUInt64(Size);
+        w.WriteBytes(Hash);
+        return w.Written;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out FileDoneMessage message)
+    {
+        message = default;
+        var r = new SpanReader(body);
+        if (!r.TryReadUInt32(out uint index) || !r.TryReadUInt64(out ulong size) || !r.TryReadBytes(HashSize, out ReadOnlySpan<byte> hash) || !r.IsAtEnd)
+        {
+            return false;
+        }
+
+        message = new FileDoneMessage(index, size, hash.ToArray());
+        return true;
+    }
+}
+
+public enum CancelReason : byte
+{
+    Declined = 1,
+    Cancelled = 2,
+    FileSystem = 3,
+    Protocol = 4,
+    Integrity = 5,
+}
+
+/// <summary>Reject and Cancel carry {u8 reason, short text}.</summary>
+public readonly record struct ReasonMessage(CancelReason Reason, string Text)
+{
+    public const int MaxTextBytes = 512;
+
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteByte((byte)Reason);
+        w.WriteString(Text.Length > MaxTextBytes / 4 ? Text[..(MaxTextBytes / 4)] : Text);
+        return w.Written;
+    }
+
+    public int GetSize() => 1 + SpanWriter.StringSize(Text.Length > MaxTextBytes / 4 ? Text[..(MaxTextBytes / 4)] : Text);
+
+    public static bool TryParse(ReadOnlySpan<byte> body, out ReasonMessage message)
+    {
+        message = default;
+        var r = new SpanReader(body);
+        if (!r.TryReadByte(out byte reason) || !r.TryReadString(MaxTextBytes, out string text) || !r.IsAtEnd)
+        {
+            return false;
+        }
+
+        message = new ReasonMessage((CancelReason)reason, text);
+        return true;
+    }
+}

@@ -1,0 +1,213 @@
+// Relay control messages (DESIGN.md §5). Plaintext, exchanged before pairing; every
+// payload is at most Frame.MaxUnpairedLength. Parsers return false on any malformed input.
+using System.Net;
+
+namespace Tallow.Wire;
+
+public enum RelayErrorCode : byte
+{
+    BadRequest = 1,
+    VersionMismatch = 2,
+    AuthRequired = 3,
+    AuthFailed = 4,
+    NoSuchRoom = 5,
+    RoomFull = 6,
+    NameplateInUse = 7,
+    TooManyRooms = 8,
+    TooManyConnections = 9,
+    RateLimited = 10,
+    Timeout = 11,
+    FrameTooLarge = 12,
+    ShuttingDown = 13,
+}
+
+public static class RelayProtocol
+{
+    public const uint Magic = 0x544C5731; // "TLW1"
+    public const ushort Version = 1;
+    public const int NonceSize = 32;
+    public const int AuthMacSize = 32;
+    public const int MaxRoomCapacity = 20;
+    public const int MaxErrorMessageBytes = 512;
+}
+
+public readonly record struct HelloMessage(ushort Version)
+{
+    public const int Size = 6;
+
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteUInt32(RelayProtocol.Magic);
+        w.WriteUInt16(Version);
+        return w.Written;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> payload, out HelloMessage message)
+    {
+        message = default;
+        var r = new SpanReader(payload);
+        if (!r.TryReadUInt32(out uint magic) || magic != RelayProtocol.Magic || !r.TryReadUInt16(out ushort version) || !r.IsAtEnd)
+        {
+            return false;
+        }
+
+        message = new HelloMessage(version);
+        return true;
+    }
+}
+
+public readonly record struct WelcomeMessage(ushort Version, IPEndPoint ObservedAddress, byte[] Nonce, bool AuthRequired)
+{
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteUInt16(Version);
+        EndpointCodec.Write(ref w, ObservedAddress);
+        w.WriteBytes(Nonce);
+        w.WriteByte(AuthRequired ? (byte)1 : (byte)0);
+        return w.Written;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> payload, out WelcomeMessage message)
+    {
+        message = default;
+        var r = new SpanReader(payload);
+        if (!r.TryReadUInt16(out ushort version)
+            || !EndpointCodec.TryRead(ref r, out IPEndPoint? observed)
+            || !r.TryReadBytes(RelayProtocol.NonceSize, out ReadOnlySpan<byte> nonce)
+            || !r.TryReadByte(out byte auth) || auth > 1
+            || !r.IsAtEnd)
+        {
+            return false;
+        }
+
+        message = new WelcomeMessage(version, observed!, nonce.ToArray(), auth == 1);
+        return true;
+    }
+}
+
+/// <summary>Auth{HMAC-SHA256(key = SHA-256(password), nonce)}.</summary>
+public readonly record struct AuthMessage(byte[] Mac)
+{
+    public int Write(Span<byte> destination)
+    {
+        Mac.CopyTo(destination);
+        return Mac.Length;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> payload, out AuthMessage message)
+    {
+        message = default;
+        if (payload.Length != RelayProtocol.AuthMacSize)
+        {
+            return false;
+        }
+
+        message = new AuthMessage(payload.ToArray());
+        return true;
+    }
+}
+
+/// <summary>Allocate{capacity, requested nameplate (0 = relay picks the smallest free one)}.</summary>
+public readonly record struct AllocateMessage(byte Capacity, uint RequestedNameplate)
+{
+    public const int Size = 5;
+
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteByte(Capacity);
+        w.WriteUInt32(RequestedNameplate);
+        return w.Written;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> payload, out AllocateMessage message)
+    {
+        message = default;
+        var r = new SpanReader(payload);
+        if (!r.TryReadByte(out byte capacity) || capacity < 2 || capacity > RelayProtocol.MaxRoomCapacity
+            || !r.TryReadUInt32(out uint nameplate) || !r.IsAtEnd)
+        {
+            return false;
+        }
+
+        message = new AllocateMessage(capacity, nameplate);
+        return true;
+    }
+}
+
+/// <summary>Claim{nameplate} joins an existing room. Opened{nameplate} answers Allocate and Claim.</summary>
+public readonly record struct NameplateMessage(uint Nameplate)
+{
+    public const int Size = 4;
+
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteUInt32(Nameplate);
+        return w.Written;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> payload, out NameplateMessage message)
+    {
+        message = default;
+        var r = new SpanReader(payload);
+        if (!r.TryReadUInt32(out uint nameplate) || nameplate == 0 || !r.IsAtEnd)
+        {
+            return false;
+        }
+
+        message = new NameplateMessage(nameplate);
+        return true;
+    }
+}
+
+/// <summary>Paired{peer count, your index}: the room is complete; index 0 created the room.</summary>
+public readonly record struct PairedMessage(byte PeerCount, byte Index)
+{
+    public const int Size = 2;
+
+    public int Write(Span<byte> destination)
+    {
+        destination[0] = PeerCount;
+        destination[1] = Index;
+        return Size;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> payload, out PairedMessage message)
+    {
+        message = default;
+        if (payload.Length != Size || payload[0] < 2 || payload[0] > RelayProtocol.MaxRoomCapacity || payload[1] >= payload[0])
+        {
+            return false;
+        }
+
+        message = new PairedMessage(payload[0], payload[1]);
+        return true;
+    }
+}
+
+public readonly record struct ErrorMessage(RelayErrorCode Code, string Message)
+{
+    public int Write(Span<byte> destination)
+    {
+        var w = new SpanWriter(destination);
+        w.WriteByte((byte)Code);
+        w.WriteString(Message.Length > RelayProtocol.MaxErrorMessageBytes / 4 ? Message[..(RelayProtocol.MaxErrorMessageBytes / 4)] : Message);
+        return w.Written;
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> payload, out ErrorMessage message)
+    {
+        message = default;
+        var r = new SpanReader(payload);
+        if (!r.TryReadByte(out byte code) || !r.TryReadString(RelayProtocol.MaxErrorMessageBytes, out string text) || !r.IsAtEnd)
+        {
+            return false;
+        }
+
+        message = new ErrorMessage((RelayErrorCode)code, text);
+        return true;
+    }
+}
