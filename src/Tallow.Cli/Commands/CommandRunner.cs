@@ -1,0 +1,49 @@
+// The one place that turns outcomes into exit codes (DESIGN.md §12): user-facing failures
+// print their message; anything else is a bug, shown with a stack trace only with TALLOW_DEBUG=1.
+using Tallow.Cli.Output;
+using Tallow.Net;
+using Tallow.Net.Session;
+using Tallow.Protocol;
+
+namespace Tallow.Cli.Commands;
+
+internal static class CommandRunner
+{
+    public static async Task<int> RunAsync(Reporter reporter, Func<Task> body)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+            return 0;
+        }
+        catch (TallowException ex)
+        {
+            reporter.FinishProgress();
+            reporter.Error((int)ex.Kind, ex.Message);
+            return (int)ex.Kind;
+        }
+        catch (RelayException ex)
+        {
+            TallowException mapped = RelayErrors.ToTallow(ex);
+            reporter.Error((int)mapped.Kind, mapped.Message);
+            return (int)mapped.Kind;
+        }
+        catch (OperationCanceledException)
+        {
+            reporter.FinishProgress();
+            reporter.Error((int)FailureKind.Interrupted, "interrupted.");
+            return (int)FailureKind.Interrupted;
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            reporter.Error((int)FailureKind.FileSystem, ex.Message);
+            return (int)FailureKind.FileSystem;
+        }
+        catch (Exception ex)
+        {
+            string detail = Environment.GetEnvironmentVariable("TALLOW_DEBUG") == "1" ? ex.ToString() : $"{ex.GetType().Name}: {ex.Message} (set TALLOW_DEBUG=1 for details)";
+            reporter.Error((int)FailureKind.Error, "internal error: " + detail);
+            return (int)FailureKind.Error;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+// `tallow receive CODE [--out DIR] [--yes] [--overwrite]`: receives what the sender offers.
+using System.CommandLine;
+using System.Text;
+using Tallow.Cli.Output;
+using Tallow.Crypto;
+using Tallow.Net.Session;
+using Tallow.Protocol;
+using Tallow.Protocol.Records;
+using Tallow.Protocol.Transfer;
+using Tallow.Wire;
+
+namespace Tallow.Cli.Commands;
+
+internal static class ReceiveCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var code = new Argument<string[]>("code") { Arity = ArgumentArity.OneOrMore, Description = "The code phrase the sender shows (words may be separated by spaces or dashes)" };
+        var output = new Option<string>("--out", "-o") { Description = "Folder to save into", DefaultValueFactory = _ => "." };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
+
+        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite };
+        common.AddTo(command);
+        command.SetAction((result, ct) =>
+        {
+            var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet));
+            return CommandRunner.RunAsync(reporter, () => RunAsync(
+                result, reporter, common, string.Join('-', result.GetValue(code) ?? []), result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(overwrite), ct));
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, string codeText, string outDir, bool yes, bool overwrite, CancellationToken ct)
+    {
+        if (!CodePhrase.TryNormalize(codeText, out string normalized))
+        {
+            throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the sender shows.");
+        }
+
+        RelayAddress relay = common.ResolveRelay(result)
+            ?? throw new TallowException(FailureKind.Usage, "no relay given: run the exact receive command the sender printed (it includes --relay), or set TALLOW_RELAY.");
+        var options = new SessionOptions { Relay = relay, RelayPassword = common.ResolvePassword(result) };
+        uint nameplate = CodePhrase.NameplateOf(normalized, out _);
+
+        await using PeerSession session = await PeerSession.JoinRoomAsync(options, nameplate, ct).ConfigureAwait(false);
+        SecureChannel channel = await session.EstablishAsync(normalized, options, ct).ConfigureAwait(false);
+        reporter.Event("peer_connected");
+        reporter.Info("Connected to the sender; secure session established.");
+
+        var receiver = new TransferReceiver(channel, reporter);
+        TransferOffer offer = await receiver.ReceiveOfferAsync(ct).ConfigureAwait(false);
+        string summary = Describe(offer);
+        reporter.Event("offer", ("kind", offer.Kind.ToString().ToLowerInvariant()), ("files", offer.Entries.Count(e => e.Type == EntryType.File)), ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize));
+
+        OutputDirectory? output = null;
+        if (offer.Kind == TransferKind.Files)
+        {
+            output = new OutputDirectory(outDir, overwrite);
+            long free = FreeSpace(output.Root);
+            if (free >= 0 && (long)offer.TotalSize > free)
+            {
+                await receiver.RejectAsync("not enough disk space", ct).ConfigureAwait(false);
+                throw new TallowException(FailureKind.FileSystem, $"the offer needs {Units.Bytes(offer.TotalSize)} but only {Units.Bytes(free)} is free in '{output.Root}': free some space or choose another --out.");
+            }
+        }
+
+        if (!await ConfirmAsync(offer, summary, output, yes, reporter, ct).ConfigureAwait(false))
+        {
+            await receiver.RejectAsync("declined by the receiver", ct).ConfigureAwait(false);
+            throw new TallowException(FailureKind.Declined, "transfer declined.");
+        }
+
+        await receiver.AcceptAsync(ct).ConfigureAwait(false);
+        reporter.StartTransferClock();
+        try
+        {
+            if (output is not null)
+            {
+                reporter.Info($"Receiving {summary} into '{output.Root}'");
+                await receiver.ReceiveFilesAsync(offer, output, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReceiveToStdoutAsync(receiver, offer, reporter, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            reporter.FinishProgress();
+        }
+
+        reporter.Event("transfer_complete", ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize), ("seconds", reporter.TransferElapsed.TotalSeconds));
+        reporter.Info($"Received {summary} in {reporter.TransferElapsed.TotalSeconds:0.0} s.");
+    }
+
+    /// <summary>Text and streams go to stdout: raw bytes when stdout is redirected, escaped for a terminal otherwise; in JSON mode text is an event.</summary>
+    private static async Task ReceiveToStdoutAsync(TransferReceiver receiver, TransferOffer offer, Reporter reporter, CancellationToken ct)
+    {
+        if (reporter.Json)
+        {
+            using var buffer = new BoundedBuffer(16 * 1024 * 1024);
+            await receiver.ReceiveStreamAsync(offer, buffer, ct).ConfigureAwait(false);
+            reporter.Event("text_received", ("text", Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)));
+            return;
+        }
+
+        await using Stream stdout = Console.OpenStandardOutput();
+        if (Console.IsOutputRedirected)
+        {
+            await receiver.ReceiveStreamAsync(offer, stdout, ct).ConfigureAwait(false);
+            return;
+        }
+
+        await using var terminal = new TerminalSafeStream(stdout);
+        await receiver.ReceiveStreamAsync(offer, terminal, ct).ConfigureAwait(false);
+        await terminal.WriteAsync("\n"u8.ToArray(), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> ConfirmAsync(TransferOffer offer, string summary, OutputDirectory? output, bool yes, Reporter reporter, CancellationToken ct)
+    {
+        if (yes || offer.Kind == TransferKind.Text)
+        {
+            return true;
+        }
+
+        if (Console.IsInputRedirected || reporter.Json)
+        {
+            reporter.Warn("not accepting without confirmation: stdin is not a terminal. Run again with --yes to accept automatically.");
+            return false;
+        }
+
+        string where = output is null ? "to stdout" : $"into '{output.Root}'";
+        Console.Error.Write($"Accept {summary} {where}? [y/N] ");
+        string? answer = await Task.Run(Console.ReadLine, ct).WaitAsync(ct).ConfigureAwait(false);
+        return answer is not null && (answer.Trim().Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Trim().Equals("yes", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string Describe(TransferOffer offer)
+    {
+        switch (offer.Kind)
+        {
+            case TransferKind.Text:
+                return $"text ({Units.Bytes(offer.TotalSize)})";
+            case TransferKind.Stream:
+                return "a stream of unknown length";
+            default:
+                int files = offer.Entries.Count(e => e.Type == EntryType.File);
+                int folders = offer.Entries.Count - files;
+                return files == 1 && folders == 0
+                    ? $"'{PathSanitizer.Printable(offer.Entries[0].Path)}' ({Units.Bytes(offer.TotalSize)})"
+                    : $"{files} file(s) in {folders} folder(s) ({Units.Bytes(offer.TotalSize)})";
+        }
+    }
+
+    private static long FreeSpace(string path)
+    {
+        try
+        {
+            return new DriveInfo(path).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+}

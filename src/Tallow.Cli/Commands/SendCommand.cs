@@ -1,0 +1,160 @@
+// `tallow send FILE... | DIR | --text TEXT | < stdin`: offers content to one receiver.
+using System.CommandLine;
+using System.Text;
+using Tallow.Cli.Hosting;
+using Tallow.Cli.Output;
+using Tallow.Crypto;
+using Tallow.Net.Session;
+using Tallow.Protocol;
+using Tallow.Protocol.Records;
+using Tallow.Protocol.Transfer;
+using Tallow.Wire;
+
+namespace Tallow.Cli.Commands;
+
+internal static class SendCommand
+{
+    public const int DefaultChunkSize = 1024 * 1024;
+
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var paths = new Argument<string[]>("paths") { Arity = ArgumentArity.ZeroOrMore, Description = "Files or folders to send (none: read stdin)" };
+        var text = new Option<string?>("--text", "-t") { Description = "Send this text instead of files" };
+        var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
+        var chunk = new Option<int>("--chunk-size") { Description = "Bytes per encrypted chunk", DefaultValueFactory = _ => DefaultChunkSize };
+        var follow = new Option<bool>("--follow-symlinks") { Description = "Send what symlinks point to instead of skipping them" };
+        var name = new Option<string>("--name") { Description = "Name of the stream when sending stdin", DefaultValueFactory = _ => "stdin" };
+
+        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name };
+        command.Options.Add(common.Code);
+        common.AddTo(command);
+        command.SetAction((result, ct) =>
+        {
+            var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet), "file_sent");
+            return CommandRunner.RunAsync(reporter, () => RunAsync(result, reporter, common, new SendArgs(
+                result.GetValue(paths) ?? [],
+                result.GetValue(text),
+                result.GetValue(words),
+                result.GetValue(chunk),
+                result.GetValue(follow),
+                result.GetValue(name) ?? "stdin"), ct));
+        });
+        return command;
+    }
+
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName);
+
+    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, SendArgs args, CancellationToken ct)
+    {
+        if (args.Words < CodePhrase.MinWordCount || args.Words > CodePhrase.MaxWordCount)
+        {
+            throw new TallowException(FailureKind.Usage, $"--words must be between {CodePhrase.MinWordCount} and {CodePhrase.MaxWordCount}.");
+        }
+
+        if (args.ChunkSize < TransferOffer.MinChunkSize || args.ChunkSize > TransferOffer.MaxChunkSize)
+        {
+            throw new TallowException(FailureKind.Usage, $"--chunk-size must be between {TransferOffer.MinChunkSize} and {TransferOffer.MaxChunkSize} bytes.");
+        }
+
+        // Everything about the input is checked before any connection is made.
+        Content content = PrepareContent(args, reporter);
+
+        string? customCode = null;
+        uint requestedNameplate = 0;
+        if (result.GetValue(common.Code) is string codeText)
+        {
+            if (!CodePhrase.TryNormalize(codeText, out string normalized))
+            {
+                throw new TallowException(FailureKind.Usage, "the --code is empty: give a phrase, or leave --code out to get a generated one.");
+            }
+
+            customCode = normalized;
+            requestedNameplate = CodePhrase.NameplateOf(normalized, out _);
+            if (CodePhrase.EstimateEntropyBits(normalized) < 40)
+            {
+                reporter.Warn("this code is short and easy to guess: anyone who guesses it first can receive instead. Prefer a generated code.");
+            }
+        }
+
+        RelayAddress? configured = common.ResolveRelay(result);
+        await using EmbeddedRelay? embedded = configured is null ? await EmbeddedRelay.StartAsync(ct).ConfigureAwait(false) : null;
+        var options = new SessionOptions { Relay = configured ?? embedded!.Local, RelayPassword = configured is null ? null : common.ResolvePassword(result) };
+
+        await using PeerSession session = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
+        string code = customCode ?? CodePhrase.Generate(session.Nameplate, args.Words);
+        string receiveCommand = $"tallow receive {code} --relay {configured ?? embedded!.Advertised}";
+        reporter.Event("code", ("code", code), ("command", receiveCommand), ("relay", (configured ?? embedded!.Advertised).ToString()));
+        reporter.Info($"Sending {content.Summary}");
+        reporter.Info($"Code is: {code}");
+        reporter.Info($"On the other computer run:\n\n    {receiveCommand}\n");
+
+        SecureChannel channel = await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
+        reporter.Event("peer_connected");
+        reporter.Info("Receiver connected; secure session established.");
+
+        var sender = new TransferSender(channel, reporter);
+        reporter.StartTransferClock();
+        try
+        {
+            if (content.Plan is SourcePlan plan)
+            {
+                await sender.SendFilesAsync(plan.Offer, plan.LocalPaths, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await using Stream source = content.Stream!;
+                await sender.SendStreamAsync(content.Offer, source, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            reporter.FinishProgress();
+        }
+
+        TimeSpan elapsed = reporter.TransferElapsed;
+        reporter.Event("transfer_complete", ("bytes", content.Bytes), ("seconds", elapsed.TotalSeconds));
+        reporter.Info($"Sent {content.Summary} in {elapsed.TotalSeconds:0.0} s.");
+    }
+
+    private sealed record Content(TransferOffer Offer, SourcePlan? Plan, Stream? Stream, string Summary, long Bytes);
+
+    private static Content PrepareContent(SendArgs args, Reporter reporter)
+    {
+        if (args.Text is not null)
+        {
+            if (args.Paths.Length > 0)
+            {
+                throw new TallowException(FailureKind.Usage, "give either --text or paths, not both.");
+            }
+
+            byte[] bytes = Encoding.UTF8.GetBytes(args.Text);
+            var offer = new TransferOffer(TransferKind.Text, args.ChunkSize, [new OfferEntry(EntryType.File, "text", (ulong)bytes.Length, 0x1A4, 0)]);
+            return new Content(offer, null, new MemoryStream(bytes, writable: false), $"text ({Units.Bytes(bytes.Length)})", bytes.Length);
+        }
+
+        if (args.Paths.Length == 0)
+        {
+            if (!Console.IsInputRedirected)
+            {
+                throw new TallowException(FailureKind.Usage, "nothing to send: name files or folders, use --text, or pipe data into 'tallow send'.");
+            }
+
+            if (!PathSanitizer.IsSafeComponent(args.StreamName, out _))
+            {
+                throw new TallowException(FailureKind.Usage, "--name must be a plain file name.");
+            }
+
+            var offer = new TransferOffer(TransferKind.Stream, args.ChunkSize, [new OfferEntry(EntryType.File, args.StreamName, TransferOffer.UnknownSize, 0x1A4, 0)]);
+            return new Content(offer, null, Console.OpenStandardInput(), "standard input", -1);
+        }
+
+        SourcePlan plan = SourceScanner.Scan(args.Paths, args.ChunkSize, args.FollowSymlinks, reporter.Warn);
+        int files = plan.Offer.Entries.Count(e => e.Type == EntryType.File);
+        long total = (long)plan.Offer.TotalSize;
+        string summary = files == 1 && plan.Offer.Entries.Count == 1
+            ? $"'{plan.Offer.Entries[0].Path}' ({Units.Bytes(total)})"
+            : $"{files} file(s) in {plan.Offer.Entries.Count - files} folder(s) ({Units.Bytes(total)})";
+        return new Content(plan.Offer, plan, null, summary, total);
+    }
+}

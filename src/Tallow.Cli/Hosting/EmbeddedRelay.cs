@@ -1,0 +1,77 @@
+// Zero configuration (DESIGN.md §10): with no relay configured, the sender runs a relay
+// inside its own process on a free port of every interface and tells the receiver how to
+// reach it (this host's LAN address, or loopback when there is no network).
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Tallow.Net.Session;
+using Tallow.Relay;
+
+namespace Tallow.Cli.Hosting;
+
+internal sealed class EmbeddedRelay : IAsyncDisposable
+{
+    private readonly RelayServer _server;
+
+    private EmbeddedRelay(RelayServer server, RelayAddress local, RelayAddress advertised)
+    {
+        _server = server;
+        Local = local;
+        Advertised = advertised;
+    }
+
+    /// <summary>How this process reaches its own relay.</summary>
+    public RelayAddress Local { get; }
+
+    /// <summary>How the receiver should reach it.</summary>
+    public RelayAddress Advertised { get; }
+
+    public static async Task<EmbeddedRelay> StartAsync(CancellationToken ct)
+    {
+        var server = new RelayServer(new RelayOptions { Bind = new IPEndPoint(IPAddress.Any, 0) });
+        await server.StartAsync(ct).ConfigureAwait(false);
+        int port = server.LocalEndPoint.Port;
+        IPAddress reachable = FindReachableAddress() ?? IPAddress.Loopback;
+        return new EmbeddedRelay(server, new RelayAddress("127.0.0.1", port), new RelayAddress(reachable.ToString(), port));
+    }
+
+    /// <summary>The first up, non-loopback IPv4 unicast address, preferring interfaces with a gateway.</summary>
+    internal static IPAddress? FindReachableAddress()
+    {
+        IPAddress? fallback = null;
+        try
+        {
+            foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                if (nic.OperationalStatus != OperationalStatus.Up || nic.NetworkInterfaceType == NetworkInterfaceType.Loopback)
+                {
+                    continue;
+                }
+
+                IPInterfaceProperties props = nic.GetIPProperties();
+                foreach (UnicastIPAddressInformation unicast in props.UnicastAddresses)
+                {
+                    IPAddress address = unicast.Address;
+                    if (address.AddressFamily != AddressFamily.InterNetwork || IPAddress.IsLoopback(address) || address.GetAddressBytes()[0] == 169)
+                    {
+                        continue;
+                    }
+
+                    if (props.GatewayAddresses.Count > 0)
+                    {
+                        return address;
+                    }
+
+                    fallback ??= address;
+                }
+            }
+        }
+        catch (NetworkInformationException)
+        {
+        }
+
+        return fallback;
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}

@@ -1,0 +1,228 @@
+// Renders what a command does: human text on stderr (results on stdout), or with --json one
+// versioned JSON event per line on stdout. Progress is a live bar on a terminal and periodic
+// plain lines otherwise. Everything a peer named is made printable before it is shown.
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Tallow.Protocol.Transfer;
+
+namespace Tallow.Cli.Output;
+
+internal sealed class Reporter : ITransferObserver
+{
+    private const int JsonVersion = 1;
+    private static readonly TimeSpan BarInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan JsonInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly Lock _lock = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly bool _errIsTerminal = !Console.IsErrorRedirected;
+    private TimeSpan _lastProgress = TimeSpan.FromDays(-1);
+    private long _lastBytes;
+    private long? _lastTotal;
+    private bool _barShown;
+
+    public Reporter(bool json, bool quiet, string fileEventName = "file_received")
+    {
+        Json = json;
+        Quiet = quiet;
+        _fileEventName = fileEventName;
+    }
+
+    private readonly string _fileEventName;
+
+    public bool Json { get; }
+
+    public bool Quiet { get; }
+
+    /// <summary>Emits a JSON event (in --json mode only).</summary>
+    public void Event(string name, params (string Key, object? Value)[] fields)
+    {
+        if (!Json)
+        {
+            return;
+        }
+
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("v", JsonVersion);
+            writer.WriteString("event", name);
+            foreach ((string key, object? value) in fields)
+            {
+                writer.WritePropertyName(key);
+                switch (value)
+                {
+                    case null: writer.WriteNullValue(); break;
+                    case string s: writer.WriteStringValue(s); break;
+                    case bool b: writer.WriteBooleanValue(b); break;
+                    case int i: writer.WriteNumberValue(i); break;
+                    case long l: writer.WriteNumberValue(l); break;
+                    case double d: writer.WriteNumberValue(Math.Round(d, 3)); break;
+                    default: writer.WriteStringValue(value.ToString()); break;
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        lock (_lock)
+        {
+            ClearBar();
+            using Stream stdout = Console.OpenStandardOutput();
+            stream.WriteByte((byte)'\n');
+            stdout.Write(stream.GetBuffer(), 0, (int)stream.Length);
+            stdout.Flush();
+        }
+    }
+
+    /// <summary>A human status line on stderr (not in --json or --quiet mode).</summary>
+    public void Info(string message)
+    {
+        if (Json || Quiet)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            ClearBar();
+            Console.Error.WriteLine(message);
+        }
+    }
+
+    /// <summary>Always shown (stderr), also in quiet mode; in JSON mode it becomes a notice event.</summary>
+    public void Warn(string message)
+    {
+        if (Json)
+        {
+            Event("notice", ("message", message));
+            return;
+        }
+
+        lock (_lock)
+        {
+            ClearBar();
+            Console.Error.WriteLine("warning: " + message);
+        }
+    }
+
+    public void Error(int exitCode, string message)
+    {
+        if (Json)
+        {
+            Event("error", ("code", exitCode), ("message", message));
+            return;
+        }
+
+        lock (_lock)
+        {
+            ClearBar();
+            Console.Error.WriteLine("error: " + message);
+        }
+    }
+
+    public void OnNotice(string message) => Warn(message);
+
+    public void OnFileCompleted(string path, long size, string blake3Hex)
+    {
+        Event(_fileEventName, ("path", path), ("size", size), ("blake3", blake3Hex));
+    }
+
+    public void OnProgress(long bytesDone, long? totalBytes)
+    {
+        TimeSpan now = _clock.Elapsed;
+        bool final = totalBytes is long t && bytesDone >= t;
+        TimeSpan interval = Json ? JsonInterval : _errIsTerminal ? BarInterval : PlainInterval;
+        lock (_lock)
+        {
+            _lastBytes = bytesDone;
+            _lastTotal = totalBytes;
+            if (!final && now - _lastProgress < interval)
+            {
+                return;
+            }
+
+            _lastProgress = now;
+        }
+
+        double rate = bytesDone / Math.Max(0.001, _transferClock.Elapsed.TotalSeconds);
+        if (Json)
+        {
+            Event("progress", ("bytes", bytesDone), ("total", totalBytes), ("rate", rate));
+            return;
+        }
+
+        if (Quiet)
+        {
+            return;
+        }
+
+        string eta = totalBytes is long total && rate > 0 && total > bytesDone ? Units.Duration(TimeSpan.FromSeconds((total - bytesDone) / rate)) : "-";
+        lock (_lock)
+        {
+            if (_errIsTerminal)
+            {
+                Console.Error.Write("\r" + Bar(bytesDone, totalBytes, rate, eta) + "\u001b[K");
+                _barShown = true;
+            }
+            else
+            {
+                string of = totalBytes is long tt ? $" of {Units.Bytes(tt)} ({Percent(bytesDone, tt):0}%)" : string.Empty;
+                Console.Error.WriteLine($"progress: {Units.Bytes(bytesDone)}{of}, {Units.Bytes(rate)}/s, eta {eta}");
+            }
+        }
+    }
+
+    private readonly Stopwatch _transferClock = new();
+
+    /// <summary>Starts the clock used for rates (after the offer is accepted).</summary>
+    public void StartTransferClock() => _transferClock.Restart();
+
+    public TimeSpan TransferElapsed => _transferClock.Elapsed;
+
+    /// <summary>Ends a live bar so the next line starts clean.</summary>
+    public void FinishProgress()
+    {
+        lock (_lock)
+        {
+            if (_barShown)
+            {
+                Console.Error.WriteLine();
+                _barShown = false;
+            }
+        }
+    }
+
+    private void ClearBar()
+    {
+        if (_barShown)
+        {
+            Console.Error.Write("\r\u001b[K");
+            _barShown = false;
+        }
+    }
+
+    private static double Percent(long done, long total) => total == 0 ? 100 : 100.0 * done / total;
+
+    private static string Bar(long done, long? total, double rate, string eta)
+    {
+        var sb = new StringBuilder();
+        if (total is long t)
+        {
+            const int width = 30;
+            int filled = (int)(width * Percent(done, t) / 100);
+            sb.Append('[').Append('#', filled).Append('-', width - filled).Append("] ");
+            sb.Append($"{Percent(done, t),5:0.0}% {Units.Bytes(done)}/{Units.Bytes(t)}");
+        }
+        else
+        {
+            sb.Append(Units.Bytes(done));
+        }
+
+        sb.Append($"  {Units.Bytes(rate)}/s  eta {eta}");
+        return sb.ToString();
+    }
+}
