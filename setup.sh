@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian machine for Tallow: checks the .NET 10 SDK, installs the Debian
+# packages the tests use (only those missing), restores NuGet packages and builds the CLI.
+# With --demo it then runs a real end-to-end encrypted transfer on the zero-config default.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+
+if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'; then
+  echo "setup: the .NET 10 SDK is required (dotnet on PATH); install it and run ./setup.sh again." >&2
+  exit 1
+fi
+
+# Debian packages the test suites need; installed only when missing.
+need=()
+for pkg in iproute2 procps; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing ${need[*]}" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: please install: ${need[*]} (needs root)" >&2
+  fi
+fi
+
+echo "setup: restoring and building (Release)..." >&2
+dotnet restore Tallow.slnx --nologo -v quiet >&2
+dotnet publish src/Tallow.Cli/Tallow.Cli.csproj -c Release -o artifacts/tallow --nologo -v quiet >&2
+touch artifacts/tallow/tallow.dll
+echo "setup: done. Run ./tallow --help" >&2
+
+if [ "${1:-}" = "--demo" ]; then
+  exec "$root/scripts/demo.sh"
+fi

@@ -1,0 +1,223 @@
+// A real `tallow` process: captures stdout/stderr, parses --json events as they arrive,
+// enforces a timeout, and is always killed (by PID, whole tree) when disposed.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace Tallow.IntegrationTests.Infrastructure;
+
+public sealed class TallowProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly ConcurrentQueue<JsonElement> _events = new();
+    private readonly SemaphoreSlim _eventSignal = new(0);
+    private readonly Task _stdoutPump;
+    private readonly Task _stderrPump;
+    private readonly bool _rawStdout;
+    private readonly MemoryStream _rawStdoutBytes = new();
+
+    private TallowProcess(Process process, bool rawStdout)
+    {
+        _process = process;
+        _rawStdout = rawStdout;
+        _stdoutPump = rawStdout ? PumpRawAsync() : PumpLinesAsync(process.StandardOutput, _stdout, parseJson: true);
+        _stderrPump = PumpLinesAsync(process.StandardError, _stderr, parseJson: false);
+    }
+
+    public int Pid => _process.Id;
+
+    public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
+
+    public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
+
+    /// <summary>Raw stdout bytes (only when started with rawStdout).</summary>
+    public byte[] StdoutBytes { get { lock (_rawStdoutBytes) { return _rawStdoutBytes.ToArray(); } } }
+
+    public IReadOnlyList<JsonElement> Events => _events.ToArray();
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts `dotnet tallow.dll args...`. stdin is redirected (closed unless <paramref name="stdin"/> writes to it).</summary>
+    public static TallowProcess Start(IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string?>? environment = null, Func<Stream, Task>? stdin = null, bool rawStdout = false)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add(Repo.TallowDll);
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("TALLOW_RELAY");
+        info.Environment.Remove("TALLOW_RELAY_PASS");
+        if (environment is not null)
+        {
+            foreach ((string key, string? value) in environment)
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start tallow");
+        var wrapper = new TallowProcess(process, rawStdout);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (stdin is not null)
+                {
+                    await stdin(process.StandardInput.BaseStream);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            finally
+            {
+                try
+                {
+                    process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                }
+            }
+        });
+        return wrapper;
+    }
+
+    /// <summary>Waits for the next event with this name (events already seen count too).</summary>
+    public async Task<JsonElement> WaitForEventAsync(string name, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            foreach (JsonElement e in _events)
+            {
+                if (e.TryGetProperty("event", out JsonElement n) && n.GetString() == name)
+                {
+                    return e;
+                }
+            }
+
+            if (_process.HasExited)
+            {
+                await _stdoutPump;
+                foreach (JsonElement e in _events)
+                {
+                    if (e.TryGetProperty("event", out JsonElement n) && n.GetString() == name)
+                    {
+                        return e;
+                    }
+                }
+
+                throw new InvalidOperationException($"tallow exited ({_process.ExitCode}) without a '{name}' event.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+
+            try
+            {
+                await _eventSignal.WaitAsync(TimeSpan.FromMilliseconds(100), cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no '{name}' event within {timeout}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+        }
+    }
+
+    /// <summary>Waits for exit; kills the process and fails when the timeout passes.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException($"tallow (pid {Pid}) did not exit within {timeout}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+
+        await Task.WhenAll(_stdoutPump, _stderrPump).WaitAsync(TimeSpan.FromSeconds(10));
+        return _process.ExitCode;
+    }
+
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private async Task PumpLinesAsync(StreamReader reader, StringBuilder sink, bool parseJson)
+    {
+        while (await reader.ReadLineAsync() is string line)
+        {
+            lock (sink)
+            {
+                sink.AppendLine(line);
+            }
+
+            if (parseJson && line.StartsWith('{'))
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(line);
+                    _events.Enqueue(doc.RootElement.Clone());
+                    _eventSignal.Release();
+                }
+                catch (JsonException)
+                {
+                }
+            }
+        }
+    }
+
+    private async Task PumpRawAsync()
+    {
+        byte[] buffer = new byte[81920];
+        Stream stream = _process.StandardOutput.BaseStream;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            lock (_rawStdoutBytes)
+            {
+                _rawStdoutBytes.Write(buffer, 0, read);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        _process.Dispose();
+        _eventSignal.Dispose();
+    }
+}
