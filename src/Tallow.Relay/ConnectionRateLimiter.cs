@@ -1,0 +1,113 @@
+// Per-address token bucket for new connections (DESIGN.md §5.5). IPv6 clients are keyed by
+// their /64, since one host usually owns a whole /64. The table is pruned of full buckets so
+// it cannot grow without bound under a scan from many addresses.
+using System.Net;
+using System.Net.Sockets;
+
+namespace Tallow.Relay;
+
+internal sealed class ConnectionRateLimiter
+{
+    // Pruning walks the table; do it at most once a second and only when the table is large.
+    private const int PruneThreshold = 4096;
+
+    private readonly Dictionary<UInt128, Bucket> _buckets = [];
+    private readonly double _ratePerSecond;
+    private readonly double _burst;
+    private readonly TimeProvider _time;
+    private long _lastPrune;
+
+    public ConnectionRateLimiter(double ratePerSecond, int burst, TimeProvider time)
+    {
+        _ratePerSecond = ratePerSecond;
+        _burst = burst;
+        _time = time;
+        _lastPrune = time.GetTimestamp();
+    }
+
+    public bool Enabled => _ratePerSecond > 0;
+
+    public bool TryAcquire(IPAddress address)
+    {
+        if (!Enabled)
+        {
+            return true;
+        }
+
+        UInt128 key = KeyOf(address);
+        long now = _time.GetTimestamp();
+        lock (_buckets)
+        {
+            if (!_buckets.TryGetValue(key, out Bucket? bucket))
+            {
+                bucket = new Bucket { Tokens = _burst, Stamp = now };
+                _buckets[key] = bucket;
+            }
+
+            Refill(bucket, now);
+            bool allowed = bucket.Tokens >= 1;
+            if (allowed)
+            {
+                bucket.Tokens -= 1;
+            }
+
+            if (_buckets.Count > PruneThreshold && _time.GetElapsedTime(_lastPrune, now) > TimeSpan.FromSeconds(1))
+            {
+                Prune(now);
+            }
+
+            return allowed;
+        }
+    }
+
+    private void Refill(Bucket bucket, long now)
+    {
+        double seconds = _time.GetElapsedTime(bucket.Stamp, now).TotalSeconds;
+        bucket.Tokens = Math.Min(_burst, bucket.Tokens + (seconds * _ratePerSecond));
+        bucket.Stamp = now;
+    }
+
+    private void Prune(long now)
+    {
+        _lastPrune = now;
+        foreach ((UInt128 key, Bucket bucket) in _buckets)
+        {
+            Refill(bucket, now);
+            if (bucket.Tokens >= _burst)
+            {
+                _buckets.Remove(key);
+            }
+        }
+    }
+
+    private static UInt128 KeyOf(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            address.TryWriteBytes(bytes[12..], out _);
+            bytes[0] = 4; // distinguishes the IPv4 space from IPv6 prefixes
+        }
+        else
+        {
+            address.TryWriteBytes(bytes, out _);
+            bytes[8..].Clear(); // the /64
+        }
+
+        return new UInt128(
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+    }
+
+    private sealed class Bucket
+    {
+        public double Tokens;
+        public long Stamp;
+    }
+}

@@ -1,0 +1,110 @@
+// State shared by the server and its sessions: options, the room table, limits, metrics, log.
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Tallow.Relay;
+
+internal sealed class RelayContext
+{
+    public RelayContext(RelayOptions options, Action<string>? log, CancellationToken shutdown)
+    {
+        Options = options;
+        Log = log;
+        Shutdown = shutdown;
+        Time = options.TimeProvider;
+        Metrics = new RelayMetrics();
+        Rooms = new RoomRegistry(options.MaxRooms, Metrics, Time);
+        RateLimiter = new ConnectionRateLimiter(options.ConnectionsPerSecondPerIp, options.ConnectionBurstPerIp, Time);
+        AuthKey = options.Password is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.Password));
+    }
+
+    public RelayOptions Options { get; }
+
+    public Action<string>? Log { get; }
+
+    public CancellationToken Shutdown { get; }
+
+    public TimeProvider Time { get; }
+
+    public RelayMetrics Metrics { get; }
+
+    public RoomRegistry Rooms { get; }
+
+    public ConnectionRateLimiter RateLimiter { get; }
+
+    /// <summary>SHA-256(UTF-8 password), the HMAC key of Auth; null when the relay is open.</summary>
+    public byte[]? AuthKey { get; }
+
+    /// <summary>Logs one line (never payload bytes or passwords); a failing sink is ignored.</summary>
+    public void Write(string message)
+    {
+        try
+        {
+            Log?.Invoke(message);
+        }
+        catch (Exception)
+        {
+            // Logging must not break serving.
+        }
+    }
+}
+
+/// <summary>Why a connection is refused: the Error frame sent and the metrics label counted.</summary>
+internal sealed record Refusal(Tallow.Wire.RelayErrorCode Code, string Message, RelayRejectionReason Reason);
+
+/// <summary>Owns fire-and-forget tasks so DisposeAsync can await every one of them.</summary>
+internal sealed class TaskTracker
+{
+    private readonly HashSet<Task> _tasks = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (_tasks)
+            {
+                return _tasks.Count;
+            }
+        }
+    }
+
+    public void Track(Task task)
+    {
+        lock (_tasks)
+        {
+            if (task.IsCompleted)
+            {
+                return;
+            }
+
+            _tasks.Add(task);
+        }
+
+        _ = ForgetAsync(task);
+    }
+
+    public Task WhenAll()
+    {
+        lock (_tasks)
+        {
+            return Task.WhenAll([.. _tasks]);
+        }
+    }
+
+    private async Task ForgetAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Tracked loops handle their own errors; nothing to observe here.
+        }
+
+        lock (_tasks)
+        {
+            _tasks.Remove(task);
+        }
+    }
+}

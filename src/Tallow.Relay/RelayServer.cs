@@ -1,0 +1,196 @@
+// The relay server (DESIGN.md §5): accepts TCP connections, applies the connection limits
+// (per-address rate, MaxConnections) at accept time, and runs one RelaySession per client.
+// Lifetime: StartAsync binds and starts the accept loop; DisposeAsync stops accepting, ends
+// every session (unpaired ones get Error{ShuttingDown}) and awaits every loop it started.
+using System.Net;
+using System.Net.Sockets;
+using Tallow.Wire;
+
+namespace Tallow.Relay;
+
+public sealed class RelayServer : IAsyncDisposable
+{
+    // Refusals at accept wait up to ~3 s for the client; beyond this many in flight (a flood),
+    // further refused sockets are closed at once instead of answered.
+    private const int MaxPendingRefusals = 256;
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+
+    private readonly RelayOptions _options;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly RelayContext _context;
+    private readonly TaskTracker _sessions = new();
+    private readonly TaskTracker _refusals = new();
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private MetricsEndpoint? _metricsEndpoint;
+    private int _disposed;
+
+    public RelayServer(RelayOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _context = new RelayContext(options, log, _shutdown.Token);
+    }
+
+    /// <summary>The bound listener address (valid after StartAsync; the real port when Bind used port 0).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("the relay is not started");
+
+    /// <summary>The bound metrics address, or null without MetricsBind.</summary>
+    public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
+
+    public RelayMetrics Metrics => _context.Metrics;
+
+    /// <summary>Binds the listener (and the metrics endpoint) and starts accepting. The token only cancels the start.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("the relay is already started");
+        }
+
+        var listener = new Socket(_options.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (_options.Bind.AddressFamily == AddressFamily.InterNetworkV6 && _options.Bind.Address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
+            listener.Bind(_options.Bind);
+            listener.Listen(512);
+            if (_options.MetricsBind is not null)
+            {
+                _metricsEndpoint = MetricsEndpoint.Start(_options.MetricsBind, _context.Metrics, _shutdown.Token);
+            }
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+        _context.Write($"relay: listening on {LocalEndPoint}" + (MetricsEndPoint is null ? string.Empty : $", metrics on http://{MetricsEndPoint}/metrics"));
+        _acceptLoop = AcceptLoopAsync(listener, _shutdown.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken token)
+    {
+        TimeSpan backoff = TimeSpan.FromMilliseconds(10);
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
+                backoff = TimeSpan.FromMilliseconds(10);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException e)
+            {
+                // Typically EMFILE/ENFILE or an aborted handshake: back off instead of spinning.
+                _context.Write($"relay: accept failed ({e.SocketErrorCode}); retrying in {backoff.TotalMilliseconds:0} ms");
+                try
+                {
+                    await Task.Delay(backoff, _context.Time, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                continue;
+            }
+
+            Admit(socket);
+        }
+    }
+
+    private void Admit(Socket socket)
+    {
+        _context.Metrics.ConnectionAccepted();
+        IPEndPoint remote;
+        try
+        {
+            socket.NoDelay = true;
+            remote = (IPEndPoint)socket.RemoteEndPoint!;
+            if (remote.Address.IsIPv4MappedToIPv6)
+            {
+                remote = new IPEndPoint(remote.Address.MapToIPv4(), remote.Port);
+            }
+
+            // Detect vanished peers of long-waiting rooms (no traffic while Waiting).
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 15);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        if (!_context.RateLimiter.TryAcquire(remote.Address))
+        {
+            RefuseAtAccept(socket, remote, new Refusal(RelayErrorCode.RateLimited,
+                "too many new connections from your address: wait a few seconds and retry", RelayRejectionReason.RateLimited));
+            return;
+        }
+
+        if (_context.Metrics.ConnectionsActive >= _options.MaxConnections)
+        {
+            RefuseAtAccept(socket, remote, new Refusal(RelayErrorCode.TooManyConnections,
+                "the relay is at its connection limit: try again later", RelayRejectionReason.TooManyConnections));
+            return;
+        }
+
+        _context.Metrics.SessionStarted();
+        var session = new RelaySession(_context, socket, remote);
+        _sessions.Track(session.RunAsync());
+    }
+
+    private void RefuseAtAccept(Socket socket, IPEndPoint remote, Refusal refusal)
+    {
+        _context.Metrics.Rejected(refusal.Reason);
+        if (_refusals.Count >= MaxPendingRefusals)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        _context.Write($"relay: refused {remote} ({RelayMetrics.Label(refusal.Reason)})");
+        _refusals.Track(RelaySession.SendErrorAndCloseAsync(new NetworkStream(socket, ownsSocket: true), socket, refusal, _shutdown.Token));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        if (_metricsEndpoint is not null)
+        {
+            await _metricsEndpoint.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _sessions.WhenAll().ConfigureAwait(false);
+        await _refusals.WhenAll().ConfigureAwait(false);
+        _shutdown.Dispose();
+    }
+}

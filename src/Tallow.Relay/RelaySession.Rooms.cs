@@ -1,0 +1,186 @@
+// Room phase of a relay session (DESIGN.md §5.3–5.5): Allocate/Claim, the unpaired and idle
+// timers, and releasing a room when its creator leaves. Frame order per connection is
+// guaranteed by _writeLock: a creator always receives Opened before Paired, and a joiner
+// receives Opened and Paired before any spliced byte (its partner only starts sending after
+// its own Paired, which is written after the joiner's).
+using Tallow.Wire;
+
+namespace Tallow.Relay;
+
+internal sealed partial class RelaySession
+{
+    private async ValueTask<Refusal?> OnAllocateAsync(ReadOnlyMemory<byte> payload)
+    {
+        if (!AllocateMessage.TryParse(payload.Span, out AllocateMessage allocate))
+        {
+            return new Refusal(RelayErrorCode.BadRequest, "malformed Allocate", RelayRejectionReason.BadRequest);
+        }
+
+        if (allocate.Capacity > 2)
+        {
+            return new Refusal(RelayErrorCode.BadRequest, "multi-peer rooms are not supported by this relay yet", RelayRejectionReason.BadRequest);
+        }
+
+        // Hold our write lock across allocation and Opened so a Paired caused by a fast claim
+        // (written by the joiner's loop) cannot overtake Opened.
+        await _writeLock.WaitAsync(_context.Shutdown).ConfigureAwait(false);
+        try
+        {
+            AllocateStatus status = _context.Rooms.TryAllocate(this, allocate.RequestedNameplate, out Room? room);
+            if (status == AllocateStatus.NameplateInUse)
+            {
+                return new Refusal(RelayErrorCode.NameplateInUse,
+                    $"nameplate {allocate.RequestedNameplate} is already in use: pick another code", RelayRejectionReason.NameplateInUse);
+            }
+
+            if (status == AllocateStatus.TooManyRooms)
+            {
+                return new Refusal(RelayErrorCode.TooManyRooms, "the relay has too many open rooms: try again later", RelayRejectionReason.TooManyRooms);
+            }
+
+            DisposeHelloTimer();
+            _context.Write($"relay: {Remote} opened nameplate {room!.Nameplate}");
+            await _stream.WriteAsync(Frame.Encode(FrameType.Opened, Nameplate(room.Nameplate)), _context.Shutdown).ConfigureAwait(false);
+            return null;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async ValueTask<Refusal?> OnClaimAsync(ReadOnlyMemory<byte> payload)
+    {
+        if (!NameplateMessage.TryParse(payload.Span, out NameplateMessage claim))
+        {
+            return new Refusal(RelayErrorCode.BadRequest, "malformed Claim", RelayRejectionReason.BadRequest);
+        }
+
+        ClaimStatus status = _context.Rooms.TryClaim(this, claim.Nameplate, out Room? room);
+        if (status == ClaimStatus.NoSuchRoom)
+        {
+            return new Refusal(RelayErrorCode.NoSuchRoom, $"no one is waiting on nameplate {claim.Nameplate}", RelayRejectionReason.NoSuchRoom);
+        }
+
+        if (status == ClaimStatus.RoomFull)
+        {
+            return new Refusal(RelayErrorCode.RoomFull, $"nameplate {claim.Nameplate} already has two peers", RelayRejectionReason.RoomFull);
+        }
+
+        DisposeHelloTimer();
+        _context.Write($"relay: {Remote} claimed nameplate {claim.Nameplate}; paired with {room!.Creator.Remote}");
+        byte[] opened = Frame.Encode(FrameType.Opened, Nameplate(claim.Nameplate));
+        byte[] mine = [.. opened, .. PairedFrame(1)];
+        await WriteAsync(mine, _context.Shutdown).ConfigureAwait(false);
+        await room.Creator.WriteAsync(PairedFrame(0), _context.Shutdown).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Under the registry lock: the room exists now; its unpaired timer starts.</summary>
+    public void OnAllocated(Room room)
+    {
+        lock (_gate)
+        {
+            _room = room;
+            _state = SessionState.Waiting;
+        }
+
+        room.StartTimer(_context.Options.UnpairedTimeout, static s => ((Room)s!).Creator.OnUnpairedTimeout((Room)s!));
+    }
+
+    /// <summary>Under the registry lock: the room is complete; the joiner's call starts the idle timer.</summary>
+    public void OnPaired(Room room, RelaySession partner)
+    {
+        lock (_gate)
+        {
+            _room = room;
+            _partner = partner;
+            _state = SessionState.Spliced;
+        }
+
+        if (ReferenceEquals(room.Joiner, this))
+        {
+            room.Touch();
+            room.StartTimer(_context.Options.IdleTimeout, static s => ((Room)s!).Creator.OnIdleCheck((Room)s!));
+        }
+    }
+
+    private void OnUnpairedTimeout(Room room)
+    {
+        if (_context.Rooms.TryCloseUnpaired(room))
+        {
+            Abort(new Refusal(RelayErrorCode.Timeout,
+                $"no peer claimed nameplate {room.Nameplate} within {Describe(_context.Options.UnpairedTimeout)}: start again with a new code",
+                RelayRejectionReason.UnpairedTimeout));
+        }
+    }
+
+    private void OnIdleCheck(Room room)
+    {
+        if (room.IsClosed)
+        {
+            return;
+        }
+
+        TimeSpan idle = room.IdleFor;
+        TimeSpan limit = _context.Options.IdleTimeout;
+        if (idle < limit)
+        {
+            room.RescheduleTimer(limit - idle);
+            return;
+        }
+
+        _context.Metrics.Rejected(RelayRejectionReason.IdleTimeout);
+        _context.Write($"relay: nameplate {room.Nameplate} idle for {Describe(limit)}; closing it");
+        CloseRoom(room);
+    }
+
+    /// <summary>The client left or was refused: free an unpaired room, or end a paired one.</summary>
+    private void ReleaseRoom()
+    {
+        Room? room;
+        lock (_gate)
+        {
+            room = _room;
+        }
+
+        if (room is null)
+        {
+            return;
+        }
+
+        if (_context.Rooms.TryCloseUnpaired(room))
+        {
+            _context.Write($"relay: nameplate {room.Nameplate} freed (creator left)");
+        }
+        else
+        {
+            CloseRoom(room);
+        }
+    }
+
+    private void CloseRoom(Room room)
+    {
+        if (_context.Rooms.Close(room))
+        {
+            _context.Write($"relay: nameplate {room.Nameplate} closed");
+        }
+
+        room.Creator.CloseSocket();
+        room.Joiner?.CloseSocket();
+    }
+
+    private static byte[] PairedFrame(byte index)
+    {
+        byte[] payload = new byte[PairedMessage.Size];
+        new PairedMessage(2, index).Write(payload);
+        return Frame.Encode(FrameType.Paired, payload);
+    }
+
+    private static byte[] Nameplate(uint nameplate)
+    {
+        byte[] payload = new byte[NameplateMessage.Size];
+        new NameplateMessage(nameplate).Write(payload);
+        return payload;
+    }
+}

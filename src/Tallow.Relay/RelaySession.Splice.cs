@@ -1,0 +1,167 @@
+// Spliced phase of a relay session (DESIGN.md §5.4): bytes are forwarded verbatim to the
+// partner, never parsed. Back-pressure: each read is written (awaited) to the partner before
+// the next read, so the relay holds at most one buffer per direction. EOF is passed on as a
+// half-close (Shutdown(Send)); the room closes once both directions ended, or at once on any
+// error. Also the refusal path shared by sessions and connections refused at accept.
+using System.Buffers;
+using System.Net.Sockets;
+using Tallow.Wire;
+
+namespace Tallow.Relay;
+
+internal sealed partial class RelaySession
+{
+    // Large enough for a full-rate TCP window per read; one buffer per direction.
+    private const int SpliceBufferSize = 64 * 1024;
+
+    private static readonly TimeSpan ErrorWriteTimeout = TimeSpan.FromSeconds(2);
+
+    // After refusing we half-close and read what the client still sends until it closes too,
+    // so the kernel does not answer unread bytes with a RST that could destroy our Error frame.
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
+    private const int DrainLimit = 64 * 1024;
+
+    private async Task SpliceAsync(byte[] control, int start, int end, bool endOfStream)
+    {
+        Room room;
+        RelaySession partner;
+        lock (_gate)
+        {
+            room = _room!;
+            partner = _partner!;
+        }
+
+        // Pings sent while unpaired may sit in front of the first peer bytes: they were meant for the relay.
+        while (Frame.TryParse(control.AsSpan(start, end - start), Frame.MaxUnpairedLength, out FrameType type, out _, out int consumed) == FrameStatus.Ok
+            && type == FrameType.Ping)
+        {
+            start += consumed;
+        }
+
+        byte[]? buffer = null;
+        CancellationToken token = _context.Shutdown;
+        try
+        {
+            if (end > start)
+            {
+                await ForwardAsync(partner, room, control.AsMemory(start, end - start), token).ConfigureAwait(false);
+            }
+
+            if (!endOfStream)
+            {
+                buffer = ArrayPool<byte>.Shared.Rent(SpliceBufferSize);
+                while (true)
+                {
+                    int read = await _stream.ReadAsync(buffer, token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    await ForwardAsync(partner, room, buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                }
+            }
+
+            partner.ShutdownSend();
+            if (room.DirectionEnded())
+            {
+                CloseRoom(room);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            CloseRoom(room);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private async ValueTask ForwardAsync(RelaySession partner, Room room, ReadOnlyMemory<byte> data, CancellationToken token)
+    {
+        room.Touch();
+        await partner.WriteAsync(data, token).ConfigureAwait(false);
+        room.Touch();
+        _context.Metrics.Forwarded(data.Length);
+    }
+
+    private async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken token)
+    {
+        await _writeLock.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            await _stream.WriteAsync(data, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void ShutdownSend()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed: the room is ending anyway.
+        }
+    }
+
+    private void Leave()
+    {
+        ReleaseRoom();
+        CloseSocket();
+    }
+
+    private async Task RefuseAsync(Refusal refusal)
+    {
+        ReleaseRoom();
+        _context.Metrics.Rejected(refusal.Reason);
+        _context.Write($"relay: refused {Remote} ({RelayMetrics.Label(refusal.Reason)}): {refusal.Message}");
+        await SendErrorAndCloseAsync(_stream, _socket, refusal, _context.Shutdown).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends Error{code, message}, half-closes, drains briefly and closes. Never throws.</summary>
+    internal static async Task SendErrorAndCloseAsync(Stream stream, Socket socket, Refusal refusal, CancellationToken shutdown)
+    {
+        try
+        {
+            byte[] frame = new byte[Frame.HeaderSize + 1 + 2 + RelayProtocol.MaxErrorMessageBytes];
+            int length = new ErrorMessage(refusal.Code, refusal.Message).Write(frame.AsSpan(Frame.HeaderSize));
+            Frame.WriteHeader(frame, FrameType.Error, length);
+            using (var timeout = new CancellationTokenSource(ErrorWriteTimeout))
+            {
+                await stream.WriteAsync(frame.AsMemory(0, Frame.HeaderSize + length), timeout.Token).ConfigureAwait(false);
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+            if (!shutdown.IsCancellationRequested)
+            {
+                using var drain = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+                drain.CancelAfter(DrainTimeout);
+                byte[] sink = new byte[4096];
+                int total = 0;
+                int read;
+                while (total < DrainLimit && (read = await stream.ReadAsync(sink, drain.Token).ConfigureAwait(false)) > 0)
+                {
+                    total += read;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone or too slow; closing is all that is left.
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

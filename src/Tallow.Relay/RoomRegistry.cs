@@ -1,0 +1,139 @@
+// Nameplate → room table (DESIGN.md §3, §5.3). One lock guards every transition
+// (allocate, claim/pair, expire, close) so a claim and an unpaired timeout cannot both win.
+namespace Tallow.Relay;
+
+internal enum AllocateStatus
+{
+    Opened,
+    NameplateInUse,
+    TooManyRooms,
+}
+
+internal enum ClaimStatus
+{
+    Paired,
+    NoSuchRoom,
+    RoomFull,
+}
+
+internal sealed class RoomRegistry
+{
+    private readonly Dictionary<uint, Room> _rooms = [];
+    private readonly int _maxRooms;
+    private readonly RelayMetrics _metrics;
+    private readonly TimeProvider _time;
+
+    public RoomRegistry(int maxRooms, RelayMetrics metrics, TimeProvider time)
+    {
+        _maxRooms = maxRooms;
+        _metrics = metrics;
+        _time = time;
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_rooms)
+            {
+                return _rooms.Count;
+            }
+        }
+    }
+
+    /// <summary>Creates a room; <paramref name="requested"/> 0 takes the smallest free nameplate ≥ 1.</summary>
+    public AllocateStatus TryAllocate(RelaySession creator, uint requested, out Room? room)
+    {
+        room = null;
+        lock (_rooms)
+        {
+            if (_rooms.Count >= _maxRooms)
+            {
+                return AllocateStatus.TooManyRooms;
+            }
+
+            uint nameplate = requested;
+            if (nameplate == 0)
+            {
+                // Linear scan: at most MaxRooms + 1 probes (10 001 by default), a few µs, and it keeps
+                // codes short by always reusing the smallest number.
+                nameplate = 1;
+                while (_rooms.ContainsKey(nameplate))
+                {
+                    nameplate++;
+                }
+            }
+            else if (_rooms.ContainsKey(nameplate))
+            {
+                return AllocateStatus.NameplateInUse;
+            }
+
+            room = new Room(nameplate, creator, _time);
+            _rooms.Add(nameplate, room);
+            _metrics.RoomOpened();
+            creator.OnAllocated(room);
+            return AllocateStatus.Opened;
+        }
+    }
+
+    /// <summary>Joins a waiting room; on success both sessions are switched to splicing before the lock is released.</summary>
+    public ClaimStatus TryClaim(RelaySession joiner, uint nameplate, out Room? room)
+    {
+        lock (_rooms)
+        {
+            if (!_rooms.TryGetValue(nameplate, out room) || room.IsClosed)
+            {
+                room = null;
+                return ClaimStatus.NoSuchRoom;
+            }
+
+            if (room.IsPaired)
+            {
+                room = null;
+                return ClaimStatus.RoomFull;
+            }
+
+            room.Joiner = joiner;
+            room.Creator.OnPaired(room, joiner);
+            joiner.OnPaired(room, room.Creator);
+            _metrics.Paired();
+            return ClaimStatus.Paired;
+        }
+    }
+
+    /// <summary>Closes a room that is still unpaired (creator left or timed out). False if it was paired meanwhile.</summary>
+    public bool TryCloseUnpaired(Room room)
+    {
+        lock (_rooms)
+        {
+            if (room.IsPaired)
+            {
+                return false;
+            }
+
+            Remove(room);
+            return true;
+        }
+    }
+
+    /// <summary>Frees the nameplate of a room (paired or not). Idempotent; true for the call that closed it.</summary>
+    public bool Close(Room room)
+    {
+        lock (_rooms)
+        {
+            return Remove(room);
+        }
+    }
+
+    private bool Remove(Room room)
+    {
+        if (!room.MarkClosed())
+        {
+            return false;
+        }
+
+        _rooms.Remove(room.Nameplate);
+        _metrics.RoomClosed();
+        return true;
+    }
+}
