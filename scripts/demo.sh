@@ -14,7 +14,7 @@ echo "demo: sending a 64 MiB file with 'tallow send' (no relay configured: it em
 sender_pid=$!
 
 code=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
   code=$(sed -n 's/.*"event":"code","code":"\([^"]*\)".*/\1/p' "$work/send.jsonl" | head -n1)
   [ -n "$code" ] && break
   kill -0 "$sender_pid" 2>/dev/null || { cat "$work/send.err" >&2; exit 1; }

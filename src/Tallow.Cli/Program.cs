@@ -1,6 +1,7 @@
 // tallow: end-to-end encrypted, post-quantum file transfer. Program stays tiny: it builds
 // the command tree and maps parse errors to the usage exit code (2).
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Tallow.Cli.Commands;
 
 var root = new RootCommand("tallow: send files, folders, text and streams end-to-end encrypted with a short code phrase")
@@ -12,11 +13,17 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
 };
 
 ParseResult parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
+string? unknownOption = UnknownOption(parsed);
+if (parsed.Errors.Count > 0 || unknownOption is not null)
 {
-    foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
+    foreach (ParseError error in parsed.Errors)
     {
         Console.Error.WriteLine($"error: {error.Message}");
+    }
+
+    if (unknownOption is not null)
+    {
+        Console.Error.WriteLine($"error: unknown option '{unknownOption}' (to name a file that starts with '-', put it after '--' or write ./{unknownOption}).");
     }
 
     Console.Error.WriteLine("Run 'tallow --help' for usage.");
@@ -24,3 +31,46 @@ if (parsed.Errors.Count > 0)
 }
 
 return await parsed.InvokeAsync().ConfigureAwait(false);
+
+// System.CommandLine hands an unknown "--flag" to a variadic argument (send's paths, receive's
+// code) as a plain value. A dash-led value before "--" is an unknown option, not a path or a word.
+static string? UnknownOption(ParseResult parsed)
+{
+    int doubleDash = parsed.Tokens.Count;
+    for (int i = 0; i < parsed.Tokens.Count; i++)
+    {
+        if (parsed.Tokens[i].Type == TokenType.DoubleDash)
+        {
+            doubleDash = i;
+            break;
+        }
+    }
+
+    foreach (SymbolResult child in parsed.CommandResult.Children)
+    {
+        if (child is not ArgumentResult argument)
+        {
+            continue;
+        }
+
+        foreach (Token token in argument.Tokens)
+        {
+            int index = -1;
+            for (int i = 0; i < parsed.Tokens.Count; i++)
+            {
+                if (ReferenceEquals(parsed.Tokens[i], token))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            if (token.Value.Length > 1 && token.Value[0] == '-' && index >= 0 && index < doubleDash)
+            {
+                return token.Value;
+            }
+        }
+    }
+
+    return null;
+}

@@ -21,18 +21,19 @@ internal static class ReceiveCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
 
-        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite };
+        var verify = SafetyCheck.CreateOption();
+        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, verify };
         common.AddTo(command);
         command.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet));
             return CommandRunner.RunAsync(reporter, () => RunAsync(
-                result, reporter, common, string.Join('-', result.GetValue(code) ?? []), result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(overwrite), ct));
+                result, reporter, common, string.Join('-', result.GetValue(code) ?? []), result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(overwrite), result.GetValue(verify), ct));
         });
         return command;
     }
 
-    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, string codeText, string outDir, bool yes, bool overwrite, CancellationToken ct)
+    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, string codeText, string outDir, bool yes, bool overwrite, bool verify, CancellationToken ct)
     {
         if (!CodePhrase.TryNormalize(codeText, out string normalized))
         {
@@ -48,10 +49,14 @@ internal static class ReceiveCommand
         SecureChannel channel = await session.EstablishAsync(normalized, options, ct).ConfigureAwait(false);
         reporter.Event("peer_connected");
         reporter.Info("Connected to the sender; secure session established.");
+        if (verify)
+        {
+            await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);
+        }
 
         var receiver = new TransferReceiver(channel, reporter);
         TransferOffer offer = await receiver.ReceiveOfferAsync(ct).ConfigureAwait(false);
-        string summary = Describe(offer);
+        string summary = OfferSummary.Describe(offer);
         reporter.Event("offer", ("kind", offer.Kind.ToString().ToLowerInvariant()), ("files", offer.Entries.Count(e => e.Type == EntryType.File)), ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize));
 
         OutputDirectory? output = null;
@@ -135,23 +140,6 @@ internal static class ReceiveCommand
         Console.Error.Write($"Accept {summary} {where}? [y/N] ");
         string? answer = await Task.Run(Console.ReadLine, ct).WaitAsync(ct).ConfigureAwait(false);
         return answer is not null && (answer.Trim().Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Trim().Equals("yes", StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static string Describe(TransferOffer offer)
-    {
-        switch (offer.Kind)
-        {
-            case TransferKind.Text:
-                return $"text ({Units.Bytes(offer.TotalSize)})";
-            case TransferKind.Stream:
-                return "a stream of unknown length";
-            default:
-                int files = offer.Entries.Count(e => e.Type == EntryType.File);
-                int folders = offer.Entries.Count - files;
-                return files == 1 && folders == 0
-                    ? $"'{PathSanitizer.Printable(offer.Entries[0].Path)}' ({Units.Bytes(offer.TotalSize)})"
-                    : $"{files} file(s) in {folders} folder(s) ({Units.Bytes(offer.TotalSize)})";
-        }
     }
 
     private static long FreeSpace(string path)

@@ -26,7 +26,8 @@ internal static class SendCommand
         var follow = new Option<bool>("--follow-symlinks") { Description = "Send what symlinks point to instead of skipping them" };
         var name = new Option<string>("--name") { Description = "Name of the stream when sending stdin", DefaultValueFactory = _ => "stdin" };
 
-        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name };
+        var verify = SafetyCheck.CreateOption();
+        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, verify };
         command.Options.Add(common.Code);
         common.AddTo(command);
         command.SetAction((result, ct) =>
@@ -38,12 +39,13 @@ internal static class SendCommand
                 result.GetValue(words),
                 result.GetValue(chunk),
                 result.GetValue(follow),
-                result.GetValue(name) ?? "stdin"), ct));
+                result.GetValue(name) ?? "stdin",
+                result.GetValue(verify)), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, bool Verify);
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, SendArgs args, CancellationToken ct)
     {
@@ -92,6 +94,10 @@ internal static class SendCommand
         SecureChannel channel = await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
         reporter.Event("peer_connected");
         reporter.Info("Receiver connected; secure session established.");
+        if (args.Verify)
+        {
+            await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);
+        }
 
         var sender = new TransferSender(channel, reporter);
         reporter.StartTransferClock();
@@ -130,7 +136,7 @@ internal static class SendCommand
 
             byte[] bytes = Encoding.UTF8.GetBytes(args.Text);
             var offer = new TransferOffer(TransferKind.Text, args.ChunkSize, [new OfferEntry(EntryType.File, "text", (ulong)bytes.Length, 0x1A4, 0)]);
-            return new Content(offer, null, new MemoryStream(bytes, writable: false), $"text ({Units.Bytes(bytes.Length)})", bytes.Length);
+            return new Content(offer, null, new MemoryStream(bytes, writable: false), OfferSummary.Describe(offer), bytes.Length);
         }
 
         if (args.Paths.Length == 0)
@@ -146,15 +152,10 @@ internal static class SendCommand
             }
 
             var offer = new TransferOffer(TransferKind.Stream, args.ChunkSize, [new OfferEntry(EntryType.File, args.StreamName, TransferOffer.UnknownSize, 0x1A4, 0)]);
-            return new Content(offer, null, Console.OpenStandardInput(), "standard input", -1);
+            return new Content(offer, null, Console.OpenStandardInput(), OfferSummary.Describe(offer), -1);
         }
 
         SourcePlan plan = SourceScanner.Scan(args.Paths, args.ChunkSize, args.FollowSymlinks, reporter.Warn);
-        int files = plan.Offer.Entries.Count(e => e.Type == EntryType.File);
-        long total = (long)plan.Offer.TotalSize;
-        string summary = files == 1 && plan.Offer.Entries.Count == 1
-            ? $"'{plan.Offer.Entries[0].Path}' ({Units.Bytes(total)})"
-            : $"{files} file(s) in {plan.Offer.Entries.Count - files} folder(s) ({Units.Bytes(total)})";
-        return new Content(plan.Offer, plan, null, summary, total);
+        return new Content(plan.Offer, plan, null, OfferSummary.Describe(plan.Offer), (long)plan.Offer.TotalSize);
     }
 }

@@ -55,17 +55,19 @@ internal sealed class TerminalSafeStream(Stream inner) : Stream
 /// <summary>A memory stream that refuses to grow past a limit (text collected for a JSON event).</summary>
 internal sealed class BoundedBuffer(int limit) : MemoryStream
 {
-    public override void Write(ReadOnlySpan<byte> buffer)
+    // MemoryStream.Write(span) of a derived type calls Write(byte[], int, int), so the array
+    // overload does the work and the span overload goes through it (not the other way round).
+    public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+    public override void Write(byte[] buffer, int offset, int count)
     {
-        if (Length + buffer.Length > limit)
+        if (Length + count > limit)
         {
             throw new Tallow.Protocol.TallowException(Tallow.Protocol.FailureKind.Usage, $"the stream is larger than {limit / (1024 * 1024)} MiB: receive it without --json to write it to stdout.");
         }
 
-        base.Write(buffer);
+        base.Write(buffer, offset, count);
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

@@ -87,6 +87,7 @@ public sealed class PeerSession : IAsyncDisposable
         bool isInitiator = paired.Index == 0;
         _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, isInitiator, normalizedCode, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
         Channel = new SecureChannel(_relay.Stream, _relay.Reader, _keys, isInitiator, options.KeepAliveInterval, options.ReceiveTimeout);
+        Channel.StartKeepAlive(); // from here on, a user at a prompt never lets the peer or the relay time out
         return Channel;
     }
 
