@@ -9,7 +9,9 @@ public static class EndpointCodec
 {
     public const int MaxSize = 1 + 16 + 2;
 
-    public static int SizeOf(IPEndPoint endpoint) => endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? 19 : 7;
+    /// <summary>Bytes <see cref="Write"/> produces: IPv4-mapped IPv6 addresses travel as IPv4 (7 bytes).</summary>
+    public static int SizeOf(IPEndPoint endpoint) =>
+        endpoint.AddressFamily == AddressFamily.InterNetworkV6 && !endpoint.Address.IsIPv4MappedToIPv6 ? 19 : 7;
 
     public static void Write(ref SpanWriter writer, IPEndPoint endpoint)
     {

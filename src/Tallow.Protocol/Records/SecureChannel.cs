@@ -106,7 +106,7 @@ public sealed class SecureChannel : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new TallowException(FailureKind.Network, $"the peer sent nothing for {_receiveTimeout.TotalSeconds:0} s: the connection is lost. Try again.");
+                    throw new TallowException(FailureKind.Network, $"the peer sent nothing for {_receiveTimeout.TotalSeconds:0.#} s: the connection is lost. Try again.");
                 }
                 catch (IOException ex)
                 {

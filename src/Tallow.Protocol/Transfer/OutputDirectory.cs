@@ -13,7 +13,7 @@ public sealed class OutputDirectory
 {
     public const string PartSuffix = ".tallow-part";
     private readonly string _root;
-    private readonly string _realRoot;
+    private readonly string _realRootPrefix;
     private readonly bool _overwrite;
 
     public OutputDirectory(string root, bool overwrite)
@@ -31,7 +31,8 @@ public sealed class OutputDirectory
             }
         }
 
-        _realRoot = Path.TrimEndingDirectorySeparator(NativePath.RealPath(_root) ?? _root);
+        string realRoot = NativePath.RealPath(_root) ?? _root;
+        _realRootPrefix = realRoot.EndsWith('/') ? realRoot : realRoot + "/";
         _overwrite = overwrite;
     }
 
@@ -162,7 +163,7 @@ public sealed class OutputDirectory
     private bool IsInsideRoot(PartFile part)
     {
         string? real = part.RealPath();
-        return real is not null && real.StartsWith(_realRoot + "/", StringComparison.Ordinal);
+        return real is not null && real.StartsWith(_realRootPrefix, StringComparison.Ordinal);
     }
 
     private static void ApplyMetadata(string path, long modifiedUnixSeconds, uint mode)

@@ -72,7 +72,7 @@ public static class PathSanitizer
 
         foreach (char c in name)
         {
-            if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == '\u202E' || c == '\u202D')
+            if (IsUnsafeChar(c))
             {
                 reason = "control or escape characters in a name";
                 return false;
@@ -101,9 +101,16 @@ public static class PathSanitizer
         var sb = new StringBuilder(name.Length);
         foreach (char c in name)
         {
-            sb.Append(c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ? '?' : c);
+            sb.Append(IsUnsafeChar(c) ? '?' : c);
         }
 
         return sb.ToString();
     }
+
+    /// <summary>C0/C1 controls, DEL and the bidirectional controls that can disguise a name on a terminal.</summary>
+    private static bool IsUnsafeChar(char c) =>
+        c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)
+        || c is '\u200E' or '\u200F' or '\u061C'
+        || (c >= '\u202A' && c <= '\u202E')
+        || (c >= '\u2066' && c <= '\u2069');
 }

@@ -37,7 +37,7 @@ public sealed class TransferReceiver
         }
 
         bool singleEntry = offer!.Kind != TransferKind.Files;
-        if (singleEntry && (offer.Entries.Count != 1 || offer.Entries[0].Type != EntryType.File))
+        if ((singleEntry && (offer.Entries.Count != 1 || offer.Entries[0].Type != EntryType.File)) || !HasPlausibleSizes(offer))
         {
             await SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the sender's offer was malformed: the transfer was refused.");
@@ -54,6 +54,45 @@ public sealed class TransferReceiver
 
         _channel.StartKeepAlive();
         return offer;
+    }
+
+    /// <summary>
+    /// Only a stream may have an unknown size; every other size must fit a long, and so must the
+    /// total (otherwise the free-space check and the per-file bound on received data are bypassed).
+    /// </summary>
+    private static bool HasPlausibleSizes(TransferOffer offer)
+    {
+        ulong total = 0;
+        foreach (OfferEntry entry in offer.Entries)
+        {
+            if (entry.Type != EntryType.File)
+            {
+                continue;
+            }
+
+            if (entry.Size == TransferOffer.UnknownSize)
+            {
+                if (offer.Kind != TransferKind.Stream)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (entry.Size > long.MaxValue)
+            {
+                return false;
+            }
+
+            total += entry.Size; // both terms ≤ long.MaxValue: no ulong overflow
+            if (total > long.MaxValue)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public Task AcceptAsync(CancellationToken ct) => _channel.SendAsync(RecordKind.Accept, ReadOnlyMemory<byte>.Empty, ct).AsTask();

@@ -1,0 +1,255 @@
+// OutputDirectory (DESIGN.md §8 output safety): part files, commit under the final name,
+// "name (1).ext" instead of overwriting, --overwrite, and symlinks that are never followed.
+using System.Text;
+using Tallow.Protocol;
+using Tallow.Protocol.Transfer;
+
+namespace Tallow.Tests.Protocol;
+
+public class OutputDirectoryTests
+{
+    private static void Write(PartFile part, string text) => RandomAccess.Write(part.Handle, Encoding.UTF8.GetBytes(text), 0);
+
+    private static string Receive(OutputDirectory output, string text, List<string> notices, params string[] components)
+    {
+        PartFile part = output.CreatePart(components);
+        Assert.EndsWith(OutputDirectory.PartSuffix, part.PartPath, StringComparison.Ordinal);
+        Assert.True(File.Exists(part.PartPath));
+        Write(part, text);
+        return output.Commit(part, 1_700_000_000, 0x1A4, notices.Add);
+    }
+
+    [Fact]
+    public void CreatePart_then_Commit_gives_the_final_name()
+    {
+        using var dir = new TempDir();
+        var output = new OutputDirectory(dir.Path, overwrite: false);
+        var notices = new List<string>();
+
+        string saved = Receive(output, "hello", notices, "sub", "deeper", "file.txt");
+
+        Assert.Equal(dir.Combine("sub", "deeper", "file.txt"), saved);
+        Assert.Equal("hello", File.ReadAllText(saved));
+        Assert.False(File.Exists(saved + OutputDirectory.PartSuffix));
+        Assert.Empty(notices);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).UtcDateTime, File.GetLastWriteTimeUtc(saved));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(saved));
+        Assert.Equal(Path.Combine("sub", "deeper", "file.txt"), output.Relative(saved));
+    }
+
+    [Fact]
+    public void Creates_the_output_root_when_missing()
+    {
+        using var dir = new TempDir();
+        string root = dir.Combine("new", "out");
+        var output = new OutputDirectory(root, overwrite: false);
+        Assert.True(Directory.Exists(root));
+        Assert.Equal(root, output.Root);
+    }
+
+    [Fact]
+    public void An_existing_file_is_kept_and_the_new_one_is_numbered_with_a_notice()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Combine("report.txt"), "old");
+        var output = new OutputDirectory(dir.Path, overwrite: false);
+        var notices = new List<string>();
+
+        string first = Receive(output, "new 1", notices, "report.txt");
+        string second = Receive(output, "new 2", notices, "report.txt");
+
+        Assert.Equal(dir.Combine("report (1).txt"), first);
+        Assert.Equal(dir.Combine("report (2).txt"), second);
+        Assert.Equal("old", File.ReadAllText(dir.Combine("report.txt")));
+        Assert.Equal("new 1", File.ReadAllText(first));
+        Assert.Equal("new 2", File.ReadAllText(second));
+        Assert.Equal(2, notices.Count);
+        Assert.Contains("report.txt", notices[0], StringComparison.Ordinal);
+        Assert.Contains("report (1).txt", notices[0], StringComparison.Ordinal);
+        Assert.Contains("--overwrite", notices[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_existing_folder_with_the_final_name_is_not_touched()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("thing"));
+        var output = new OutputDirectory(dir.Path, overwrite: true);
+        var notices = new List<string>();
+        string saved = Receive(output, "x", notices, "thing");
+        Assert.Equal(dir.Combine("thing (1)"), saved);
+        Assert.True(Directory.Exists(dir.Combine("thing")));
+        Assert.Single(notices);
+    }
+
+    [Fact]
+    public void Overwrite_replaces_an_existing_file()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Combine("a.txt"), "old");
+        var output = new OutputDirectory(dir.Path, overwrite: true);
+        var notices = new List<string>();
+
+        string saved = Receive(output, "new", notices, "a.txt");
+
+        Assert.Equal(dir.Combine("a.txt"), saved);
+        Assert.Equal("new", File.ReadAllText(saved));
+        Assert.False(File.Exists(dir.Combine("a (1).txt")));
+        Assert.Empty(notices);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_symlink_at_the_final_name_is_never_written_through(bool overwrite)
+    {
+        using var dir = new TempDir();
+        string outside = dir.Combine("outside.txt");
+        File.WriteAllText(outside, "precious");
+        string root = dir.Combine("out");
+        Directory.CreateDirectory(root);
+        File.CreateSymbolicLink(Path.Combine(root, "a.txt"), outside);
+        var output = new OutputDirectory(root, overwrite);
+
+        string saved = Receive(output, "attacker", [], "a.txt");
+
+        Assert.Equal(Path.Combine(root, "a (1).txt"), saved);
+        Assert.Equal("precious", File.ReadAllText(outside));
+        Assert.NotNull(new FileInfo(Path.Combine(root, "a.txt")).LinkTarget);
+    }
+
+    [Theory]
+    [InlineData("link")]
+    [InlineData("real/link")]
+    public void A_symlinked_folder_in_the_path_is_refused(string linkPath)
+    {
+        using var dir = new TempDir();
+        string outside = dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        string root = dir.Combine("out");
+        Directory.CreateDirectory(Path.Combine(root, "real"));
+        Directory.CreateSymbolicLink(Path.Combine(root, linkPath), outside);
+        var output = new OutputDirectory(root, overwrite: false);
+        string[] components = [.. linkPath.Split('/'), "x.txt"];
+
+        var ex = Assert.Throws<TallowException>(() => output.CreatePart(components));
+        Assert.Equal(FailureKind.FileSystem, ex.Kind);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+
+        var ex2 = Assert.Throws<TallowException>(() => output.EnsureDirectory([.. linkPath.Split('/'), "sub"]));
+        Assert.Equal(FailureKind.FileSystem, ex2.Kind);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public void A_dangling_symlink_in_the_path_is_refused()
+    {
+        using var dir = new TempDir();
+        string root = dir.Combine("out");
+        Directory.CreateDirectory(root);
+        string target = dir.Combine("not-yet");
+        File.CreateSymbolicLink(Path.Combine(root, "d"), target);
+        var output = new OutputDirectory(root, overwrite: false);
+
+        Assert.Throws<TallowException>(() => output.CreatePart(["d", "x.txt"]));
+        Assert.False(Directory.Exists(target));
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
+    public void A_file_where_a_folder_is_needed_is_refused()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Combine("d"), "i am a file");
+        var output = new OutputDirectory(dir.Path, overwrite: true);
+        var ex = Assert.Throws<TallowException>(() => output.CreatePart(["d", "x.txt"]));
+        Assert.Equal(FailureKind.FileSystem, ex.Kind);
+        Assert.Equal("i am a file", File.ReadAllText(dir.Combine("d")));
+    }
+
+    [Fact]
+    public void A_planted_part_file_symlink_is_removed_and_its_target_left_unchanged()
+    {
+        using var dir = new TempDir();
+        string outside = dir.Combine("victim.txt");
+        File.WriteAllText(outside, "precious");
+        string root = dir.Combine("out");
+        Directory.CreateDirectory(root);
+        string planted = Path.Combine(root, "x" + OutputDirectory.PartSuffix);
+        File.CreateSymbolicLink(planted, outside);
+        var output = new OutputDirectory(root, overwrite: false);
+
+        PartFile part = output.CreatePart(["x"]);
+        Assert.Null(new FileInfo(planted).LinkTarget); // a fresh regular file now
+        Write(part, "received");
+        string saved = output.Commit(part, 0, 0x180, _ => { });
+
+        Assert.Equal(Path.Combine(root, "x"), saved);
+        Assert.Equal("received", File.ReadAllText(saved));
+        Assert.Equal("precious", File.ReadAllText(outside));
+        Assert.False(File.Exists(planted));
+    }
+
+    [Fact]
+    public void A_planted_part_file_symlink_to_a_folder_is_removed_and_the_folder_left_unchanged()
+    {
+        using var dir = new TempDir();
+        string outsideDir = dir.Combine("victim-dir");
+        Directory.CreateDirectory(outsideDir);
+        File.WriteAllText(Path.Combine(outsideDir, "keep.txt"), "keep");
+        string root = dir.Combine("out");
+        Directory.CreateDirectory(root);
+        string planted = Path.Combine(root, "y" + OutputDirectory.PartSuffix);
+        Directory.CreateSymbolicLink(planted, outsideDir);
+        var output = new OutputDirectory(root, overwrite: false);
+
+        PartFile part = output.CreatePart(["y"]);
+        Write(part, "data");
+        output.Commit(part, 0, 0x180, _ => { });
+
+        Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(outsideDir).Select(Path.GetFileName));
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(outsideDir, "keep.txt")));
+    }
+
+    [Fact]
+    public void A_leftover_part_file_is_replaced_not_appended_to()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Combine("z.bin" + OutputDirectory.PartSuffix), "stale stale stale");
+        var output = new OutputDirectory(dir.Path, overwrite: false);
+        string saved = Receive(output, "fresh", [], "z.bin");
+        Assert.Equal("fresh", File.ReadAllText(saved));
+    }
+
+    [Fact]
+    public void A_folder_renamed_to_a_symlink_while_receiving_is_caught_at_commit()
+    {
+        using var dir = new TempDir();
+        string root = dir.Combine("out");
+        string outside = dir.Combine("outside");
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(outside);
+        var output = new OutputDirectory(root, overwrite: false);
+
+        PartFile part = output.CreatePart(["d", "f.txt"]);
+        Write(part, "data");
+        // An attacker with local access moves the folder out of the root while the file is open.
+        Directory.Move(Path.Combine(root, "d"), Path.Combine(outside, "d"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "d"), Path.Combine(outside, "d"));
+
+        var ex = Assert.Throws<TallowException>(() => output.Commit(part, 0, 0x1A4, _ => { }));
+        Assert.Equal(FailureKind.FileSystem, ex.Kind);
+        Assert.False(File.Exists(Path.Combine(outside, "d", "f.txt")));
+    }
+
+    [Theory]
+    [InlineData("a.txt", 1, "a (1).txt")]
+    [InlineData("a.txt", 2, "a (2).txt")]
+    [InlineData(".bashrc", 1, ".bashrc (1)")]
+    [InlineData("noext", 1, "noext (1)")]
+    [InlineData("archive.tar.gz", 3, "archive.tar (3).gz")]
+    [InlineData("trailing.", 1, "trailing (1).")]
+    [InlineData("日本.txt", 10, "日本 (10).txt")]
+    public void NumberedName_cases(string name, int n, string expected) =>
+        Assert.Equal(expected, OutputDirectory.NumberedName(name, n));
+}

@@ -1,0 +1,291 @@
+// TransferSender + TransferReceiver (DESIGN.md §8) over a real SecureChannel pair on loopback TCP:
+// a folder tree built by SourceScanner arrives byte-identical; a rejection reaches the sender
+// as Declined; a hostile offer is refused before anything is written.
+using System.Security.Cryptography;
+using Tallow.Protocol;
+using Tallow.Protocol.Records;
+using Tallow.Protocol.Transfer;
+using Tallow.Wire;
+
+namespace Tallow.Tests.Protocol;
+
+public class TransferTests
+{
+    private sealed class Observer : ITransferObserver
+    {
+        public List<(string Path, long Size, string Hash)> Completed { get; } = [];
+
+        public List<string> Notices { get; } = [];
+
+        public long LastProgress { get; private set; }
+
+        public void OnProgress(long bytesDone, long? totalBytes)
+        {
+            Assert.True(bytesDone >= LastProgress, "progress went backwards");
+            Assert.True(totalBytes is null || bytesDone <= totalBytes);
+            LastProgress = bytesDone;
+        }
+
+        public void OnFileCompleted(string path, long size, string blake3Hex)
+        {
+            lock (Completed)
+            {
+                Completed.Add((path, size, blake3Hex));
+            }
+        }
+
+        public void OnNotice(string message) => Notices.Add(message);
+    }
+
+    private static void WriteRandom(string path, int length, int seed)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>Relative path → SHA-256 of every file under <paramref name="root"/>, plus the set of folders.</summary>
+    private static (SortedDictionary<string, string> Files, SortedSet<string> Folders) Snapshot(string root)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            files[Path.GetRelativePath(root, file)] = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file)));
+        }
+
+        var folders = new SortedSet<string>(
+            Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Select(d => Path.GetRelativePath(root, d)),
+            StringComparer.Ordinal);
+        return (files, folders);
+    }
+
+    private static string BuildTree(TempDir dir)
+    {
+        string top = dir.Combine("src", "photos & notes");
+        WriteRandom(Path.Combine(top, "readme.txt"), 100, 1);
+        WriteRandom(Path.Combine(top, "empty.bin"), 0, 2);
+        WriteRandom(Path.Combine(top, "big", "three-chunks-and-a-bit.bin"), (3 * 64 * 1024) + 17, 3);
+        WriteRandom(Path.Combine(top, "big", "exactly-one-chunk.bin"), 64 * 1024, 4);
+        WriteRandom(Path.Combine(top, "ünïcödé", "日本語 file.txt"), 5000, 5);
+        WriteRandom(Path.Combine(top, "-leading dash"), 10, 6);
+        Directory.CreateDirectory(Path.Combine(top, "empty folder", "nested empty"));
+        return top;
+    }
+
+    [Fact]
+    public async Task A_folder_tree_arrives_byte_identical()
+    {
+        using var dir = new TempDir();
+        string top = BuildTree(dir);
+        string outRoot = dir.Combine("out");
+        var scanNotices = new List<string>();
+        SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, scanNotices.Add);
+        Assert.Empty(scanNotices);
+        Assert.All(plan.Offer.Entries, e => Assert.True(PathSanitizer.TrySplit(e.Path, out _, out _), e.Path));
+
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var senderObserver = new Observer();
+        var receiverObserver = new Observer();
+        var sender = new TransferSender(pair.Initiator, senderObserver);
+        var receiver = new TransferReceiver(pair.Responder, receiverObserver);
+
+        Task send = sender.SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+        Assert.Equal(plan.Offer.Entries, offer.Entries);
+        Assert.Equal(plan.Offer.TotalSize, offer.TotalSize);
+        await receiver.AcceptAsync(CancellationToken.None);
+        await receiver.ReceiveFilesAsync(offer, new OutputDirectory(outRoot, overwrite: false), CancellationToken.None).WithTimeout(60);
+        await send.WithTimeout(60);
+
+        var source = Snapshot(Path.GetDirectoryName(top)!);
+        var received = Snapshot(outRoot);
+        Assert.Equal(source.Files, received.Files);
+        Assert.Equal(source.Folders, received.Folders);
+        Assert.Equal(6, received.Files.Count);
+        Assert.Contains(Path.Combine("photos & notes", "empty folder", "nested empty"), received.Folders);
+        Assert.Empty(Directory.EnumerateFiles(outRoot, "*" + OutputDirectory.PartSuffix, SearchOption.AllDirectories));
+
+        Assert.Equal((long)offer.TotalSize, senderObserver.LastProgress);
+        Assert.Equal((long)offer.TotalSize, receiverObserver.LastProgress);
+        Assert.Equal(
+            senderObserver.Completed.Select(c => c.Hash).Order(StringComparer.Ordinal),
+            receiverObserver.Completed.Select(c => c.Hash).Order(StringComparer.Ordinal));
+        Assert.Empty(receiverObserver.Notices);
+
+        // Modification times travel with the files.
+        string src = Path.Combine(top, "readme.txt");
+        string dst = Path.Combine(outRoot, "photos & notes", "readme.txt");
+        Assert.Equal(SourceScanner.ToUnix(File.GetLastWriteTimeUtc(src)), SourceScanner.ToUnix(File.GetLastWriteTimeUtc(dst)));
+    }
+
+    [Fact]
+    public async Task Receiving_the_same_tree_twice_keeps_both_copies()
+    {
+        using var dir = new TempDir();
+        string top = dir.Combine("src", "t");
+        WriteRandom(Path.Combine(top, "a.txt"), 10, 1);
+        string outRoot = dir.Combine("out");
+
+        for (int round = 0; round < 2; round++)
+        {
+            SourcePlan plan = SourceScanner.Scan([top], 1024, false, _ => { });
+            await using ChannelPair pair = await ChannelPair.CreateAsync();
+            var observer = new Observer();
+            var receiver = new TransferReceiver(pair.Responder, observer);
+            Task send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+            TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+            await receiver.AcceptAsync(CancellationToken.None);
+            await receiver.ReceiveFilesAsync(offer, new OutputDirectory(outRoot, false), CancellationToken.None).WithTimeout();
+            await send.WithTimeout();
+            Assert.Equal(round, observer.Notices.Count);
+        }
+
+        Assert.True(File.Exists(Path.Combine(outRoot, "t", "a.txt")));
+        Assert.True(File.Exists(Path.Combine(outRoot, "t", "a (1).txt")));
+    }
+
+    [Fact]
+    public async Task Receiver_rejects_and_the_sender_gets_Declined()
+    {
+        using var dir = new TempDir();
+        string top = BuildTree(dir);
+        SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, false, _ => { });
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var sender = new TransferSender(pair.Initiator, new Observer());
+        var receiver = new TransferReceiver(pair.Responder, new Observer());
+
+        Task send = sender.SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+        await receiver.RejectAsync("not today", CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<TallowException>(() => send.WithTimeout());
+        Assert.Equal(FailureKind.Declined, ex.Kind);
+        Assert.Contains("not today", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(RecordBuffer.Overhead + plan.Offer.GetSize(), pair.Initiator.BytesSent); // the offer and no data
+    }
+
+    [Theory]
+    [InlineData("../escape.txt")]
+    [InlineData("/etc/passwd")]
+    [InlineData("ok/../../escape")]
+    [InlineData("evil\u001b]0;pwned\u0007")]
+    [InlineData("CON")]
+    public async Task A_hostile_offer_is_refused_before_anything_is_written(string hostilePath)
+    {
+        using var dir = new TempDir();
+        string outRoot = dir.Combine("out");
+        Directory.CreateDirectory(outRoot);
+        var offer = new TransferOffer(TransferKind.Files, 1024,
+        [
+            new OfferEntry(EntryType.File, "fine.txt", 1, 0x1A4, 0),
+            new OfferEntry(EntryType.File, hostilePath, 1, 0x1A4, 0),
+        ]);
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var sender = new TransferSender(pair.Initiator, new Observer());
+        var receiver = new TransferReceiver(pair.Responder, new Observer());
+
+        Task send = sender.SendFilesAsync(offer, [null, null], CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<TallowException>(() => receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout());
+        Assert.Equal(FailureKind.FileSystem, ex.Kind);
+        Assert.DoesNotContain('\u001b', ex.Message);
+
+        var senderEx = await Assert.ThrowsAsync<TallowException>(() => send.WithTimeout());
+        Assert.Equal(FailureKind.Declined, senderEx.Kind);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outRoot));
+        Assert.False(File.Exists(dir.Combine("escape.txt")));
+    }
+
+    [Fact]
+    public async Task A_file_that_shrinks_while_sending_is_reported_and_never_committed()
+    {
+        using var dir = new TempDir();
+        string file = dir.Combine("src", "f.bin");
+        WriteRandom(file, 10_000, 1);
+        string outRoot = dir.Combine("out");
+        SourcePlan plan = SourceScanner.Scan([file], 1024, false, _ => { });
+        File.WriteAllBytes(file, new byte[5000]); // shrinks after the offer was built
+
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var receiver = new TransferReceiver(pair.Responder, new Observer());
+        Task send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+        await receiver.AcceptAsync(CancellationToken.None);
+        Task receive = receiver.ReceiveFilesAsync(offer, new OutputDirectory(outRoot, false), CancellationToken.None);
+
+        var senderEx = await Assert.ThrowsAsync<TallowException>(() => send.WithTimeout());
+        Assert.Equal(FailureKind.FileSystem, senderEx.Kind);
+        await Assert.ThrowsAsync<TallowException>(() => receive.WithTimeout());
+        Assert.False(File.Exists(Path.Combine(outRoot, "f.bin")));
+    }
+
+    [Fact]
+    public async Task Text_stream_of_unknown_length_round_trips()
+    {
+        byte[] content = new byte[200_000];
+        new Random(7).NextBytes(content);
+        var offer = new TransferOffer(TransferKind.Stream, 4096, [new OfferEntry(EntryType.File, "stdin", TransferOffer.UnknownSize, 0, 0)]);
+
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var receiver = new TransferReceiver(pair.Responder, new Observer());
+        Task send = new TransferSender(pair.Initiator, new Observer()).SendStreamAsync(offer, new MemoryStream(content), CancellationToken.None);
+        TransferOffer got = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+        await receiver.AcceptAsync(CancellationToken.None);
+        var sink = new MemoryStream();
+        await receiver.ReceiveStreamAsync(got, sink, CancellationToken.None).WithTimeout();
+        await send.WithTimeout();
+        Assert.Equal(content, sink.ToArray());
+    }
+
+    /// <summary>A hand-driven hostile sender: offers one 10-byte file, then misbehaves.</summary>
+    private static async Task<(TallowException Receiver, string OutRoot)> HostileSenderAsync(TempDir dir, Func<SecureChannel, Task> misbehave)
+    {
+        string outRoot = dir.Combine("out");
+        var offer = new TransferOffer(TransferKind.Files, 1024, [new OfferEntry(EntryType.File, "f.txt", 10, 0x1A4, 0)]);
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var receiver = new TransferReceiver(pair.Responder, new Observer());
+
+        byte[] body = new byte[offer.GetSize()];
+        offer.Write(body);
+        await pair.Initiator.SendAsync(RecordKind.Offer, body, CancellationToken.None);
+        TransferOffer got = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+        await receiver.AcceptAsync(CancellationToken.None);
+        Assert.Equal(RecordKind.Accept, (await pair.Initiator.ReceiveAsync(CancellationToken.None)).Kind);
+
+        Task receive = receiver.ReceiveFilesAsync(got, new OutputDirectory(outRoot, false), CancellationToken.None);
+        await misbehave(pair.Initiator);
+        var ex = await Assert.ThrowsAsync<TallowException>(() => receive.WithTimeout());
+
+        // The receiver tells the sender why it stopped.
+        Tallow.Protocol.Records.Record cancel = await pair.Initiator.ReceiveAsync(CancellationToken.None).AsTask().WithTimeout();
+        Assert.Equal(RecordKind.Cancel, cancel.Kind);
+        return (ex, outRoot);
+    }
+
+    [Fact]
+    public async Task A_sender_that_sends_more_than_offered_is_stopped_and_nothing_is_committed()
+    {
+        using var dir = new TempDir();
+        (TallowException ex, string outRoot) = await HostileSenderAsync(dir, async channel =>
+            await channel.SendAsync(RecordKind.Data, new byte[20], CancellationToken.None));
+        Assert.Equal(FailureKind.Error, ex.Kind);
+        Assert.False(File.Exists(Path.Combine(outRoot, "f.txt")));
+    }
+
+    [Fact]
+    public async Task A_wrong_file_hash_is_detected_and_the_part_file_discarded()
+    {
+        using var dir = new TempDir();
+        (TallowException ex, string outRoot) = await HostileSenderAsync(dir, async channel =>
+        {
+            await channel.SendAsync(RecordKind.Data, new byte[10], CancellationToken.None);
+            byte[] done = new byte[FileDoneMessage.EncodedSize];
+            new FileDoneMessage(0, 10, new byte[FileDoneMessage.HashSize]).Write(done); // not BLAKE3 of ten zero bytes
+            await channel.SendAsync(RecordKind.FileDone, done, CancellationToken.None);
+        });
+        Assert.Equal(FailureKind.Error, ex.Kind);
+        Assert.Contains("verification", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(outRoot, "f.txt")));
+        Assert.False(File.Exists(Path.Combine(outRoot, "f.txt" + OutputDirectory.PartSuffix)));
+    }
+}
