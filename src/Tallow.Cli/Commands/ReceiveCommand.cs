@@ -84,7 +84,14 @@ internal static class ReceiveCommand
             if (output is not null)
             {
                 reporter.Info($"Receiving {summary} into '{output.Root}'");
-                await receiver.ReceiveFilesAsync(offer, output, ct).ConfigureAwait(false);
+                try
+                {
+                    await receiver.ReceiveFilesAsync(offer, output, ct).ConfigureAwait(false);
+                }
+                catch (TallowException ex) when (reporter.FilesCompleted > 0)
+                {
+                    throw new TallowException(ex.Kind, $"{ex.Message} Before that, {reporter.FilesCompleted} file(s) were received completely and verified; anything unfinished stays as a .tallow-part file.", ex);
+                }
             }
             else
             {

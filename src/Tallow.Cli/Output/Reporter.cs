@@ -126,8 +126,12 @@ internal sealed class Reporter : ITransferObserver
 
     public void OnNotice(string message) => Warn(message);
 
+    /// <summary>Files verified (receiver) or fully sent (sender) so far.</summary>
+    public int FilesCompleted { get; private set; }
+
     public void OnFileCompleted(string path, long size, string blake3Hex)
     {
+        FilesCompleted++;
         Event(_fileEventName, ("path", path), ("size", size), ("blake3", blake3Hex));
     }
 

@@ -32,14 +32,14 @@ public sealed class TransferReceiver
 
         if (record.Kind != RecordKind.Offer || !TransferOffer.TryParse(record.Body.Span, out TransferOffer? offer))
         {
-            await SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the sender's offer was malformed: the transfer was refused.");
         }
 
         bool singleEntry = offer!.Kind != TransferKind.Files;
         if ((singleEntry && (offer.Entries.Count != 1 || offer.Entries[0].Type != EntryType.File)) || !HasPlausibleSizes(offer))
         {
-            await SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the sender's offer was malformed: the transfer was refused.");
         }
 
@@ -47,7 +47,7 @@ public sealed class TransferReceiver
         {
             if (!PathSanitizer.TrySplit(entry.Path, out _, out string reason))
             {
-                await SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "unsafe path in offer", ct).ConfigureAwait(false);
+                await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "unsafe path in offer", ct).ConfigureAwait(false);
                 throw new TallowException(FailureKind.FileSystem, $"the sender offered an unsafe path '{PathSanitizer.Printable(entry.Path)}' ({reason}): the transfer was refused and nothing was written.");
             }
         }
@@ -97,7 +97,7 @@ public sealed class TransferReceiver
 
     public Task AcceptAsync(CancellationToken ct) => _channel.SendAsync(RecordKind.Accept, ReadOnlyMemory<byte>.Empty, ct).AsTask();
 
-    public Task RejectAsync(string reason, CancellationToken ct) => SendReasonAsync(RecordKind.Reject, CancelReason.Declined, reason, ct);
+    public Task RejectAsync(string reason, CancellationToken ct) => _channel.SendReasonAsync(RecordKind.Reject, CancelReason.Declined, reason, ct);
 
     /// <summary>Receives every entry of a Files offer into the output directory.</summary>
     public async Task ReceiveFilesAsync(TransferOffer offer, OutputDirectory output, CancellationToken ct)
@@ -207,7 +207,7 @@ public sealed class TransferReceiver
         if (fileDone.Index != index || fileDone.Size != (ulong)written || (size >= 0 && written != size)
             || !CryptographicOperations.FixedTimeEquals(hash, fileDone.Hash))
         {
-            await SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
             throw new IntegrityException();
         }
 
@@ -233,23 +233,8 @@ public sealed class TransferReceiver
 
     private async Task<TallowException> ProtocolViolationAsync(string what, CancellationToken ct)
     {
-        await SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, what, ct).ConfigureAwait(false);
+        await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, what, ct).ConfigureAwait(false);
         return new TallowException(FailureKind.Error, $"the sender broke the protocol ({what}): the transfer was stopped and the incomplete file was not kept under its name.");
-    }
-
-    private async Task SendReasonAsync(RecordKind kind, CancelReason reason, string text, CancellationToken ct)
-    {
-        try
-        {
-            var message = new ReasonMessage(reason, text);
-            byte[] body = new byte[message.GetSize()];
-            message.Write(body);
-            await _channel.SendAsync(kind, body, ct).ConfigureAwait(false);
-        }
-        catch (TallowException) when (kind == RecordKind.Cancel)
-        {
-            // Best effort: the peer may be gone already.
-        }
     }
 
     private sealed class IntegrityException : Exception;

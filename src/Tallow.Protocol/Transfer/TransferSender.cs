@@ -42,7 +42,7 @@ public sealed class TransferSender
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                await CancelAsync(CancelReason.FileSystem, "the sender could not read a file", ct).ConfigureAwait(false);
+                await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "the sender could not read a file", ct).ConfigureAwait(false);
                 throw new TallowException(FailureKind.FileSystem, $"cannot read '{localPaths[i]}': {ex.Message}", ex);
             }
 
@@ -121,7 +121,7 @@ public sealed class TransferSender
 
         if (length >= 0 && sent != length)
         {
-            await CancelAsync(CancelReason.FileSystem, "a file changed while it was being sent", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "a file changed while it was being sent", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.FileSystem, "a file became shorter while it was being sent: send it again when it is no longer being written.");
         }
 
@@ -176,21 +176,6 @@ public sealed class TransferSender
         if (reply.Kind != RecordKind.Done)
         {
             throw UnexpectedRecord(reply.Kind);
-        }
-    }
-
-    private async Task CancelAsync(CancelReason reason, string text, CancellationToken ct)
-    {
-        try
-        {
-            var message = new ReasonMessage(reason, text);
-            byte[] body = new byte[message.GetSize()];
-            message.Write(body);
-            await _channel.SendAsync(RecordKind.Cancel, body, ct).ConfigureAwait(false);
-        }
-        catch (TallowException)
-        {
-            // Best effort: the peer may be gone already.
         }
     }
 
