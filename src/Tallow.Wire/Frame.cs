@@ -5,7 +5,7 @@ using System.Buffers.Binary;
 
 namespace Tallow.Wire;
 
-/// <summary>Frame types. Relay control 0x01–0x0F, peer handshake 0x10–0x1F, sealed records 0x20.</summary>
+/// <summary>Frame types. Relay control 0x01–0x0F, peer handshake 0x10–0x1F, sealed records 0x20, direct path 0x30–0x3F.</summary>
 public enum FrameType : byte
 {
     Hello = 0x01,
@@ -24,6 +24,13 @@ public enum FrameType : byte
     HandshakeAbort = 0x13,
 
     Record = 0x20,
+
+    // Direct path (DESIGN.md §9): proof of the session key on a new connection, then
+    // acknowledgements on the direct path and the resynchronisation after a fallback.
+    DirectHello = 0x30,
+    DirectProof = 0x31,
+    PathAck = 0x32,
+    PathResync = 0x33,
 }
 
 public enum FrameStatus

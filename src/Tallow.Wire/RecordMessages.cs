@@ -14,6 +14,12 @@ public enum RecordKind : byte
     End = 7,
     Done = 8,
     Cancel = 9,
+
+    // P2P upgrade negotiation (DESIGN.md §9), always on the relay path.
+    P2PIntent = 10,
+    P2PCandidates = 11,
+    P2PSelect = 12,
+    P2PSwitched = 13,
 }
 
 public enum TransferKind : byte
