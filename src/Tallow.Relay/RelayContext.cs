@@ -32,6 +32,9 @@ internal sealed class RelayContext
 
     public ConnectionRateLimiter RateLimiter { get; }
 
+    /// <summary>The bound probe port announced in every Welcome (0 = none); set before any connection is accepted.</summary>
+    public ushort ProbePort { get; set; }
+
     /// <summary>SHA-256(UTF-8 password), the HMAC key of Auth; null when the relay is open.</summary>
     public byte[]? AuthKey { get; }
 

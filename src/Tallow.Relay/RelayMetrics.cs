@@ -40,6 +40,7 @@ public sealed class RelayMetrics
     private long _roomsActive;
     private long _pairingsTotal;
     private long _bytesForwarded;
+    private long _probesTotal;
 
     /// <summary>Every TCP connection accepted, including refused ones.</summary>
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
@@ -54,6 +55,9 @@ public sealed class RelayMetrics
 
     /// <summary>Bytes spliced between paired peers, both directions.</summary>
     public long BytesForwarded => Interlocked.Read(ref _bytesForwarded);
+
+    /// <summary>NAT probes answered with a Welcome on the probe port (DESIGN.md §5.7).</summary>
+    public long ProbesTotal => Interlocked.Read(ref _probesTotal);
 
     public long Rejections(RelayRejectionReason reason) => Interlocked.Read(ref _rejections[(int)reason]);
 
@@ -73,6 +77,8 @@ public sealed class RelayMetrics
 
     internal void Forwarded(int bytes) => Interlocked.Add(ref _bytesForwarded, bytes);
 
+    internal void ProbeAnswered() => Interlocked.Increment(ref _probesTotal);
+
     internal void Rejected(RelayRejectionReason reason) => Interlocked.Increment(ref _rejections[(int)reason]);
 
     /// <summary>Prometheus text exposition format.</summary>
@@ -84,6 +90,7 @@ public sealed class RelayMetrics
         Append(text, "tallow_relay_rooms_active", "gauge", "Rooms currently open (waiting or paired).", RoomsActive);
         Append(text, "tallow_relay_pairings_total", "counter", "Rooms that became complete.", PairingsTotal);
         Append(text, "tallow_relay_bytes_forwarded_total", "counter", "Bytes spliced between paired peers.", BytesForwarded);
+        Append(text, "tallow_relay_probes_total", "counter", "NAT probes answered on the probe port.", ProbesTotal);
         text.Append("# HELP tallow_relay_rejections_total Connections refused or closed by a limit, by reason.\n");
         text.Append("# TYPE tallow_relay_rejections_total counter\n");
         for (int i = 0; i < ReasonLabels.Length; i++)

@@ -9,6 +9,13 @@ public sealed record RelayOptions
     /// <summary>Where the relay listens. Port 0 picks an ephemeral port (see RelayServer.LocalEndPoint).</summary>
     public IPEndPoint Bind { get; init; } = new(IPAddress.Loopback, 4433);
 
+    /// <summary>
+    /// When set, the relay also listens here for NAT probes (DESIGN.md §5.7): a probe connection is
+    /// answered with one Welcome carrying the client's observed address and then closed. Port 0
+    /// picks an ephemeral port (see RelayServer.ProbeEndPoint). Null: no probe port.
+    /// </summary>
+    public IPEndPoint? ProbeBind { get; init; }
+
     /// <summary>When set, clients must prove knowledge of it with Auth{HMAC-SHA256(SHA-256(password), nonce)}.</summary>
     public string? Password { get; init; }
 

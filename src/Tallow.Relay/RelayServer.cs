@@ -1,5 +1,7 @@
 // The relay server (DESIGN.md §5): accepts TCP connections, applies the connection limits
 // (per-address rate, MaxConnections) at accept time, and runs one RelaySession per client.
+// With RelayOptions.ProbeBind it also serves the probe port (§5.7, RelayProbe): the same
+// limits apply there, and every Welcome on the main port announces the bound probe port.
 // Lifetime: StartAsync binds and starts the accept loop; DisposeAsync stops accepting, ends
 // every session (unpaired ones get Error{ShuttingDown}) and awaits every loop it started.
 using System.Net;
@@ -21,7 +23,9 @@ public sealed class RelayServer : IAsyncDisposable
     private readonly TaskTracker _sessions = new();
     private readonly TaskTracker _refusals = new();
     private Socket? _listener;
+    private Socket? _probeListener;
     private Task? _acceptLoop;
+    private Task? _probeAcceptLoop;
     private MetricsEndpoint? _metricsEndpoint;
     private int _disposed;
 
@@ -36,12 +40,15 @@ public sealed class RelayServer : IAsyncDisposable
     /// <summary>The bound listener address (valid after StartAsync; the real port when Bind used port 0).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("the relay is not started");
 
+    /// <summary>The bound probe address (valid after StartAsync), or null without ProbeBind.</summary>
+    public IPEndPoint? ProbeEndPoint => (IPEndPoint?)_probeListener?.LocalEndPoint;
+
     /// <summary>The bound metrics address, or null without MetricsBind.</summary>
     public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
 
     public RelayMetrics Metrics => _context.Metrics;
 
-    /// <summary>Binds the listener (and the metrics endpoint) and starts accepting. The token only cancels the start.</summary>
+    /// <summary>Binds the listener (and the probe and metrics endpoints) and starts accepting. The token only cancels the start.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -51,16 +58,16 @@ public sealed class RelayServer : IAsyncDisposable
             throw new InvalidOperationException("the relay is already started");
         }
 
-        var listener = new Socket(_options.Bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket listener = Listen(_options.Bind);
+        Socket? probeListener = null;
         try
         {
-            if (_options.Bind.AddressFamily == AddressFamily.InterNetworkV6 && _options.Bind.Address.Equals(IPAddress.IPv6Any))
+            if (_options.ProbeBind is not null)
             {
-                listener.DualMode = true;
+                probeListener = Listen(_options.ProbeBind);
+                _context.ProbePort = (ushort)((IPEndPoint)probeListener.LocalEndPoint!).Port;
             }
 
-            listener.Bind(_options.Bind);
-            listener.Listen(512);
             if (_options.MetricsBind is not null)
             {
                 _metricsEndpoint = MetricsEndpoint.Start(_options.MetricsBind, _context.Metrics, _shutdown.Token);
@@ -69,16 +76,46 @@ public sealed class RelayServer : IAsyncDisposable
         catch
         {
             listener.Dispose();
+            probeListener?.Dispose();
             throw;
         }
 
         _listener = listener;
-        _context.Write($"relay: listening on {LocalEndPoint}" + (MetricsEndPoint is null ? string.Empty : $", metrics on http://{MetricsEndPoint}/metrics"));
-        _acceptLoop = AcceptLoopAsync(listener, _shutdown.Token);
+        _probeListener = probeListener;
+        _context.Write($"relay: listening on {LocalEndPoint}"
+            + (ProbeEndPoint is null ? string.Empty : $", probe port on {ProbeEndPoint}")
+            + (MetricsEndPoint is null ? string.Empty : $", metrics on http://{MetricsEndPoint}/metrics"));
+        _acceptLoop = AcceptLoopAsync(listener, probe: false, _shutdown.Token);
+        if (probeListener is not null)
+        {
+            _probeAcceptLoop = AcceptLoopAsync(probeListener, probe: true, _shutdown.Token);
+        }
+
         return Task.CompletedTask;
     }
 
-    private async Task AcceptLoopAsync(Socket listener, CancellationToken token)
+    private static Socket Listen(IPEndPoint bind)
+    {
+        var listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
+            listener.Bind(bind);
+            listener.Listen(512);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, bool probe, CancellationToken token)
     {
         TimeSpan backoff = TimeSpan.FromMilliseconds(10);
         while (!token.IsCancellationRequested)
@@ -110,11 +147,11 @@ public sealed class RelayServer : IAsyncDisposable
                 continue;
             }
 
-            Admit(socket);
+            Admit(socket, probe);
         }
     }
 
-    private void Admit(Socket socket)
+    private void Admit(Socket socket, bool probe)
     {
         _context.Metrics.ConnectionAccepted();
         IPEndPoint remote;
@@ -127,10 +164,14 @@ public sealed class RelayServer : IAsyncDisposable
                 remote = new IPEndPoint(remote.Address.MapToIPv4(), remote.Port);
             }
 
-            // Detect vanished peers of long-waiting rooms (no traffic while Waiting).
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 15);
+            // Detect vanished peers of long-waiting rooms (no traffic while Waiting); a probe
+            // lives for one exchange under its own timeout and needs none.
+            if (!probe)
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 15);
+            }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -153,6 +194,12 @@ public sealed class RelayServer : IAsyncDisposable
         }
 
         _context.Metrics.SessionStarted();
+        if (probe)
+        {
+            _sessions.Track(RelayProbe.RunAsync(_context, socket, remote));
+            return;
+        }
+
         var session = new RelaySession(_context, socket, remote);
         _sessions.Track(session.RunAsync());
     }
@@ -179,9 +226,15 @@ public sealed class RelayServer : IAsyncDisposable
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
+        _probeListener?.Dispose();
         if (_acceptLoop is not null)
         {
             await _acceptLoop.ConfigureAwait(false);
+        }
+
+        if (_probeAcceptLoop is not null)
+        {
+            await _probeAcceptLoop.ConfigureAwait(false);
         }
 
         if (_metricsEndpoint is not null)

@@ -129,16 +129,22 @@ internal sealed partial class RelaySession
     }
 
     /// <summary>Sends Error{code, message}, half-closes, drains briefly and closes. Never throws.</summary>
-    internal static async Task SendErrorAndCloseAsync(Stream stream, Socket socket, Refusal refusal, CancellationToken shutdown)
+    internal static Task SendErrorAndCloseAsync(Stream stream, Socket socket, Refusal refusal, CancellationToken shutdown)
+    {
+        byte[] frame = new byte[Frame.HeaderSize + 1 + 2 + RelayProtocol.MaxErrorMessageBytes];
+        int length = new ErrorMessage(refusal.Code, refusal.Message).Write(frame.AsSpan(Frame.HeaderSize));
+        Frame.WriteHeader(frame, FrameType.Error, length);
+        return SendAndCloseAsync(stream, socket, frame.AsMemory(0, Frame.HeaderSize + length), shutdown);
+    }
+
+    /// <summary>Sends one last frame, half-closes, drains briefly and closes. Never throws.</summary>
+    internal static async Task SendAndCloseAsync(Stream stream, Socket socket, ReadOnlyMemory<byte> frame, CancellationToken shutdown)
     {
         try
         {
-            byte[] frame = new byte[Frame.HeaderSize + 1 + 2 + RelayProtocol.MaxErrorMessageBytes];
-            int length = new ErrorMessage(refusal.Code, refusal.Message).Write(frame.AsSpan(Frame.HeaderSize));
-            Frame.WriteHeader(frame, FrameType.Error, length);
             using (var timeout = new CancellationTokenSource(ErrorWriteTimeout))
             {
-                await stream.WriteAsync(frame.AsMemory(0, Frame.HeaderSize + length), timeout.Token).ConfigureAwait(false);
+                await stream.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
             }
 
             socket.Shutdown(SocketShutdown.Send);

@@ -261,8 +261,8 @@ internal sealed partial class RelaySession
                 RelayRejectionReason.VersionMismatch);
         }
 
-        var welcome = new WelcomeMessage(RelayProtocol.Version, Remote, _nonce, _context.AuthKey is not null);
-        byte[] frame = new byte[Frame.HeaderSize + 2 + EndpointCodec.MaxSize + RelayProtocol.NonceSize + 1];
+        var welcome = new WelcomeMessage(RelayProtocol.Version, Remote, _nonce, _context.AuthKey is not null, _context.ProbePort);
+        byte[] frame = new byte[Frame.HeaderSize + WelcomeMessage.MaxSize];
         int length = welcome.Write(frame.AsSpan(Frame.HeaderSize));
         Frame.WriteHeader(frame, FrameType.Welcome, length);
         lock (_gate)

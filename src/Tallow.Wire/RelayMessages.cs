@@ -57,8 +57,15 @@ public readonly record struct HelloMessage(ushort Version)
     }
 }
 
-public readonly record struct WelcomeMessage(ushort Version, IPEndPoint ObservedAddress, byte[] Nonce, bool AuthRequired)
+/// <summary>
+/// Welcome{version, observed endpoint, nonce, auth_required, probe port}. The probe port
+/// (DESIGN.md §5.7) is the relay's port that only answers Hello; 0 means the relay has none.
+/// </summary>
+public readonly record struct WelcomeMessage(ushort Version, IPEndPoint ObservedAddress, byte[] Nonce, bool AuthRequired, ushort ProbePort)
 {
+    /// <summary>Largest encoding: version, an IPv6 endpoint, the nonce, the auth flag and the probe port.</summary>
+    public const int MaxSize = 2 + EndpointCodec.MaxSize + RelayProtocol.NonceSize + 1 + 2;
+
     public int Write(Span<byte> destination)
     {
         var w = new SpanWriter(destination);
@@ -66,6 +73,7 @@ public readonly record struct WelcomeMessage(ushort Version, IPEndPoint Observed
         EndpointCodec.Write(ref w, ObservedAddress);
         w.WriteBytes(Nonce);
         w.WriteByte(AuthRequired ? (byte)1 : (byte)0);
+        w.WriteUInt16(ProbePort);
         return w.Written;
     }
 
@@ -77,12 +85,13 @@ public readonly record struct WelcomeMessage(ushort Version, IPEndPoint Observed
             || !EndpointCodec.TryRead(ref r, out IPEndPoint? observed)
             || !r.TryReadBytes(RelayProtocol.NonceSize, out ReadOnlySpan<byte> nonce)
             || !r.TryReadByte(out byte auth) || auth > 1
+            || !r.TryReadUInt16(out ushort probePort)
             || !r.IsAtEnd)
         {
             return false;
         }
 
-        message = new WelcomeMessage(version, observed!, nonce.ToArray(), auth == 1);
+        message = new WelcomeMessage(version, observed!, nonce.ToArray(), auth == 1, probePort);
         return true;
     }
 }

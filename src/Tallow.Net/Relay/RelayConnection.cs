@@ -16,17 +16,21 @@ public sealed class RelayConnection : IAsyncDisposable
     private readonly Stream _stream;
     private readonly string _relay;
 
-    private RelayConnection(Stream stream, FrameReader reader, string relay, IPEndPoint observed, IPEndPoint local)
+    private RelayConnection(Stream stream, FrameReader reader, string relay, IPEndPoint observed, IPEndPoint local, int probePort)
     {
         _stream = stream;
         Reader = reader;
         _relay = relay;
         ObservedAddress = observed;
         LocalEndPoint = local;
+        ProbePort = probePort;
     }
 
     /// <summary>This client's address and port as the relay sees it (server-reflexive candidate).</summary>
     public IPEndPoint ObservedAddress { get; }
+
+    /// <summary>The relay's probe port from its Welcome (DESIGN.md §5.7), on the relay's address; 0 when it has none.</summary>
+    public int ProbePort { get; }
 
     /// <summary>The local end of the TCP connection, IPv4-mapped addresses unmapped (0.0.0.0:0 over a foreign stream).</summary>
     public IPEndPoint LocalEndPoint { get; }
@@ -130,7 +134,7 @@ public sealed class RelayConnection : IAsyncDisposable
                 local = new IPEndPoint(local.Address.MapToIPv4(), local.Port); // dual-mode sockets report ::ffff:a.b.c.d
             }
 
-            return new RelayConnection(stream, reader, relay, welcome.ObservedAddress, local);
+            return new RelayConnection(stream, reader, relay, welcome.ObservedAddress, local, welcome.ProbePort);
         }
         catch (Exception e)
         {

@@ -235,9 +235,9 @@ public sealed class HostileRelay : IAsyncDisposable
                 return;
             }
 
-            byte[] welcome = new byte[64];
+            byte[] welcome = new byte[WelcomeMessage.MaxSize];
             var observed = (IPEndPoint)c.Socket.RemoteEndPoint!;
-            int n = new WelcomeMessage(RelayProtocol.Version, observed, RandomNumberGenerator.GetBytes(RelayProtocol.NonceSize), false).Write(welcome);
+            int n = new WelcomeMessage(RelayProtocol.Version, observed, RandomNumberGenerator.GetBytes(RelayProtocol.NonceSize), false, 0).Write(welcome);
             await c.WriteAsync(Frame.Encode(FrameType.Welcome, welcome.AsSpan(0, n)), timeout.Token);
 
             FrameReadResult request = await c.Reader.ReadAsync(Frame.MaxUnpairedLength, timeout.Token);

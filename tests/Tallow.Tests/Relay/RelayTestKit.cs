@@ -79,10 +79,13 @@ internal sealed class RawClient : IAsyncDisposable
 
     public NetworkStream Stream { get; }
 
-    public static async Task<RawClient> ConnectAsync(RelayServer server, CancellationToken token)
+    public static Task<RawClient> ConnectAsync(RelayServer server, CancellationToken token) => ConnectAsync(server.LocalEndPoint, token);
+
+    /// <summary>Connects to any relay port (e.g. RelayServer.ProbeEndPoint).</summary>
+    public static async Task<RawClient> ConnectAsync(IPEndPoint endPoint, CancellationToken token)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(server.LocalEndPoint, token);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(endPoint, token);
         return new RawClient(socket);
     }
 
@@ -119,6 +122,13 @@ internal sealed class RawClient : IAsyncDisposable
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
         await ExpectClosedAsync(token);
         return error;
+    }
+
+    /// <summary>Expects the relay to end the stream cleanly with no further frame.</summary>
+    public async Task ExpectEndOfStreamAsync(CancellationToken token)
+    {
+        FrameReadResult result = await _reader.ReadAsync(Frame.MaxUnpairedLength, token);
+        Assert.True(result.EndOfStream && result.Status == FrameStatus.Ok, $"expected the end of the stream, got {result}");
     }
 
     public async Task ExpectClosedAsync(CancellationToken token)

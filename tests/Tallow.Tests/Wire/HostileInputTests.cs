@@ -202,10 +202,14 @@ public class HostileInputTests
         Assert.False(AuthMessage.TryParse(new byte[31], out _));
         Assert.False(AuthMessage.TryParse(new byte[33], out _));
 
-        byte[] welcome = MessageCodecs.EncodeWelcome(new WelcomeMessage(1, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), new byte[32], true));
-        welcome[^1] = 2; // auth flag must be 0 or 1
+        byte[] welcome = MessageCodecs.EncodeWelcome(new WelcomeMessage(1, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), new byte[32], true, 4434));
+        Assert.True(WelcomeMessage.TryParse(welcome, out _));
+        Assert.False(WelcomeMessage.TryParse(welcome[..^2], out _)); // a Welcome without the probe port
+        Assert.False(WelcomeMessage.TryParse(welcome[..^1], out _));
+        Assert.False(WelcomeMessage.TryParse([.. welcome, 0], out _));
+        welcome[^3] = 2; // auth flag must be 0 or 1
         Assert.False(WelcomeMessage.TryParse(welcome, out _));
-        welcome[^1] = 1;
+        welcome[^3] = 1;
         welcome[2] = 5; // address family 5
         Assert.False(WelcomeMessage.TryParse(welcome, out _));
     }

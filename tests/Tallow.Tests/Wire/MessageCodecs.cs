@@ -29,7 +29,7 @@ internal static class MessageCodecs
 
     public static byte[] EncodeHello(HelloMessage m) => Encode(HelloMessage.Size, m.Write);
 
-    public static byte[] EncodeWelcome(WelcomeMessage m) => Encode(2 + EndpointCodec.MaxSize + m.Nonce.Length + 1, m.Write);
+    public static byte[] EncodeWelcome(WelcomeMessage m) => Encode(2 + EndpointCodec.MaxSize + m.Nonce.Length + 1 + 2, m.Write);
 
     public static byte[] EncodeAuth(AuthMessage m) => Encode(m.Mac.Length, m.Write);
 

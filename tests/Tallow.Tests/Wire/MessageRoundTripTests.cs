@@ -25,8 +25,25 @@ public class MessageRoundTripTests
             && parsed.Version == m.Version
             && parsed.ObservedAddress.Equals(m.ObservedAddress)
             && parsed.Nonce.AsSpan().SequenceEqual(m.Nonce)
-            && parsed.AuthRequired == m.AuthRequired;
+            && parsed.AuthRequired == m.AuthRequired
+            && parsed.ProbePort == m.ProbePort
+            && bytes.Length <= WelcomeMessage.MaxSize;
     });
+
+    [Theory]
+    [InlineData((ushort)0)]
+    [InlineData((ushort)4434)]
+    [InlineData(ushort.MaxValue)]
+    public void Welcome_carries_the_probe_port_as_its_last_field(ushort probePort)
+    {
+        var welcome = new WelcomeMessage(RelayProtocol.Version, new IPEndPoint(IPAddress.Parse("203.0.113.7"), 50000), new byte[RelayProtocol.NonceSize], false, probePort);
+        byte[] bytes = MessageCodecs.EncodeWelcome(welcome);
+        Assert.Equal(2 + 7 + RelayProtocol.NonceSize + 1 + 2, bytes.Length);
+        Assert.Equal(probePort, (ushort)((bytes[^2] << 8) | bytes[^1])); // big-endian
+        Assert.True(WelcomeMessage.TryParse(bytes, out WelcomeMessage parsed));
+        Assert.Equal(probePort, parsed.ProbePort);
+        Assert.Equal(welcome.ObservedAddress, parsed.ObservedAddress);
+    }
 
     [Property]
     public Property Auth_round_trips() => Prop.ForAll(WireGen.Auth.ToArbitrary(), m =>

@@ -70,7 +70,8 @@ internal static class WireGen
         from ep in Endpoint
         from nonce in Bytes(RelayProtocol.NonceSize)
         from auth in Gen.Elements(true, false)
-        select new WelcomeMessage(version, ep, nonce, auth);
+        from probePort in UInt16
+        select new WelcomeMessage(version, ep, nonce, auth, probePort);
 
     public static readonly Gen<AuthMessage> Auth = Bytes(RelayProtocol.AuthMacSize).Select(m => new AuthMessage(m));
 
