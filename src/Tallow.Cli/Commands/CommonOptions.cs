@@ -18,12 +18,54 @@ internal sealed class CommonOptions
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only results and errors" };
 
+    public Option<bool> NoP2P { get; } = new("--no-p2p") { Description = "Never connect directly to the peer: no local address is sent, everything goes through the relay" };
+
+    public Option<double> P2PTimeout { get; } = new("--p2p-timeout") { Description = "Seconds the direct connection attempt may take in all", DefaultValueFactory = _ => 10 };
+
+    public Option<double> P2PCandidateTimeout { get; } = new("--p2p-candidate-timeout") { Description = "Seconds each peer address is tried", DefaultValueFactory = _ => 5 };
+
+    public Option<int> P2PTtl { get; } = new("--p2p-ttl") { Description = "TTL of the first SYN toward a NAT-mapped address (0: normal TTL)", DefaultValueFactory = _ => 2, Hidden = true };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Relay);
         command.Options.Add(RelayPass);
         command.Options.Add(Json);
         command.Options.Add(Quiet);
+        command.Options.Add(NoP2P);
+        command.Options.Add(P2PTimeout);
+        command.Options.Add(P2PCandidateTimeout);
+        command.Options.Add(P2PTtl);
+    }
+
+    /// <summary>Session options for <paramref name="relay"/> with this command line's P2P settings.</summary>
+    public SessionOptions SessionOptions(ParseResult result, RelayAddress relay, string? password)
+    {
+        double overall = result.GetValue(P2PTimeout);
+        double perCandidate = result.GetValue(P2PCandidateTimeout);
+        int ttl = result.GetValue(P2PTtl);
+        if (overall is <= 0 or > 600 || perCandidate is <= 0 or > 600)
+        {
+            throw new TallowException(FailureKind.Usage, "--p2p-timeout and --p2p-candidate-timeout must be between 0 and 600 seconds.");
+        }
+
+        if (ttl is < 0 or > 255)
+        {
+            throw new TallowException(FailureKind.Usage, "--p2p-ttl must be between 0 and 255.");
+        }
+
+        return new SessionOptions
+        {
+            Relay = relay,
+            RelayPassword = password,
+            DirectEnabled = !result.GetValue(NoP2P),
+            Punch = new Tallow.Net.Direct.PunchOptions
+            {
+                OverallTimeout = TimeSpan.FromSeconds(overall),
+                CandidateTimeout = TimeSpan.FromSeconds(Math.Min(perCandidate, overall)),
+                FirstSynTtl = ttl,
+            },
+        };
     }
 
     /// <summary>The relay to use, or null when none is configured.</summary>

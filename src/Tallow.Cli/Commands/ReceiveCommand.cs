@@ -42,13 +42,14 @@ internal static class ReceiveCommand
 
         RelayAddress relay = common.ResolveRelay(result)
             ?? throw new TallowException(FailureKind.Usage, "no relay given: run the exact receive command the sender printed (it includes --relay), or set TALLOW_RELAY.");
-        var options = new SessionOptions { Relay = relay, RelayPassword = common.ResolvePassword(result) };
+        SessionOptions options = common.SessionOptions(result, relay, common.ResolvePassword(result));
         uint nameplate = CodePhrase.NameplateOf(normalized, out _);
 
         await using PeerSession session = await PeerSession.JoinRoomAsync(options, nameplate, ct).ConfigureAwait(false);
         SecureChannel channel = await session.EstablishAsync(normalized, options, ct).ConfigureAwait(false);
         reporter.Event("peer_connected");
         reporter.Info("Connected to the sender; secure session established.");
+        await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);
         if (verify)
         {
             await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);

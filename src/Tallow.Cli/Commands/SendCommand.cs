@@ -81,7 +81,7 @@ internal static class SendCommand
 
         RelayAddress? configured = common.ResolveRelay(result);
         await using EmbeddedRelay? embedded = configured is null ? await EmbeddedRelay.StartAsync(ct).ConfigureAwait(false) : null;
-        var options = new SessionOptions { Relay = configured ?? embedded!.Local, RelayPassword = configured is null ? null : common.ResolvePassword(result) };
+        SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result));
 
         await using PeerSession session = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
         string code = customCode ?? CodePhrase.Generate(session.Nameplate, args.Words);
@@ -94,6 +94,7 @@ internal static class SendCommand
         SecureChannel channel = await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
         reporter.Event("peer_connected");
         reporter.Info("Receiver connected; secure session established.");
+        await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);
         if (args.Verify)
         {
             await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);

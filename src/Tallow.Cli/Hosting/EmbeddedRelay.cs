@@ -1,6 +1,7 @@
 // Zero configuration (DESIGN.md §10): with no relay configured, the sender runs a relay
 // inside its own process on a free port of every interface and tells the receiver how to
-// reach it (this host's LAN address, or loopback when there is no network).
+// reach it (this host's LAN address, or loopback when there is no network). The relay also
+// has a probe port, so the sender and receiver can check their NAT mapping against it.
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -28,11 +29,15 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
 
     public static async Task<EmbeddedRelay> StartAsync(CancellationToken ct)
     {
-        var server = new RelayServer(new RelayOptions { Bind = new IPEndPoint(IPAddress.Any, 0) });
+        var server = new RelayServer(new RelayOptions { Bind = new IPEndPoint(IPAddress.Any, 0), ProbeBind = new IPEndPoint(IPAddress.Any, 0) });
         await server.StartAsync(ct).ConfigureAwait(false);
         int port = server.LocalEndPoint.Port;
         IPAddress reachable = FindReachableAddress() ?? IPAddress.Loopback;
-        return new EmbeddedRelay(server, new RelayAddress("127.0.0.1", port), new RelayAddress(reachable.ToString(), port));
+
+        // The sender reaches its own relay by the LAN address too, so the relay observes (and the
+        // P2P upgrade offers) the address the receiver can dial, not loopback.
+        var advertised = new RelayAddress(reachable.ToString(), port);
+        return new EmbeddedRelay(server, advertised, advertised);
     }
 
     /// <summary>The first up, non-loopback IPv4 unicast address, preferring interfaces with a gateway.</summary>

@@ -1,7 +1,13 @@
 // Opens a secure session with the peer through a relay room:
-//   connect → Allocate (sender) | Claim (receiver) → Paired → handshake → SecureChannel.
+//   bind P → connect from P → Allocate (sender) | Claim (receiver) → Paired → handshake →
+//   SecureChannel over a PathSwitchingTransport → optional P2P upgrade (DESIGN.md §9).
 // The room creator is the handshake initiator. The relay only ever sees the nameplate.
+// With P2P enabled the relay connection leaves from the shared port P (which also listens),
+// so the relay-observed address is the NAT mapping the peer can punch to.
+using System.Net;
+using System.Net.Sockets;
 using Tallow.Crypto;
+using Tallow.Net.Direct;
 using Tallow.Protocol;
 using Tallow.Protocol.Handshake;
 using Tallow.Protocol.Records;
@@ -17,16 +23,30 @@ public sealed record SessionOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan KeepAliveInterval { get; init; } = SecureChannel.DefaultKeepAliveInterval;
     public TimeSpan ReceiveTimeout { get; init; } = SecureChannel.DefaultReceiveTimeout;
+
+    /// <summary>This side allows the direct upgrade (false for --no-p2p and for proxies).</summary>
+    public bool DirectEnabled { get; init; } = true;
+
+    public PunchOptions Punch { get; init; } = new();
+
+    public PathTimings PathTimings { get; init; } = new();
 }
 
 public sealed class PeerSession : IAsyncDisposable
 {
     private readonly RelayConnection _relay;
+    private readonly Socket? _listener;
+    private readonly IPEndPoint _relayEndPoint;
     private SessionKeys? _keys;
+    private PathSwitchingTransport? _transport;
+    private DirectPathKey? _directKey;
+    private bool _isInitiator;
 
-    private PeerSession(RelayConnection relay, uint nameplate)
+    private PeerSession(RelayConnection relay, Socket? listener, IPEndPoint relayEndPoint, uint nameplate)
     {
         _relay = relay;
+        _listener = listener;
+        _relayEndPoint = relayEndPoint;
         Nameplate = nameplate;
     }
 
@@ -34,40 +54,69 @@ public sealed class PeerSession : IAsyncDisposable
 
     public SecureChannel? Channel { get; private set; }
 
+    /// <summary>True while the session's records travel on a direct connection.</summary>
+    public bool IsDirect => _transport?.IsDirect ?? false;
+
     /// <summary>Safety number of this session (same on both sides only without a man in the middle).</summary>
     public string SafetyDigits => SafetyNumber.Digits(_keys!.Sas);
 
     public string SafetyEmoji => SafetyNumber.Emoji(_keys!.Sas);
 
     /// <summary>Sender: creates a room. <paramref name="requestedNameplate"/> 0 lets the relay choose.</summary>
-    public static async Task<PeerSession> CreateRoomAsync(SessionOptions options, uint requestedNameplate, CancellationToken ct)
-    {
-        RelayConnection relay = await ConnectAsync(options, ct).ConfigureAwait(false);
-        try
-        {
-            uint nameplate = await relay.AllocateAsync(requestedNameplate, ct).ConfigureAwait(false);
-            return new PeerSession(relay, nameplate);
-        }
-        catch
-        {
-            await relay.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<PeerSession> CreateRoomAsync(SessionOptions options, uint requestedNameplate, CancellationToken ct) =>
+        OpenAsync(options, relay => relay.AllocateAsync(requestedNameplate, ct), ct);
 
     /// <summary>Receiver: joins the sender's room.</summary>
-    public static async Task<PeerSession> JoinRoomAsync(SessionOptions options, uint nameplate, CancellationToken ct)
-    {
-        RelayConnection relay = await ConnectAsync(options, ct).ConfigureAwait(false);
-        try
+    public static Task<PeerSession> JoinRoomAsync(SessionOptions options, uint nameplate, CancellationToken ct) =>
+        OpenAsync(options, async relay =>
         {
             await relay.ClaimAsync(nameplate, ct).ConfigureAwait(false);
-            return new PeerSession(relay, nameplate);
+            return nameplate;
+        }, ct);
+
+    private static async Task<PeerSession> OpenAsync(SessionOptions options, Func<RelayConnection, Task<uint>> enterRoom, CancellationToken ct)
+    {
+        IPEndPoint relayEndPoint = await ResolveAsync(options, ct).ConfigureAwait(false);
+        Socket? listener = null;
+        Socket socket;
+        if (options.DirectEnabled)
+        {
+            // P: one port for the listener, the relay connection, the NAT probe and every dial.
+            listener = ReusableSocket.Bind(new IPEndPoint(ReusableSocket.Any(relayEndPoint.AddressFamily), 0));
+            listener.Listen(16);
+            socket = ReusableSocket.Bind(new IPEndPoint(ReusableSocket.Any(relayEndPoint.AddressFamily), ((IPEndPoint)listener.LocalEndPoint!).Port));
+        }
+        else
+        {
+            socket = new Socket(relayEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        }
+
+        RelayConnection relay;
+        try
+        {
+            relay = await RelayConnection.ConnectAsync(socket, relayEndPoint.Address.ToString(), relayEndPoint.Port, options.RelayPassword, options.ConnectTimeout, ct).ConfigureAwait(false);
+        }
+        catch (RelayException ex)
+        {
+            listener?.Dispose();
+            throw RelayErrors.ToTallow(ex);
         }
         catch
         {
-            await relay.DisposeAsync().ConfigureAwait(false);
+            listener?.Dispose();
             throw;
+        }
+
+        try
+        {
+            uint nameplate = await enterRoom(relay).ConfigureAwait(false);
+            return new PeerSession(relay, listener, relayEndPoint, nameplate);
+        }
+        catch (Exception e)
+        {
+            listener?.Dispose();
+            await relay.DisposeAsync().ConfigureAwait(false);
+            throw e is RelayException rex ? RelayErrors.ToTallow(rex) : e;
         }
     }
 
@@ -84,22 +133,57 @@ public sealed class PeerSession : IAsyncDisposable
             throw RelayErrors.ToTallow(ex);
         }
 
-        bool isInitiator = paired.Index == 0;
-        _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, isInitiator, normalizedCode, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
-        Channel = new SecureChannel(_relay.Stream, _relay.Reader, _keys, isInitiator, options.KeepAliveInterval, options.ReceiveTimeout);
+        _isInitiator = paired.Index == 0;
+        _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, _isInitiator, normalizedCode, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
+        _directKey = new DirectPathKey(_keys.DirectPath, _isInitiator);
+        _transport = new PathSwitchingTransport(_relay.Stream, _relay.Reader, new DirectPathKey(_keys.DirectPath, _isInitiator), options.PathTimings);
+        Channel = new SecureChannel(_transport, _keys, _isInitiator, options.KeepAliveInterval, options.ReceiveTimeout);
         Channel.StartKeepAlive(); // from here on, a user at a prompt never lets the peer or the relay time out
         return Channel;
     }
 
-    private static async Task<RelayConnection> ConnectAsync(SessionOptions options, CancellationToken ct)
+    /// <summary>
+    /// Negotiates the direct path (DESIGN.md §9). Returns true when the session moved to a direct
+    /// connection; <paramref name="observer"/> also hears about a later fallback to the relay.
+    /// </summary>
+    public async Task<bool> UpgradeAsync(SessionOptions options, IP2PObserver observer, CancellationToken ct)
     {
+        if (Channel is null || _transport is null || _directKey is null)
+        {
+            throw new InvalidOperationException("establish the session first");
+        }
+
+        _transport.FellBackToRelay += () => observer.FellBack(P2PFallbackReason.DirectConnectionLost);
+        var context = new P2PContext(options.DirectEnabled, _isInitiator, _listener, _relayEndPoint, _relay.ObservedAddress, _relay.ProbePort, options.Punch);
+        DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Channel, _transport, _directKey, context, observer, ct).ConfigureAwait(false);
+        return direct is not null;
+    }
+
+    private static async Task<IPEndPoint> ResolveAsync(SessionOptions options, CancellationToken ct)
+    {
+        string host = options.Relay.Host;
+        if (IPAddress.TryParse(host, out IPAddress? literal))
+        {
+            return new IPEndPoint(literal, options.Relay.Port);
+        }
+
         try
         {
-            return await RelayConnection.ConnectAsync(options.Relay.Host, options.Relay.Port, options.RelayPassword, options.ConnectTimeout, ct).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(options.ConnectTimeout);
+            IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, deadline.Token).ConfigureAwait(false);
+            IPAddress? chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            return chosen is not null
+                ? new IPEndPoint(chosen, options.Relay.Port)
+                : throw new TallowException(FailureKind.Network, $"cannot reach the relay at {options.Relay} (host not found): check the address.");
         }
-        catch (RelayException ex)
+        catch (SocketException)
         {
-            throw RelayErrors.ToTallow(ex);
+            throw new TallowException(FailureKind.Network, $"cannot reach the relay at {options.Relay} (host not found): check the address.");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TallowException(FailureKind.Network, $"cannot reach the relay at {options.Relay} (name lookup timed out): check the address and your network.");
         }
     }
 
@@ -110,7 +194,15 @@ public sealed class PeerSession : IAsyncDisposable
             await Channel.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_transport is not null)
+        {
+            await _transport.CloseAsync().ConfigureAwait(false);
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _directKey?.Dispose();
         _keys?.Dispose();
+        _listener?.Dispose();
         await _relay.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -4,8 +4,9 @@
 // waits (a receiver at the accept prompt never trips the relay's idle timeout), and a
 // silent peer is detected by the receive timeout.
 //
-// Transport seam: the channel owns (stream, reader); a later upgrade can swap them at a
-// record boundary because the counters live in the sealer/opener, not in the transport.
+// Transport seam: the channel seals and opens; an IFrameTransport moves frames and may swap
+// the connection between two records (P2P upgrade and fallback, DESIGN.md §9) because the
+// counters live in the sealer/opener, not in the transport.
 using Tallow.Crypto;
 using Tallow.Wire;
 
@@ -27,15 +28,18 @@ public sealed class SecureChannel : IAsyncDisposable
     private readonly TimeSpan _keepAliveInterval;
     private readonly TimeSpan _receiveTimeout;
     private readonly CancellationTokenSource _lifetime = new();
-    private Stream _stream;
-    private FrameReader _reader;
+    private readonly IFrameTransport _transport;
     private long _lastSendTicks;
     private Task? _keepAliveTask;
 
     public SecureChannel(Stream stream, FrameReader reader, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null)
+        : this(new StreamFrameTransport(stream, reader), keys, isInitiator, keepAliveInterval, receiveTimeout)
     {
-        _stream = stream;
-        _reader = reader;
+    }
+
+    public SecureChannel(IFrameTransport transport, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null)
+    {
+        _transport = transport;
         _sealer = new RecordSealer(isInitiator ? keys.InitiatorToResponder : keys.ResponderToInitiator);
         _opener = new RecordOpener(isInitiator ? keys.ResponderToInitiator : keys.InitiatorToResponder);
         _keepAliveInterval = keepAliveInterval ?? DefaultKeepAliveInterval;
@@ -59,8 +63,19 @@ public sealed class SecureChannel : IAsyncDisposable
         await SendAsync(buffer, kind, body.Length, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Sends one record and runs <paramref name="afterSend"/> before any other record can be sent:
+    /// the point where a path switch happens "at the same record" on both sides.
+    /// </summary>
+    public async ValueTask SendAsync(RecordKind kind, ReadOnlyMemory<byte> body, Action afterSend, CancellationToken cancellationToken)
+    {
+        using var buffer = new RecordBuffer(body.Length);
+        body.CopyTo(buffer.Body);
+        await SendAsync(buffer, kind, body.Length, cancellationToken, afterSend).ConfigureAwait(false);
+    }
+
     /// <summary>Seals the first <paramref name="bodyLength"/> bytes of the buffer's body in place and writes the frame.</summary>
-    public async ValueTask SendAsync(RecordBuffer buffer, RecordKind kind, int bodyLength, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(RecordBuffer buffer, RecordKind kind, int bodyLength, CancellationToken cancellationToken, Action? afterSend = null)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bodyLength, Math.Min(buffer.BodyCapacity, MaxBodySize));
         byte[] array = buffer.Array;
@@ -74,7 +89,8 @@ public sealed class SecureChannel : IAsyncDisposable
                 array.AsSpan(0, Frame.HeaderSize),
                 array.AsSpan(Frame.HeaderSize, 1 + bodyLength),
                 array.AsSpan(RecordBuffer.BodyOffset + bodyLength, RecordSealer.TagSize));
-            await _stream.WriteAsync(array.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
+            await _transport.WriteAsync(array.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
+            afterSend?.Invoke();
             BytesSent += frameLength;
             Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
         }
@@ -102,7 +118,7 @@ public sealed class SecureChannel : IAsyncDisposable
                 timeout.CancelAfter(_receiveTimeout);
                 try
                 {
-                    result = await _reader.ReadAsync(Frame.MaxLength, timeout.Token).ConfigureAwait(false);
+                    result = await _transport.ReadAsync(timeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -124,7 +140,7 @@ public sealed class SecureChannel : IAsyncDisposable
                 throw Tampered();
             }
 
-            Memory<byte> frame = _reader.CurrentFrame;
+            Memory<byte> frame = _transport.CurrentFrame;
             Memory<byte> sealedPart = frame[Frame.HeaderSize..^RecordSealer.TagSize];
             if (!_opener.TryOpen(frame.Span[..Frame.HeaderSize], sealedPart.Span, frame.Span[^RecordSealer.TagSize..]))
             {

@@ -1,0 +1,231 @@
+// Dials every remote candidate from the shared port P while accepting on P (TCP simultaneous
+// open, DESIGN.md §9.3), and proves the session key on every connection that forms (§9.4).
+// The initiator takes the first proven connection; the responder looks up the one the
+// initiator selected. Connections nobody takes are closed on dispose.
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Tallow.Net.Direct;
+
+public sealed class HolePuncher : IAsyncDisposable
+{
+    private const int MaxPendingAccepts = 8;
+
+    private readonly Socket _listener;
+    private readonly IPEndPoint _localBind;
+    private readonly DirectPathKey _key;
+    private readonly PunchOptions _options;
+    private readonly CancellationTokenSource _stop;
+    private readonly ConcurrentDictionary<string, DirectConnection> _proven = new();
+    private readonly TaskCompletionSource<DirectConnection> _firstProven = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Task> _tasks = [];
+    private Task _dialsDone = Task.CompletedTask;
+    private int _pendingAccepts;
+    private int _stopped;
+
+    public HolePuncher(Socket listener, DirectPathKey key, PunchOptions options, CancellationToken cancellationToken)
+    {
+        _listener = listener;
+        _localBind = (IPEndPoint)listener.LocalEndPoint!;
+        _key = key;
+        _options = options;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    /// <summary>Remote endpoints whose TCP connect completed (whether or not the proof then held), for diagnostics.</summary>
+    public int ConnectsCompleted => _connects;
+
+    private int _connects;
+
+    /// <summary>Starts accepting on P and dialing each candidate.</summary>
+    public void Start(IReadOnlyList<Candidate> remote)
+    {
+        _stop.CancelAfter(_options.OverallTimeout);
+        _tasks.Add(Task.Run(AcceptLoopAsync));
+        var dials = remote.Select(c => Task.Run(() => DialAsync(c))).ToList();
+        _tasks.AddRange(dials);
+        _dialsDone = dials.Count > 0 ? Task.WhenAll(dials) : Task.Delay(_options.CandidateTimeout, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Initiator: the first proven connection, or null when the overall timeout passed or every
+    /// dial ended and the accept grace expired with nothing proven.
+    /// </summary>
+    public async Task<DirectConnection?> WaitForFirstAsync(CancellationToken cancellationToken)
+    {
+        Task giveUp = _dialsDone.ContinueWith(_ => Task.Delay(_options.AcceptGrace), TaskScheduler.Default).Unwrap();
+        Task overall = Task.Delay(Timeout.Infinite, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        Task winner = await Task.WhenAny(_firstProven.Task, giveUp, overall).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (winner == _firstProven.Task)
+        {
+            return Take(_firstProven.Task.Result.Id);
+        }
+
+        return _firstProven.Task.IsCompletedSuccessfully ? Take(_firstProven.Task.Result.Id) : null;
+    }
+
+    /// <summary>Responder: removes and returns the proven connection the initiator named.</summary>
+    public DirectConnection? Take(byte[] id) => _proven.TryRemove(Convert.ToHexString(id), out DirectConnection? c) ? c : null;
+
+    private async Task AcceptLoopAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                Socket accepted = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                if (Interlocked.Increment(ref _pendingAccepts) > MaxPendingAccepts)
+                {
+                    Interlocked.Decrement(ref _pendingAccepts);
+                    accepted.Dispose();
+                    continue;
+                }
+
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        Interlocked.Increment(ref _connects);
+                        await ProveAndRegisterAsync(accepted).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _pendingAccepts);
+                    }
+                });
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task DialAsync(Candidate candidate)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        deadline.CancelAfter(_options.CandidateTimeout);
+        while (!deadline.IsCancellationRequested && !_firstProven.Task.IsCompleted)
+        {
+            Socket socket;
+            try
+            {
+                socket = ReusableSocket.Bind(_localBind);
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+
+            try
+            {
+                await ConnectAsync(socket, candidate, deadline.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _connects);
+                await ProveAndRegisterAsync(socket).ConfigureAwait(false);
+                return; // proven or not, this address answered: no point dialing it again
+            }
+            catch (OperationCanceledException)
+            {
+                socket.Dispose();
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable)
+            {
+                socket.Dispose();
+                return; // this 4-tuple already exists: the peer's dial reached our listener
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
+            }
+
+            try
+            {
+                await Task.Delay(_options.RetryDelay, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Connects; toward a server-reflexive candidate the first SYN leaves with a low TTL.</summary>
+    private async Task ConnectAsync(Socket socket, Candidate candidate, CancellationToken token)
+    {
+        bool lowTtl = candidate.Type == CandidateType.ServerReflexive && _options.FirstSynTtl > 0;
+        short normalTtl = socket.Ttl;
+        if (lowTtl)
+        {
+            socket.Ttl = (short)_options.FirstSynTtl;
+        }
+
+        Task connect = socket.ConnectAsync(candidate.EndPoint, token).AsTask();
+        if (lowTtl)
+        {
+            await Task.WhenAny(connect, Task.Delay(_options.LowTtlHold, token)).ConfigureAwait(false);
+            if (!connect.IsCompleted)
+            {
+                socket.Ttl = normalTtl; // the kernel's retransmission goes out at the normal TTL
+            }
+        }
+
+        await connect.ConfigureAwait(false);
+        if (lowTtl)
+        {
+            socket.Ttl = normalTtl;
+        }
+    }
+
+    private async Task ProveAndRegisterAsync(Socket socket)
+    {
+        DirectConnection? connection;
+        try
+        {
+            connection = await DirectConnection.ProveAsync(socket, _key, _options.ProofTimeout, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        if (connection is null)
+        {
+            return;
+        }
+
+        _proven[Convert.ToHexString(connection.Id)] = connection;
+        _firstProven.TrySetResult(connection);
+        if (Volatile.Read(ref _stopped) == 1 && _proven.TryRemove(Convert.ToHexString(connection.Id), out DirectConnection? late))
+        {
+            await late.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops accepting and dialing and closes every connection nobody took.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _stopped, 1);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        try
+        {
+            await Task.WhenAll(_tasks).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Each dial and the accept loop end on cancellation; nothing to report here.
+        }
+
+        foreach (string id in _proven.Keys)
+        {
+            if (_proven.TryRemove(id, out DirectConnection? c))
+            {
+                await c.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        _stop.Dispose();
+    }
+}

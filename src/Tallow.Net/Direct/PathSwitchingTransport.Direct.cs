@@ -1,0 +1,403 @@
+// Direct-path half of PathSwitchingTransport: the writer with its retransmit window, the
+// background reader that queues records and consumes acknowledgements, the ack/heartbeat loop
+// with silence detection, and the relay watcher and pinger that keep the fallback ready.
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Tallow.Wire;
+
+namespace Tallow.Net.Direct;
+
+public sealed partial class PathSwitchingTransport
+{
+    private readonly record struct InboundFrame(byte[] Array, int Length);
+
+    private readonly record struct SentFrame(long Index, byte[] Array, int Length);
+
+    /// <summary>Records read from the direct connection, waiting for the consumer (bounded: back-pressure).</summary>
+    private readonly Channel<InboundFrame> _inbound = Channel.CreateBounded<InboundFrame>(
+        new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly Queue<SentFrame> _unacknowledged = new();
+    private readonly SemaphoreSlim _directWriteLock = new(1, 1);
+    private readonly SemaphoreSlim _ackSignal = new(0, 1);
+    private DirectConnection? _direct;
+    private CancellationTokenSource? _directCts;
+    private Task? _directReader;
+    private Task? _heartbeat;
+    private Task? _relayWatcher;
+    private Task? _relayPinger;
+    private TaskCompletionSource? _windowOpened;
+    private long _unacknowledgedBytes;
+    private long _bytesSinceAck;
+    private long _readWaitStartTicks;
+    private volatile bool _readerWaiting;
+    private volatile bool _closing;
+    private volatile bool _relayLost;
+    private byte[]? _heldArray;
+
+    private void StartDirectLoops(DirectConnection connection)
+    {
+        if (_directReader is not null)
+        {
+            return;
+        }
+
+        _directCts = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        CancellationToken token = _directCts.Token;
+        _directReader = Task.Run(() => DirectReadLoopAsync(connection, token));
+        _heartbeat = Task.Run(() => HeartbeatLoopAsync(connection, token));
+        _relayWatcher = Task.Run(() => RelayWatchLoopAsync(token));
+        _relayPinger = Task.Run(() => RelayPingLoopAsync(token));
+    }
+
+    private async ValueTask WriteDirectAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        await WaitForWindowAsync(frame.Length, cancellationToken).ConfigureAwait(false);
+        Task? failover;
+        lock (_gate)
+        {
+            failover = _failover;
+            if (failover is null)
+            {
+                byte[] copy = ArrayPool<byte>.Shared.Rent(frame.Length);
+                frame.CopyTo(copy);
+                _unacknowledged.Enqueue(new SentFrame(_framesSent, copy, frame.Length));
+                _unacknowledgedBytes += frame.Length;
+            }
+
+            _framesSent++;
+        }
+
+        if (failover is not null)
+        {
+            // The failover replayed everything before this frame; this one follows on the relay.
+            await AwaitFailoverAsync(failover).ConfigureAwait(false);
+            await WriteRelayAsync(frame, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _directWriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _direct!.Stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _directWriteLock.Release();
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // The frame is in the retransmit buffer: the failover sends it over the relay if the peer lacks it.
+            await AwaitFailoverAsync(StartFailover("sending on the direct connection failed")).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask WaitForWindowAsync(int length, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_failover is not null || _unacknowledgedBytes == 0 || _unacknowledgedBytes + length <= _timings.RetransmitWindow)
+                {
+                    return;
+                }
+
+                _windowOpened ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _windowOpened.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void OpenWindow()
+    {
+        TaskCompletionSource? opened;
+        lock (_gate)
+        {
+            opened = _windowOpened;
+            _windowOpened = null;
+        }
+
+        opened?.TrySetResult();
+    }
+
+    /// <summary>The peer has all frames below <paramref name="received"/>: free them.</summary>
+    private void OnAck(ulong received)
+    {
+        lock (_gate)
+        {
+            if (received > (ulong)_framesSent)
+            {
+                return; // acknowledges frames never sent: not from our peer
+            }
+
+            while (_unacknowledged.TryPeek(out SentFrame sent) && (ulong)sent.Index < received)
+            {
+                _unacknowledged.Dequeue();
+                _unacknowledgedBytes -= sent.Length;
+                ArrayPool<byte>.Shared.Return(sent.Array);
+            }
+        }
+
+        OpenWindow();
+    }
+
+    /// <summary>Next queued direct record, or null when the failover finished and reads continue on the relay.</summary>
+    private async ValueTask<FrameReadResult?> ReadDirectAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await _inbound.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (_inbound.Reader.TryRead(out InboundFrame item))
+                {
+                    _heldArray = item.Array;
+                    _current = item.Array.AsMemory(0, item.Length);
+                    return new FrameReadResult(FrameStatus.Ok, FrameType.Record, item.Length, false);
+                }
+            }
+        }
+        catch (ChannelClosedException e) when (e.InnerException is IOException inner)
+        {
+            throw new IOException(inner.Message, inner);
+        }
+
+        if (_peerClosed)
+        {
+            return new FrameReadResult(FrameStatus.Ok, default, 0, EndOfStream: true);
+        }
+
+        return null;
+    }
+
+    private volatile bool _peerClosed;
+
+    private async Task DirectReadLoopAsync(DirectConnection connection, CancellationToken token)
+    {
+        try
+        {
+            while (true)
+            {
+                Volatile.Write(ref _readWaitStartTicks, Environment.TickCount64);
+                _readerWaiting = true;
+                FrameReadResult result = await connection.Reader.ReadAsync(Frame.MaxLength, token).ConfigureAwait(false);
+                _readerWaiting = false;
+                if (result.EndOfStream && result.Status == FrameStatus.Ok)
+                {
+                    // A clean close at a frame boundary: the peer ended the session (or exited).
+                    _peerClosed = true;
+                    _inbound.Writer.TryComplete();
+                    return;
+                }
+
+                if (!result.IsFrame)
+                {
+                    _ = StartFailover("the direct connection broke");
+                    return;
+                }
+
+                ReadOnlySpan<byte> payload = connection.Reader.CurrentPayload.Span;
+                switch (result.Type)
+                {
+                    case FrameType.PathAck when PathMessages.TryParseAck(payload, out ulong received):
+                        OnAck(received);
+                        break;
+                    case FrameType.Record:
+                        Memory<byte> frame = connection.Reader.CurrentFrame;
+                        byte[] copy = ArrayPool<byte>.Shared.Rent(frame.Length);
+                        frame.CopyTo(copy);
+                        try
+                        {
+                            await _inbound.Writer.WriteAsync(new InboundFrame(copy, frame.Length), token).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            ReturnArray(copy); // not delivered, not counted: the peer replays it if needed
+                            throw;
+                        }
+
+                        Interlocked.Increment(ref _framesReceived);
+                        if (Interlocked.Add(ref _bytesSinceAck, frame.Length) >= _timings.AckEveryBytes && _ackSignal.CurrentCount == 0)
+                        {
+                            ReleaseAckSignal();
+                        }
+
+                        break;
+                    default:
+                        _ = StartFailover("the direct connection carried an unexpected frame");
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or ChannelClosedException)
+        {
+            if (!_closing)
+            {
+                _ = StartFailover("the direct connection was reset");
+            }
+        }
+    }
+
+    private void ReleaseAckSignal()
+    {
+        try
+        {
+            _ackSignal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    /// <summary>Sends PathAck on volume, on every tick with news, and at least once per heartbeat interval; detects silence.</summary>
+    private async Task HeartbeatLoopAsync(DirectConnection connection, CancellationToken token)
+    {
+        long lastAcked = -1;
+        long lastSentTicks = 0;
+        byte[] ack = new byte[Frame.HeaderSize + PathMessages.AckSize];
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                await _ackSignal.WaitAsync(_timings.AckInterval, token).ConfigureAwait(false);
+                long now = Environment.TickCount64;
+                long lastActivity = Math.Max(connection.Stream.LastReadTicks, Volatile.Read(ref _readWaitStartTicks));
+                if (_readerWaiting && !_closing && now - lastActivity > _timings.SilenceTimeout.TotalMilliseconds)
+                {
+                    _ = StartFailover("the direct connection went silent");
+                    return;
+                }
+
+                long received = Interlocked.Read(ref _framesReceived);
+                if (received == lastAcked && now - lastSentTicks < _timings.HeartbeatInterval.TotalMilliseconds)
+                {
+                    continue;
+                }
+
+                if (!await _directWriteLock.WaitAsync(0, token).ConfigureAwait(false))
+                {
+                    continue; // a record is being written: that is a heartbeat too
+                }
+
+                try
+                {
+                    Frame.WriteHeader(ack, FrameType.PathAck, PathMessages.AckSize);
+                    BinaryPrimitives.WriteUInt64BigEndian(ack.AsSpan(Frame.HeaderSize), (ulong)received);
+                    await connection.Stream.WriteAsync(ack, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _directWriteLock.Release();
+                }
+
+                Interlocked.Exchange(ref _bytesSinceAck, 0);
+                lastAcked = received;
+                lastSentTicks = now;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            if (!_closing)
+            {
+                _ = StartFailover("the direct connection was reset");
+            }
+        }
+    }
+
+    /// <summary>Reads the idle relay connection: pings are skipped, the peer's PathResync starts the failover, and an end means no fallback is left.</summary>
+    private async Task RelayWatchLoopAsync(CancellationToken token)
+    {
+        try
+        {
+            while (true)
+            {
+                FrameReadResult result = await _relayReader.ReadAsync(Frame.MaxUnpairedLength, token).ConfigureAwait(false);
+                if (result.IsFrame && result.Type == FrameType.Ping)
+                {
+                    continue;
+                }
+
+                if (result.IsFrame && result.Type == FrameType.PathResync)
+                {
+                    OnPeerResync(_relayReader.CurrentPayload.Span);
+                    return; // the peer's replay follows: the consumer reads it after the failover
+                }
+
+                break; // closed, or something that is not from our peer
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        _relayLost = true;
+        _peerResync.TrySetException(new IOException("the relay connection closed while the direct connection was in use"));
+    }
+
+    private async Task RelayPingLoopAsync(CancellationToken token)
+    {
+        byte[] ping = Frame.Encode(FrameType.Ping, []);
+        try
+        {
+            using var timer = new PeriodicTimer(_timings.RelayPingInterval);
+            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false) && !_relayLost)
+            {
+                await WriteRelayAsync(ping, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            _relayLost = true;
+        }
+    }
+
+    private void ReleaseHeldFrame()
+    {
+        if (_heldArray is not null)
+        {
+            ReturnArray(_heldArray);
+            _heldArray = null;
+        }
+    }
+
+    /// <summary>Received records are opened in place, so their buffers held plaintext: clear before reuse.</summary>
+    private static void ReturnArray(byte[] array)
+    {
+        Array.Clear(array);
+        ArrayPool<byte>.Shared.Return(array);
+    }
+
+    private void ReleaseRetransmitBuffer()
+    {
+        lock (_gate)
+        {
+            while (_unacknowledged.TryDequeue(out SentFrame sent))
+            {
+                ArrayPool<byte>.Shared.Return(sent.Array);
+            }
+
+            _unacknowledgedBytes = 0;
+        }
+    }
+}

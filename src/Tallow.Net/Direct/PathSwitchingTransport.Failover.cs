@@ -1,0 +1,111 @@
+// Failover half of PathSwitchingTransport (DESIGN.md §9.6): runs once, when the direct path
+// breaks while in use. Steps, in order:
+//   1. stop every direct-path loop and abort the connection (pending reads/writes fail);
+//   2. stop the relay pinger, then send PathResync{records we received, MAC} on the relay;
+//   3. wait for the peer's PathResync (the relay watcher or the relay reader delivers it);
+//   4. replay, over the relay, every buffered frame the peer has not received, then let
+//      writers continue on the relay; the reader drains what the direct path delivered and
+//      then reads the peer's replay from the relay.
+// If the relay is gone too, or the peer cannot be resynchronised, the session ends with a
+// network error (IOException to the channel): never a gap or a duplicate in the record stream.
+using System.Buffers;
+using Tallow.Wire;
+
+namespace Tallow.Net.Direct;
+
+public sealed partial class PathSwitchingTransport
+{
+    private Task StartFailover(string reason)
+    {
+        lock (_gate)
+        {
+            _failover ??= Task.Run(() => FailoverAsync(reason));
+            return _failover;
+        }
+    }
+
+    private async Task FailoverAsync(string reason)
+    {
+        try
+        {
+            _directCts?.Cancel();
+            _direct?.Abort();
+            OpenWindow();
+            await WaitQuietlyAsync(_directReader, _heartbeat, _relayPinger).ConfigureAwait(false);
+            if (_relayLost)
+            {
+                throw new IOException($"{reason}, and the relay connection is gone too");
+            }
+
+            // Nothing reads the direct connection any more: this count is final.
+            ulong received = (ulong)Interlocked.Read(ref _framesReceived);
+            await WriteRelayAsync(Frame.Encode(FrameType.PathResync, _key.Resync(received)), _lifetime.Token).ConfigureAwait(false);
+
+            ulong peerReceived;
+            try
+            {
+                peerReceived = await _peerResync.Task.WaitAsync(_timings.ResyncTimeout, _lifetime.Token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new IOException($"{reason}, and the peer did not resume over the relay within {_timings.ResyncTimeout.TotalSeconds:0} s");
+            }
+
+            await ReplayAsync(peerReceived).ConfigureAwait(false);
+            _writesDirect = false;
+            _inbound.Writer.TryComplete();
+            FellBackToRelay?.Invoke();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_lifetime.IsCancellationRequested)
+        {
+            var failure = e as IOException ?? new IOException($"{reason}; falling back to the relay failed: {e.Message}", e);
+            _inbound.Writer.TryComplete(failure);
+            throw failure;
+        }
+    }
+
+    /// <summary>Sends the frames numbered ≥ <paramref name="peerReceived"/> over the relay, in order.</summary>
+    private async Task ReplayAsync(ulong peerReceived)
+    {
+        List<SentFrame> replay = [];
+        lock (_gate)
+        {
+            long oldest = _unacknowledged.TryPeek(out SentFrame first) ? first.Index : _framesSent;
+            if (peerReceived > (ulong)_framesSent || (long)peerReceived < oldest)
+            {
+                throw new IOException("the peer asked to resume at a record this side cannot replay");
+            }
+
+            foreach (SentFrame sent in _unacknowledged)
+            {
+                if ((ulong)sent.Index >= peerReceived)
+                {
+                    replay.Add(sent);
+                }
+            }
+        }
+
+        foreach (SentFrame sent in replay)
+        {
+            await WriteRelayAsync(sent.Array.AsMemory(0, sent.Length), _lifetime.Token).ConfigureAwait(false);
+        }
+
+        ReleaseRetransmitBuffer();
+    }
+
+    private static async Task AwaitFailoverAsync(Task failover)
+    {
+        try
+        {
+            await failover.ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw new IOException("the direct connection broke and the session could not continue over the relay", e);
+        }
+    }
+}

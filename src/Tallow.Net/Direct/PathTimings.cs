@@ -1,0 +1,32 @@
+// Tuning of the direct path, with the reasoning next to each value (DESIGN.md §9.6).
+namespace Tallow.Net.Direct;
+
+public sealed record PathTimings
+{
+    /// <summary>
+    /// Sealed bytes sent on the direct path but not yet acknowledged. They are kept so a broken
+    /// direct connection can be replayed over the relay; 16 MiB fills a 100 ms path at 160 MB/s.
+    /// </summary>
+    public int RetransmitWindow { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>The receiver acknowledges after this many bytes (a quarter of the window keeps the pipe full).</summary>
+    public int AckEveryBytes { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>Acknowledgements also go out on this tick when frames arrived, and double as heartbeats.</summary>
+    public TimeSpan AckInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A heartbeat (an Ack) at least this often, so the peer can tell silence from idleness.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>No byte at all on the direct path for this long while waiting for one ⇒ the path is dead (black hole, NAT timeout).</summary>
+    public TimeSpan SilenceTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to wait for the peer's PathResync on the relay after the direct path broke.</summary>
+    public TimeSpan ResyncTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Relay keep-alive while it carries nothing else (the relay's idle timeout is 30 min by default).</summary>
+    public TimeSpan RelayPingInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>At the end, how long to wait for the peer to close its side of the direct connection.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,30 @@
+// The path sealed records travel on (DESIGN.md §7, §9). SecureChannel seals and opens; the
+// transport only moves whole frames, in order, and may change the underlying connection
+// (relay → direct → relay) between two frames without the channel noticing.
+using Tallow.Wire;
+
+namespace Tallow.Protocol.Records;
+
+public interface IFrameTransport
+{
+    /// <summary>The last frame read (header and payload); valid until the next read. May be decrypted in place.</summary>
+    Memory<byte> CurrentFrame { get; }
+
+    /// <summary>Reads the next frame of at most <see cref="Frame.MaxLength"/>. One reader at a time.</summary>
+    ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes one whole frame. One writer at a time (SecureChannel serialises writes).</summary>
+    ValueTask WriteAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+}
+
+/// <summary>A transport over one stream: the relay path before (or without) a direct upgrade.</summary>
+public sealed class StreamFrameTransport(Stream stream, FrameReader reader) : IFrameTransport
+{
+    public Memory<byte> CurrentFrame => reader.CurrentFrame;
+
+    public ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken) =>
+        reader.ReadAsync(Frame.MaxLength, cancellationToken);
+
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        stream.WriteAsync(frame, cancellationToken);
+}
