@@ -1,8 +1,10 @@
 // `tallow receive CODE [--out DIR] [--yes] [--overwrite]`: receives what the sender offers.
 using System.CommandLine;
+using System.Net;
 using System.Text;
 using Tallow.Cli.Output;
 using Tallow.Crypto;
+using Tallow.Net.Discovery;
 using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
@@ -40,12 +42,9 @@ internal static class ReceiveCommand
             throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the sender shows.");
         }
 
-        RelayAddress relay = common.ResolveRelay(result)
-            ?? throw new TallowException(FailureKind.Usage, "no relay given: run the exact receive command the sender printed (it includes --relay), or set TALLOW_RELAY.");
-        SessionOptions options = common.SessionOptions(result, relay, common.ResolvePassword(result));
         uint nameplate = CodePhrase.NameplateOf(normalized, out _);
-
-        await using PeerSession session = await PeerSession.JoinRoomAsync(options, nameplate, ct).ConfigureAwait(false);
+        await using PeerSession session = await JoinAsync(result, reporter, common, nameplate, ct).ConfigureAwait(false);
+        SessionOptions options = session.Options;
         SecureChannel channel = await session.EstablishAsync(normalized, options, ct).ConfigureAwait(false);
         reporter.Event("peer_connected");
         reporter.Info("Connected to the sender; secure session established.");
@@ -107,6 +106,39 @@ internal static class ReceiveCommand
         reporter.Event("transfer_complete", ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize), ("seconds", reporter.TransferElapsed.TotalSeconds));
         reporter.Info($"Received {summary} in {reporter.TransferElapsed.TotalSeconds:0.0} s.");
     }
+
+    /// <summary>
+    /// Joins the sender's room on the configured relay or, with none configured, on the relay a
+    /// sender on this LAN announces for this nameplate (DESIGN.md §10).
+    /// </summary>
+    private static async Task<PeerSession> JoinAsync(ParseResult result, Reporter reporter, CommonOptions common, uint nameplate, CancellationToken ct)
+    {
+        string? password = common.ResolvePassword(result);
+        if (common.ResolveRelay(result) is RelayAddress relay)
+        {
+            return await PeerSession.JoinRoomAsync(common.SessionOptions(result, relay, password), nameplate, ct).ConfigureAwait(false);
+        }
+
+        reporter.Info("No relay given: looking for the sender on this local network...");
+        IReadOnlyList<IPEndPoint> found = await MdnsBrowser.FindAsync(nameplate, LanDiscoveryTimeout, ct).ConfigureAwait(false);
+        TallowException? last = null;
+        foreach (IPEndPoint endpoint in found)
+        {
+            try
+            {
+                return await PeerSession.JoinRoomAsync(common.SessionOptions(result, new RelayAddress(endpoint.Address.ToString(), endpoint.Port), password), nameplate, ct).ConfigureAwait(false);
+            }
+            catch (TallowException ex)
+            {
+                last = ex; // another announcer of the same nameplate, or an address not reachable from here
+            }
+        }
+
+        throw last ?? new TallowException(FailureKind.Usage,
+            $"no sender with nameplate {nameplate} found on this local network: check the code, or run the receive command with --relay exactly as the sender printed it (or set TALLOW_RELAY).");
+    }
+
+    private static readonly TimeSpan LanDiscoveryTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Text and streams go to stdout: raw bytes when stdout is redirected, escaped for a terminal otherwise; in JSON mode text is an event.</summary>
     private static async Task ReceiveToStdoutAsync(TransferReceiver receiver, TransferOffer offer, Reporter reporter, CancellationToken ct)

@@ -1,9 +1,11 @@
 // `tallow send FILE... | DIR | --text TEXT | < stdin`: offers content to one receiver.
 using System.CommandLine;
+using System.Net;
 using System.Text;
 using Tallow.Cli.Hosting;
 using Tallow.Cli.Output;
 using Tallow.Crypto;
+using Tallow.Net.Discovery;
 using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
@@ -82,14 +84,27 @@ internal static class SendCommand
         RelayAddress? configured = common.ResolveRelay(result);
         await using EmbeddedRelay? embedded = configured is null ? await EmbeddedRelay.StartAsync(ct).ConfigureAwait(false) : null;
         SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result));
+        if (embedded is not null && requestedNameplate == 0)
+        {
+            // A LAN may have several embedded relays, each with its own nameplate 1: a random one
+            // keeps LAN discovery unambiguous (the words still carry all of the code's secrecy).
+            requestedNameplate = (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 1000);
+        }
 
         await using PeerSession session = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
         string code = customCode ?? CodePhrase.Generate(session.Nameplate, args.Words);
-        string receiveCommand = $"tallow receive {code} --relay {configured ?? embedded!.Advertised}";
-        reporter.Event("code", ("code", code), ("command", receiveCommand), ("relay", (configured ?? embedded!.Advertised).ToString()));
+        RelayAddress relay = configured ?? embedded!.Advertised;
+        await using MdnsAnnouncer? announcer = embedded is not null && !IPAddress.IsLoopback(IPAddress.Parse(embedded.Advertised.Host))
+            ? MdnsAnnouncer.Start(session.Nameplate, embedded.Advertised.Port)
+            : null;
+        string withRelay = $"tallow receive {code} --relay {relay}";
+        string receiveCommand = announcer is not null ? $"tallow receive {code}" : withRelay;
+        reporter.Event("code", ("code", code), ("command", receiveCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null));
         reporter.Info($"Sending {content.Summary}");
         reporter.Info($"Code is: {code}");
-        reporter.Info($"On the other computer run:\n\n    {receiveCommand}\n");
+        reporter.Info(announcer is not null
+            ? $"On the other computer run:\n\n    {receiveCommand}\n\n(on this local network it finds this computer by itself; from elsewhere: {withRelay})\n"
+            : $"On the other computer run:\n\n    {receiveCommand}\n");
 
         SecureChannel channel = await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
         reporter.Event("peer_connected");

@@ -48,7 +48,7 @@ public sealed partial class PathSwitchingTransport
         CancellationToken token = _directCts.Token;
         _directReader = Task.Run(() => DirectReadLoopAsync(connection, token));
         _heartbeat = Task.Run(() => HeartbeatLoopAsync(connection, token));
-        _relayWatcher = Task.Run(() => RelayWatchLoopAsync(token));
+        _relayWatcher = Task.Run(() => RelayWatchLoopAsync(_lifetime.Token)); // outlives the direct path: it brings the peer's PathResync
         _relayPinger = Task.Run(() => RelayPingLoopAsync(token));
     }
 

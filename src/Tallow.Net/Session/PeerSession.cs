@@ -42,8 +42,9 @@ public sealed class PeerSession : IAsyncDisposable
     private DirectPathKey? _directKey;
     private bool _isInitiator;
 
-    private PeerSession(RelayConnection relay, Socket? listener, IPEndPoint relayEndPoint, uint nameplate)
+    private PeerSession(SessionOptions options, RelayConnection relay, Socket? listener, IPEndPoint relayEndPoint, uint nameplate)
     {
+        Options = options;
         _relay = relay;
         _listener = listener;
         _relayEndPoint = relayEndPoint;
@@ -51,6 +52,9 @@ public sealed class PeerSession : IAsyncDisposable
     }
 
     public uint Nameplate { get; }
+
+    /// <summary>The options this session was opened with.</summary>
+    public SessionOptions Options { get; }
 
     public SecureChannel? Channel { get; private set; }
 
@@ -110,7 +114,7 @@ public sealed class PeerSession : IAsyncDisposable
         try
         {
             uint nameplate = await enterRoom(relay).ConfigureAwait(false);
-            return new PeerSession(relay, listener, relayEndPoint, nameplate);
+            return new PeerSession(options, relay, listener, relayEndPoint, nameplate);
         }
         catch (Exception e)
         {

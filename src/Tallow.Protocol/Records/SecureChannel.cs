@@ -96,7 +96,7 @@ public sealed class SecureChannel : IAsyncDisposable
         }
         catch (IOException ex)
         {
-            throw new TallowException(FailureKind.Network, "the connection to the peer was lost while sending: check the network and try again.", ex);
+            throw new TallowException(FailureKind.Network, $"the connection to the peer was lost while sending ({Reason(ex)}): check the network and try again.", ex);
         }
         finally
         {
@@ -126,7 +126,7 @@ public sealed class SecureChannel : IAsyncDisposable
                 }
                 catch (IOException ex)
                 {
-                    throw new TallowException(FailureKind.Network, "the connection to the peer was lost: check the network and try again.", ex);
+                    throw new TallowException(FailureKind.Network, $"the connection to the peer was lost ({Reason(ex)}): check the network and try again.", ex);
                 }
             }
 
@@ -182,6 +182,10 @@ public sealed class SecureChannel : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>The transport's own words (e.g. why a fallback to the relay failed), else the socket error.</summary>
+    private static string Reason(IOException ex) =>
+        (ex.InnerException as System.Net.Sockets.SocketException)?.SocketErrorCode.ToString() ?? ex.Message.TrimEnd('.');
 
     private static TallowException Tampered() => new(
         FailureKind.Error,
