@@ -1,4 +1,5 @@
-// A real relay: `tallow relay serve` on 127.0.0.1 with an ephemeral port and a metrics port.
+// A real relay: `tallow relay serve` on 127.0.0.1 with an ephemeral port and a metrics port,
+// or (NAT lab) inside a network namespace on a fixed address, metrics read with `ip netns exec NS curl`.
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -7,12 +8,16 @@ namespace Tallow.IntegrationTests.Infrastructure;
 
 public sealed class RelayProcess : IAsyncDisposable
 {
-    private RelayProcess(TallowProcess process, string address, string metrics)
+    private RelayProcess(TallowProcess process, string address, string metrics, string? netns = null)
     {
         Process = process;
         Address = address;
         MetricsAddress = metrics;
+        Namespace = netns;
     }
+
+    /// <summary>The network namespace the relay runs in (null: the test's own).</summary>
+    public string? Namespace { get; }
 
     public TallowProcess Process { get; }
 
@@ -35,8 +40,62 @@ public sealed class RelayProcess : IAsyncDisposable
         return new RelayProcess(process, listening.GetProperty("address").GetString()!, listening.GetProperty("metrics").GetString()!);
     }
 
+    /// <summary>
+    /// Starts a relay inside network namespace <paramref name="netns"/>, listening on <paramref name="bind"/>
+    /// (e.g. 203.0.113.10:4433) with metrics on 127.0.0.1:<paramref name="metricsPort"/> of that namespace.
+    /// </summary>
+    public static async Task<RelayProcess> StartInNamespaceAsync(string netns, string bind, int metricsPort = 9090, params string[] extraArgs)
+    {
+        TallowProcess process = TallowProcess.Start(["relay", "serve", "--bind", bind, "--metrics", $"127.0.0.1:{metricsPort}", "--json", .. extraArgs], netns: netns);
+        try
+        {
+            JsonElement listening = await process.WaitForEventAsync("relay_listening", TimeSpan.FromSeconds(30));
+            return new RelayProcess(process, listening.GetProperty("address").GetString()!, listening.GetProperty("metrics").GetString()!, netns);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Reads the Prometheus text and returns metric (with labels) → value.</summary>
     public async Task<Dictionary<string, double>> ReadMetricsAsync()
+    {
+        return Parse(Namespace is null ? await FetchAsync() : await FetchInNamespaceAsync());
+    }
+
+    private async Task<string> FetchInNamespaceAsync()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "netns", "exec", Namespace!, "curl", "-sS", "--max-time", "5", $"http://{MetricsAddress}/metrics" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var curl = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("cannot start curl");
+        Task<string> text = curl.StandardOutput.ReadToEndAsync();
+        Task<string> error = curl.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await curl.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            curl.Kill(entireProcessTree: true);
+            throw new TimeoutException($"reading relay metrics in {Namespace} timed out");
+        }
+
+        if (curl.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"reading relay metrics in {Namespace} failed ({curl.ExitCode}): {await error}");
+        }
+
+        return await text;
+    }
+
+    private async Task<string> FetchAsync()
     {
         IPEndPoint endpoint = IPEndPoint.Parse(MetricsAddress);
         using var client = new TcpClient();
@@ -44,7 +103,11 @@ public sealed class RelayProcess : IAsyncDisposable
         NetworkStream stream = client.GetStream();
         await stream.WriteAsync("GET /metrics HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"u8.ToArray());
         using var reader = new StreamReader(stream);
-        string text = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    private static Dictionary<string, double> Parse(string text)
+    {
         var values = new Dictionary<string, double>();
         foreach (string line in text.Split('\n'))
         {

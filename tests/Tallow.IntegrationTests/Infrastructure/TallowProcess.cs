@@ -13,6 +13,7 @@ public sealed class TallowProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly ConcurrentQueue<JsonElement> _events = new();
+    private readonly ConcurrentQueue<(string Name, long Timestamp)> _arrivals = new();
     private readonly SemaphoreSlim _eventSignal = new(0);
     private readonly Task _stdoutPump;
     private readonly Task _stderrPump;
@@ -40,10 +41,35 @@ public sealed class TallowProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts `dotnet tallow.dll args...`. stdin is redirected (closed unless <paramref name="stdin"/> writes to it).</summary>
-    public static TallowProcess Start(IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string?>? environment = null, Func<Stream, Task>? stdin = null, bool rawStdout = false)
+    /// <summary>The network namespace it runs in (null: the test's own).</summary>
+    public string? Namespace { get; private init; }
+
+    /// <summary>When the stdout line of the first event with this name arrived (Stopwatch timestamp), or null.</summary>
+    public long? EventArrival(string name)
     {
-        var info = new ProcessStartInfo("dotnet")
+        foreach ((string n, long t) in _arrivals)
+        {
+            if (n == name)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Time between the arrivals of two events' stdout lines, or null when either is missing.</summary>
+    public TimeSpan? TimeBetween(string first, string second) =>
+        EventArrival(first) is long a && EventArrival(second) is long b ? Stopwatch.GetElapsedTime(a, b) : null;
+
+    /// <summary>
+    /// Starts `dotnet tallow.dll args...`. stdin is redirected (closed unless <paramref name="stdin"/> writes to it).
+    /// With <paramref name="netns"/> it runs as `ip netns exec NS dotnet tallow.dll args...`; `ip netns exec`
+    /// execs dotnet in place, so <see cref="Pid"/> is the dotnet process and kill-by-PID still kills the real tree.
+    /// </summary>
+    public static TallowProcess Start(IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string?>? environment = null, Func<Stream, Task>? stdin = null, bool rawStdout = false, string? netns = null)
+    {
+        var info = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -53,6 +79,14 @@ public sealed class TallowProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (netns is not null)
+        {
+            foreach (string a in new[] { "netns", "exec", netns, "dotnet" })
+            {
+                info.ArgumentList.Add(a);
+            }
+        }
+
         info.ArgumentList.Add(Repo.TallowDll);
         foreach (string arg in args)
         {
@@ -70,7 +104,7 @@ public sealed class TallowProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start tallow");
-        var wrapper = new TallowProcess(process, rawStdout);
+        var wrapper = new TallowProcess(process, rawStdout) { Namespace = netns };
         _ = Task.Run(async () =>
         {
             try
@@ -181,8 +215,15 @@ public sealed class TallowProcess : IAsyncDisposable
             {
                 try
                 {
+                    long arrived = Stopwatch.GetTimestamp();
                     using var doc = JsonDocument.Parse(line);
-                    _events.Enqueue(doc.RootElement.Clone());
+                    JsonElement element = doc.RootElement.Clone();
+                    if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("event", out JsonElement name) && name.ValueKind == JsonValueKind.String)
+                    {
+                        _arrivals.Enqueue((name.GetString()!, arrived));
+                    }
+
+                    _events.Enqueue(element);
                     _eventSignal.Release();
                 }
                 catch (JsonException)
