@@ -105,6 +105,7 @@ public sealed class HolePuncher : IAsyncDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         deadline.CancelAfter(_options.CandidateTimeout);
+        bool firstAttempt = true;
         while (!deadline.IsCancellationRequested && !_firstProven.Task.IsCompleted)
         {
             Socket socket;
@@ -119,7 +120,9 @@ public sealed class HolePuncher : IAsyncDisposable
 
             try
             {
-                await ConnectAsync(socket, candidate, deadline.Token).ConfigureAwait(false);
+                bool lowTtl = firstAttempt && candidate.Type == CandidateType.ServerReflexive && _options.FirstSynTtl > 0;
+                firstAttempt = false;
+                await ConnectAsync(socket, candidate.EndPoint, lowTtl, deadline.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _connects);
                 await ProveAndRegisterAsync(socket).ConfigureAwait(false);
                 return; // proven or not, this address answered: no point dialing it again
@@ -150,17 +153,21 @@ public sealed class HolePuncher : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects; toward a server-reflexive candidate the first SYN leaves with a low TTL.</summary>
-    private async Task ConnectAsync(Socket socket, Candidate candidate, CancellationToken token)
+    /// <summary>
+    /// Connects; with <paramref name="lowTtl"/> the first SYN leaves with a low TTL. A router that
+    /// answers it with ICMP time-exceeded ends this attempt at once (Linux treats that as fatal
+    /// in SYN_SENT), but the SYN has opened our NAT's mapping, and the next attempt (normal TTL)
+    /// or the peer's SYN to our listener completes the connection.
+    /// </summary>
+    private async Task ConnectAsync(Socket socket, IPEndPoint remote, bool lowTtl, CancellationToken token)
     {
-        bool lowTtl = candidate.Type == CandidateType.ServerReflexive && _options.FirstSynTtl > 0;
         short normalTtl = socket.Ttl;
         if (lowTtl)
         {
             socket.Ttl = (short)_options.FirstSynTtl;
         }
 
-        Task connect = socket.ConnectAsync(candidate.EndPoint, token).AsTask();
+        Task connect = socket.ConnectAsync(remote, token).AsTask();
         if (lowTtl)
         {
             await Task.WhenAny(connect, Task.Delay(_options.LowTtlHold, token)).ConfigureAwait(false);
