@@ -166,9 +166,9 @@ public static class P2PNegotiator
             throw new TallowException(FailureKind.Declined, "the peer cancelled the transfer.");
         }
 
-        return record.Kind == kind ? record : throw Broken();
+        return record.Kind == kind ? record : throw Broken($"{record.Kind} instead of {kind}");
     }
 
-    private static TallowException Broken() => new(
-        FailureKind.Error, "the peer broke the P2P negotiation (incompatible version or tampering): the transfer was stopped.");
+    private static TallowException Broken(string what = "a malformed message") => new(
+        FailureKind.Error, $"the peer broke the P2P negotiation ({what}; incompatible version or tampering): the transfer was stopped.");
 }

@@ -51,7 +51,7 @@ public sealed class HostileRelayTests
 
     private static TallowProcess StartSender(HostileRelay relay, string file)
     {
-        return TallowProcess.Start(["send", file, "--relay", relay.Address, "--json", "--chunk-size", ChunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return TallowProcess.Start(["send", file, "--relay", relay.Address, "--json", "--no-p2p", "--chunk-size", ChunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
     }
 
     private static async Task<string> CodeOfAsync(TallowProcess sender)
@@ -61,7 +61,7 @@ public sealed class HostileRelayTests
     }
 
     private static TallowProcess StartReceiver(HostileRelay relay, string code, string outDir) =>
-        TallowProcess.Start(["receive", code, "--relay", relay.Address, "--yes", "--out", outDir]);
+        TallowProcess.Start(["receive", code, "--relay", relay.Address, "--yes", "--no-p2p", "--out", outDir]);
 
     /// <summary>Starts one sender/receiver pair through the relay (the caller disposes it).</summary>
     private static async Task<Pair> StartPairAsync(HostileRelay relay, TempDir dir, string tag)

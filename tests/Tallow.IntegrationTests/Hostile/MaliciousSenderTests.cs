@@ -60,7 +60,8 @@ public sealed class MaliciousSenderTests(MaliciousSenderRelayFixture fixture) : 
         public static async Task<Attack> StartAsync(RelayProcess relay, string outDir, bool json)
         {
             Assert.True(RelayAddress.TryParse(relay.Address, out RelayAddress address));
-            var options = new SessionOptions { Relay = address, ReceiveTimeout = TimeSpan.FromSeconds(30) };
+            // The attacker speaks the real protocol up to the transfer, without a direct path.
+            var options = new SessionOptions { Relay = address, ReceiveTimeout = TimeSpan.FromSeconds(30), DirectEnabled = false };
             using var cts = new CancellationTokenSource(Limit);
             PeerSession session = await PeerSession.CreateRoomAsync(options, 0, cts.Token);
             TallowProcess? receiver = null;
@@ -69,6 +70,7 @@ public sealed class MaliciousSenderTests(MaliciousSenderRelayFixture fixture) : 
                 string code = CodePhrase.Generate(session.Nameplate, 3);
                 receiver = TallowProcess.Start(["receive", code, "--relay", relay.Address, "--out", outDir, "--yes", .. (json ? new[] { "--json" } : [])]);
                 await session.EstablishAsync(code, options, cts.Token);
+                await session.UpgradeAsync(options, SilentObserver.Instance, cts.Token);
                 return new Attack(session, receiver);
             }
             catch
@@ -426,5 +428,23 @@ public sealed class MaliciousSenderTests(MaliciousSenderRelayFixture fixture) : 
         Assert.DoesNotContain('\u009b', attack.Receiver.Stderr + attack.Receiver.Stdout);
         AssertNoEscapes(attack.Receiver);
         AssertOnlyPartFiles(outDir);
+    }
+}
+
+/// <summary>The in-process attacker has no user to tell about the (disabled) P2P upgrade.</summary>
+internal sealed class SilentObserver : Tallow.Net.Direct.IP2PObserver
+{
+    public static readonly SilentObserver Instance = new();
+
+    public void Attempting()
+    {
+    }
+
+    public void Upgraded(System.Net.IPEndPoint peer)
+    {
+    }
+
+    public void FellBack(Tallow.Wire.P2PFallbackReason reason)
+    {
     }
 }

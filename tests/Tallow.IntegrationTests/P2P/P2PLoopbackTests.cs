@@ -1,0 +1,150 @@
+// The P2P upgrade through the real processes on loopback (DESIGN.md §9): a fresh relay per
+// test so its metrics show exactly what it carried; files checked by SHA-256.
+//  - upgrade: both sides report p2p_upgrade, the relay forwards < 1 MiB of a 64 MiB transfer;
+//  - --no-p2p on either side: that side says nothing about P2P, the other falls back with
+//    "disabled by peer" without an "Attempting" line, and the relay carries the whole file;
+//  - the direct socket killed mid-transfer (ss -K): both sides fall back to the kept relay
+//    connection and the file arrives intact, neither corrupted nor restarted.
+using System.Text.Json;
+using Tallow.IntegrationTests.Infrastructure;
+using Tallow.IntegrationTests.NatLab;
+
+namespace Tallow.IntegrationTests.P2P;
+
+public sealed class P2PLoopbackTests
+{
+    private const int MiB = 1024 * 1024;
+
+    private static string[] ReceiveInto(string code, string outDir, params string[] extra) => [code, "--out", outDir, "--yes", .. extra];
+
+    private static async Task<double> ForwardedAsync(RelayProcess relay) =>
+        (await relay.ReadMetricsAsync()).GetValueOrDefault("tallow_relay_bytes_forwarded_total");
+
+    [Fact]
+    public async Task Loopback_transfer_upgrades_to_direct_and_the_relay_carries_no_data()
+    {
+        await using RelayProcess relay = await RelayProcess.StartAsync();
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("src/data.bin", 64 * MiB);
+        string outDir = dir.Combine("out");
+
+        TransferRun run = await Transfer.RunAsync(relay, [source], code => ReceiveInto(code, outDir, "--json"));
+        try
+        {
+            Check.Succeeded(run);
+            Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "data.bin")));
+            foreach ((TallowProcess process, string role) in new[] { (run.Sender, "sender"), (run.Receiver, "receiver") })
+            {
+                Check.SingleEvent(process, "p2p_attempt", role);
+                JsonElement upgrade = Check.SingleEvent(process, "p2p_upgrade", role);
+                Assert.StartsWith("127.0.0.1:", upgrade.GetProperty("address").GetString());
+                Assert.Empty(Check.Events(process, "p2p_fallback"));
+            }
+
+            double forwarded = await ForwardedAsync(relay);
+            Assert.True(forwarded < MiB, $"the relay forwarded {forwarded} bytes after the upgrade\n{Check.Describe(run)}");
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task No_p2p_on_one_side_keeps_everything_on_the_relay(bool onSender)
+    {
+        await using RelayProcess relay = await RelayProcess.StartAsync();
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("src/data.bin", 4 * MiB);
+        string outDir = dir.Combine("out");
+        string[] senderArgs = onSender ? [source, "--no-p2p"] : [source];
+
+        // The receiver prints human lines, so the exact wording is checked too.
+        TransferRun run = await Transfer.RunAsync(relay, senderArgs, code => ReceiveInto(code, outDir, onSender ? [] : ["--no-p2p"]));
+        try
+        {
+            Check.Succeeded(run);
+            Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "data.bin")));
+            Assert.DoesNotContain("Attempting P2P", run.Receiver.Stderr);
+            Assert.Empty(Check.Events(run.Sender, "p2p_attempt"));
+            Assert.Empty(Check.Events(run.Sender, "p2p_upgrade"));
+            if (onSender)
+            {
+                Assert.Empty(Check.Events(run.Sender, "p2p_fallback"));
+                Check.Contains("P2P direct connection unavailable (disabled by peer), continuing via relay", run.Receiver.Stderr, Check.Describe(run));
+            }
+            else
+            {
+                Assert.Equal("disabled by peer", Check.SingleEvent(run.Sender, "p2p_fallback", "sender").GetProperty("reason").GetString());
+                Assert.DoesNotContain("P2P", run.Receiver.Stderr);
+            }
+
+            double forwarded = await ForwardedAsync(relay);
+            Assert.True(forwarded >= 4 * MiB, $"the relay forwarded only {forwarded} bytes\n{Check.Describe(run)}");
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    [RootFact]
+    public async Task Direct_socket_killed_mid_transfer_falls_back_to_the_relay_and_the_file_is_intact()
+    {
+        await using RelayProcess relay = await RelayProcess.StartAsync();
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("src/data.bin", 384 * MiB);
+        string outDir = dir.Combine("out");
+
+        TallowProcess sender = TallowProcess.Start(["send", source, "--relay", relay.Address, "--json"]);
+        TallowProcess? receiver = null;
+        try
+        {
+            string code = (await sender.WaitForEventAsync("code", TimeSpan.FromSeconds(30))).GetProperty("code").GetString()!;
+            receiver = TallowProcess.Start(["receive", .. ReceiveInto(code, outDir, "--json"), "--relay", relay.Address]);
+            string senderSide = (await receiver.WaitForEventAsync("p2p_upgrade", TimeSpan.FromSeconds(30))).GetProperty("address").GetString()!;
+            string receiverSide = (await sender.WaitForEventAsync("p2p_upgrade", TimeSpan.FromSeconds(30))).GetProperty("address").GetString()!;
+            await receiver.WaitForEventAsync("progress", TimeSpan.FromSeconds(30));
+
+            // Kill exactly the direct connection (both ends share their port P with the relay connection).
+            int senderPort = Check.PortOf(senderSide);
+            int receiverPort = Check.PortOf(receiverSide);
+            Netns.Run("ss", "-K", "src", "127.0.0.1", "sport", "=", $":{senderPort}", "dst", "127.0.0.1", "dport", "=", $":{receiverPort}");
+
+            int receiverExit = await receiver.WaitForExitAsync(TimeSpan.FromSeconds(120));
+            int senderExit = await sender.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            string context = $"{Check.Describe(sender, "sender")}\n{Check.Describe(receiver, "receiver")}";
+            Assert.True(senderExit == 0 && receiverExit == 0, $"exits {senderExit}/{receiverExit}\n{context}");
+            Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "data.bin")));
+            Assert.Equal("direct connection lost", Check.SingleEvent(sender, "p2p_fallback", "sender").GetProperty("reason").GetString());
+            Assert.Equal("direct connection lost", Check.SingleEvent(receiver, "p2p_fallback", "receiver").GetProperty("reason").GetString());
+            Assert.Single(Check.Events(receiver, "file_received"));
+
+            // Part of the file went direct, the rest (and any replay) through the relay: never all of it twice.
+            double forwarded = await ForwardedAsync(relay);
+            Assert.InRange(forwarded, 1, 384.0 * MiB * 1.1);
+        }
+        finally
+        {
+            await sender.DisposeAsync();
+            if (receiver is not null)
+            {
+                await receiver.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>A fact that needs root (here: ss -K to destroy a socket); reported as skipped otherwise.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal))
+        {
+            Skip = "needs root (ss -K destroys the direct socket)";
+        }
+    }
+}
