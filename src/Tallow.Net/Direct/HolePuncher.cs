@@ -65,8 +65,37 @@ public sealed class HolePuncher : IAsyncDisposable
         return _firstProven.Task.IsCompletedSuccessfully ? Take(_firstProven.Task.Result.Id) : null;
     }
 
-    /// <summary>Responder: removes and returns the proven connection the initiator named.</summary>
+    /// <summary>Removes and returns the proven connection with this id, if any.</summary>
     public DirectConnection? Take(byte[] id) => _proven.TryRemove(Convert.ToHexString(id), out DirectConnection? c) ? c : null;
+
+    /// <summary>
+    /// Responder: the connection the initiator named. The initiator may select it as soon as it has
+    /// our proof, a moment before our side has read its proof, so wait for that (bounded).
+    /// </summary>
+    public async Task<DirectConnection?> TakeAsync(byte[] id, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.ProofTimeout);
+        while (true)
+        {
+            Task changed = Volatile.Read(ref _registered).Task;
+            if (Take(id) is DirectConnection connection)
+            {
+                return connection;
+            }
+
+            try
+            {
+                await changed.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return Take(id);
+            }
+        }
+    }
+
+    private TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task AcceptLoopAsync()
     {
@@ -204,6 +233,7 @@ public sealed class HolePuncher : IAsyncDisposable
 
         _proven[Convert.ToHexString(connection.Id)] = connection;
         _firstProven.TrySetResult(connection);
+        Interlocked.Exchange(ref _registered, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         if (Volatile.Read(ref _stopped) == 1 && _proven.TryRemove(Convert.ToHexString(connection.Id), out DirectConnection? late))
         {
             await late.DisposeAsync().ConfigureAwait(false);

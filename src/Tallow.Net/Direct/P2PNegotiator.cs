@@ -141,8 +141,8 @@ public static class P2PNegotiator
             return null;
         }
 
-        // The initiator saw our proof, which we send only after registering the connection.
-        DirectConnection chosen = puncher.Take(select.ConnectionId!) ?? throw Broken();
+        DirectConnection chosen = await puncher.TakeAsync(select.ConnectionId!, ct).ConfigureAwait(false)
+            ?? throw Broken("a connection this side never proved");
         try
         {
             await channel.SendAsync(RecordKind.P2PSwitched, ReadOnlyMemory<byte>.Empty, () => transport.SwitchWritesToDirect(chosen), ct).ConfigureAwait(false);

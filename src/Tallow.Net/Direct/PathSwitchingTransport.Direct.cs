@@ -170,15 +170,8 @@ public sealed partial class PathSwitchingTransport
             throw new IOException(inner.Message, inner);
         }
 
-        if (_peerClosed)
-        {
-            return new FrameReadResult(FrameStatus.Ok, default, 0, EndOfStream: true);
-        }
-
         return null;
     }
-
-    private volatile bool _peerClosed;
 
     private async Task DirectReadLoopAsync(DirectConnection connection, CancellationToken token)
     {
@@ -190,17 +183,17 @@ public sealed partial class PathSwitchingTransport
                 _readerWaiting = true;
                 FrameReadResult result = await connection.Reader.ReadAsync(Frame.MaxLength, token).ConfigureAwait(false);
                 _readerWaiting = false;
-                if (result.EndOfStream && result.Status == FrameStatus.Ok)
+                if (result.EndOfStream && _closing)
                 {
-                    // A clean close at a frame boundary: the peer ended the session (or exited).
-                    _peerClosed = true;
-                    _inbound.Writer.TryComplete();
-                    return;
+                    return; // both sides are ending the session
                 }
 
                 if (!result.IsFrame)
                 {
-                    _ = StartFailover("the direct connection broke");
+                    // An end of stream too: a locally destroyed socket also reads as one. If the peer
+                    // really ended, its last records are already queued, and the failover finds the
+                    // relay closed (or is cancelled when this side ends the session).
+                    _ = StartFailover(result.EndOfStream ? "the direct connection closed" : "the direct connection broke");
                     return;
                 }
 

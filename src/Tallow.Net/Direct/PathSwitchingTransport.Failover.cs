@@ -15,11 +15,18 @@ namespace Tallow.Net.Direct;
 
 public sealed partial class PathSwitchingTransport
 {
+    private long _framesSentBeforeFailover;
+
     private Task StartFailover(string reason)
     {
         lock (_gate)
         {
-            _failover ??= Task.Run(() => FailoverAsync(reason));
+            if (_failover is null)
+            {
+                _framesSentBeforeFailover = _framesSent; // later frames go to the relay after the replay
+                _failover = Task.Run(() => FailoverAsync(reason));
+            }
+
             return _failover;
         }
     }
@@ -28,6 +35,11 @@ public sealed partial class PathSwitchingTransport
     {
         try
         {
+            if (_closing)
+            {
+                throw new IOException($"{reason} while the session was ending");
+            }
+
             _directCts?.Cancel();
             _direct?.Abort();
             OpenWindow();
@@ -70,8 +82,8 @@ public sealed partial class PathSwitchingTransport
         List<SentFrame> replay = [];
         lock (_gate)
         {
-            long oldest = _unacknowledged.TryPeek(out SentFrame first) ? first.Index : _framesSent;
-            if (peerReceived > (ulong)_framesSent || (long)peerReceived < oldest)
+            long oldest = _unacknowledged.TryPeek(out SentFrame first) ? first.Index : _framesSentBeforeFailover;
+            if (peerReceived > (ulong)_framesSentBeforeFailover || (long)peerReceived < oldest)
             {
                 throw new IOException("the peer asked to resume at a record this side cannot replay");
             }

@@ -8,8 +8,8 @@
 // Failure = error, reset or silence on the direct connection, or the peer's PathResync on the
 // relay. Both sides then exchange PathResync{records received} on the relay and replay the
 // sealed frames the other side has not received, from a bounded retransmit buffer, so the
-// record stream (and the file) continues exactly where it stopped. A clean end of stream on
-// the direct connection means the peer closed the session, not that the path broke.
+// record stream (and the file) continues exactly where it stopped. At the end both sides
+// half-close the direct connection (CloseAsync), so an end of stream then is no failure.
 using System.Threading.Channels;
 using Tallow.Protocol.Records;
 using Tallow.Wire;
@@ -166,7 +166,7 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
     /// <summary>A verified PathResync from the peer: remember where it stands and fail over (once).</summary>
     private void OnPeerResync(ReadOnlySpan<byte> payload)
     {
-        if (_direct is null || !PathMessages.TryParseResync(payload, out ulong received, out ReadOnlySpan<byte> mac) || !_key.VerifyResync(received, mac))
+        if (_direct is null || _closing || !PathMessages.TryParseResync(payload, out ulong received, out ReadOnlySpan<byte> mac) || !_key.VerifyResync(received, mac))
         {
             return; // not from our peer (or no direct path ever existed): ignore
         }
