@@ -183,10 +183,12 @@ public sealed class HolePuncher : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connects; with <paramref name="lowTtl"/> the first SYN leaves with a low TTL. A router that
-    /// answers it with ICMP time-exceeded ends this attempt at once (Linux treats that as fatal
-    /// in SYN_SENT), but the SYN has opened our NAT's mapping, and the next attempt (normal TTL)
-    /// or the peer's SYN to our listener completes the connection.
+    /// Connects; with <paramref name="lowTtl"/> the first SYN leaves with a low TTL and the socket
+    /// ignores ICMP errors about packets whose TTL was below that (IP_MINTTL). Without the latter,
+    /// a router answering the expired SYN with time-exceeded makes Linux abort the connect in
+    /// SYN_SENT (tcp_v4_err checks the quoted packet's TTL against min_ttl before that branch), so
+    /// the kernel's retransmission at the normal TTL — the one that meets the peer's SYN — never
+    /// leaves. Measured in the NAT lab: without it 0/10 direct through RST NATs, with it 10/10.
     /// </summary>
     private async Task ConnectAsync(Socket socket, IPEndPoint remote, bool lowTtl, CancellationToken token)
     {
@@ -194,6 +196,7 @@ public sealed class HolePuncher : IAsyncDisposable
         if (lowTtl)
         {
             socket.Ttl = (short)_options.FirstSynTtl;
+            SetMinTtl(socket, _options.FirstSynTtl);
         }
 
         Task connect = socket.ConnectAsync(remote, token).AsTask();
@@ -210,6 +213,32 @@ public sealed class HolePuncher : IAsyncDisposable
         if (lowTtl)
         {
             socket.Ttl = normalTtl;
+            SetMinTtl(socket, 0);
+        }
+    }
+
+    /// <summary>IP_MINTTL (IPv4, 21) or IPV6_MINHOPCOUNT (73) on Linux; elsewhere nothing.</summary>
+    private static void SetMinTtl(Socket socket, int minimum)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            if (socket.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.SetRawSocketOption(41, 73, BitConverter.GetBytes(minimum));
+            }
+            else
+            {
+                socket.SetRawSocketOption(0, 21, BitConverter.GetBytes(minimum));
+            }
+        }
+        catch (SocketException)
+        {
+            // An older kernel without the option: the trick then needs a silent router.
         }
     }
 
