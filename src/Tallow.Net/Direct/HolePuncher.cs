@@ -33,11 +33,6 @@ public sealed class HolePuncher : IAsyncDisposable
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
-    /// <summary>Remote endpoints whose TCP connect completed (whether or not the proof then held), for diagnostics.</summary>
-    public int ConnectsCompleted => _connects;
-
-    private int _connects;
-
     /// <summary>Starts accepting on P and dialing each candidate.</summary>
     public void Start(IReadOnlyList<Candidate> remote)
     {
@@ -115,7 +110,6 @@ public sealed class HolePuncher : IAsyncDisposable
                 {
                     try
                     {
-                        Interlocked.Increment(ref _connects);
                         await ProveAndRegisterAsync(accepted).ConfigureAwait(false);
                     }
                     finally
@@ -152,7 +146,6 @@ public sealed class HolePuncher : IAsyncDisposable
                 bool lowTtl = firstAttempt && candidate.Type == CandidateType.ServerReflexive && _options.FirstSynTtl > 0;
                 firstAttempt = false;
                 await ConnectAsync(socket, candidate.EndPoint, lowTtl, deadline.Token).ConfigureAwait(false);
-                Interlocked.Increment(ref _connects);
                 await ProveAndRegisterAsync(socket).ConfigureAwait(false);
                 return; // proven or not, this address answered: no point dialing it again
             }

@@ -58,9 +58,6 @@ public sealed class PeerSession : IAsyncDisposable
 
     public SecureChannel? Channel { get; private set; }
 
-    /// <summary>True while the session's records travel on a direct connection.</summary>
-    public bool IsDirect => _transport?.IsDirect ?? false;
-
     /// <summary>Safety number of this session (same on both sides only without a man in the middle).</summary>
     public string SafetyDigits => SafetyNumber.Digits(_keys!.Sas);
 
