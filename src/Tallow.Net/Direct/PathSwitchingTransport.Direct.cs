@@ -19,6 +19,13 @@ public sealed partial class PathSwitchingTransport
     private readonly Channel<InboundFrame> _inbound = Channel.CreateBounded<InboundFrame>(
         new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
+    /// <summary>
+    /// Frame copies (retransmit buffer, inbound queue). The shared pool keeps only a few arrays
+    /// per size, far fewer than a 16 MiB window of 1 MiB frames, so every copy would be a fresh
+    /// large-object allocation; this pool keeps enough of them.
+    /// </summary>
+    private static readonly ArrayPool<byte> FramePool = ArrayPool<byte>.Create(Frame.MaxLength + Frame.HeaderSize, 64);
+
     private readonly Queue<SentFrame> _unacknowledged = new();
     private readonly SemaphoreSlim _directWriteLock = new(1, 1);
     private readonly SemaphoreSlim _ackSignal = new(0, 1);
@@ -61,7 +68,7 @@ public sealed partial class PathSwitchingTransport
             failover = _failover;
             if (failover is null)
             {
-                byte[] copy = ArrayPool<byte>.Shared.Rent(frame.Length);
+                byte[] copy = FramePool.Rent(frame.Length);
                 frame.CopyTo(copy);
                 _unacknowledged.Enqueue(new SentFrame(_framesSent, copy, frame.Length));
                 _unacknowledgedBytes += frame.Length;
@@ -143,7 +150,7 @@ public sealed partial class PathSwitchingTransport
             {
                 _unacknowledged.Dequeue();
                 _unacknowledgedBytes -= sent.Length;
-                ArrayPool<byte>.Shared.Return(sent.Array);
+                FramePool.Return(sent.Array);
             }
         }
 
@@ -205,7 +212,7 @@ public sealed partial class PathSwitchingTransport
                         break;
                     case FrameType.Record:
                         Memory<byte> frame = connection.Reader.CurrentFrame;
-                        byte[] copy = ArrayPool<byte>.Shared.Rent(frame.Length);
+                        byte[] copy = FramePool.Rent(frame.Length);
                         frame.CopyTo(copy);
                         try
                         {
@@ -213,7 +220,7 @@ public sealed partial class PathSwitchingTransport
                         }
                         catch
                         {
-                            ReturnArray(copy); // not delivered, not counted: the peer replays it if needed
+                            ReturnArray(copy, frame.Length); // not delivered, not counted: the peer replays it if needed
                             throw;
                         }
 
@@ -369,16 +376,16 @@ public sealed partial class PathSwitchingTransport
     {
         if (_heldArray is not null)
         {
-            ReturnArray(_heldArray);
+            ReturnArray(_heldArray, _current.Length);
             _heldArray = null;
         }
     }
 
     /// <summary>Received records are opened in place, so their buffers held plaintext: clear before reuse.</summary>
-    private static void ReturnArray(byte[] array)
+    private static void ReturnArray(byte[] array, int used)
     {
-        Array.Clear(array);
-        ArrayPool<byte>.Shared.Return(array);
+        Array.Clear(array, 0, used);
+        FramePool.Return(array);
     }
 
     private void ReleaseRetransmitBuffer()
@@ -387,7 +394,7 @@ public sealed partial class PathSwitchingTransport
         {
             while (_unacknowledged.TryDequeue(out SentFrame sent))
             {
-                ArrayPool<byte>.Shared.Return(sent.Array);
+                FramePool.Return(sent.Array);
             }
 
             _unacknowledgedBytes = 0;

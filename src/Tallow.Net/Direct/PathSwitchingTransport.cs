@@ -216,7 +216,7 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
         _inbound.Writer.TryComplete();
         while (_inbound.Reader.TryRead(out InboundFrame item))
         {
-            ReturnArray(item.Array);
+            ReturnArray(item.Array, item.Length);
         }
 
         ReleaseHeldFrame();
