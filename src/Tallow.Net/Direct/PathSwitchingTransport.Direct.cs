@@ -17,7 +17,7 @@ public sealed partial class PathSwitchingTransport
 
     /// <summary>Records read from the direct connection, waiting for the consumer (bounded: back-pressure).</summary>
     private readonly Channel<InboundFrame> _inbound = Channel.CreateBounded<InboundFrame>(
-        new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>
     /// Frame copies (retransmit buffer, inbound queue). The shared pool keeps only a few arrays
@@ -334,7 +334,12 @@ public sealed partial class PathSwitchingTransport
                 if (result.IsFrame && result.Type == FrameType.PathResync)
                 {
                     OnPeerResync(_relayReader.CurrentPayload.Span);
-                    return; // the peer's replay follows: the consumer reads it after the failover
+                    if (_peerResync.Task.IsCompleted)
+                    {
+                        return; // the peer's replay follows: the consumer reads it after the failover
+                    }
+
+                    continue; // forged (bad MAC): ignored, and the relay stays watched
                 }
 
                 break; // closed, or something that is not from our peer

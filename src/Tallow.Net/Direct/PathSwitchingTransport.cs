@@ -40,6 +40,10 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
         _relayReader = relayReader;
         _key = key;
         _timings = timings ?? new PathTimings();
+        if (_timings.SilenceTimeout < 2 * (_timings.HeartbeatInterval + _timings.AckInterval))
+        {
+            throw new ArgumentException("the silence timeout must be at least twice the heartbeat interval (plus the ack tick), or an idle path looks dead", nameof(timings));
+        }
     }
 
     /// <summary>Raised once when a broken direct path was replaced by the relay and the session continues.</summary>
