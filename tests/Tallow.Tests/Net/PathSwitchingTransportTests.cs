@@ -1,0 +1,461 @@
+// DESIGN.md §9.4–9.6 end to end in process: two SecureChannels over PathSwitchingTransports on a
+// loopback "relay" TCP pair, moved to a proven loopback "direct" pair exactly as P2PNegotiator does
+// it. The record stream must arrive exactly once and in order whatever happens to the direct path
+// (abort, silence, forged resync), and must fail with a network error, never hang, when both paths
+// are gone.
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Tallow.Crypto;
+using Tallow.Net.Direct;
+using Tallow.Protocol;
+using Tallow.Protocol.Records;
+using Tallow.Tests.Protocol;
+using Tallow.Wire;
+using Record = Tallow.Protocol.Records.Record;
+
+namespace Tallow.Tests.Net;
+
+/// <summary>A session moved to the direct path: I = initiator (A), R = responder (B).</summary>
+internal sealed class SwitchedSession : IAsyncDisposable
+{
+    private SwitchedSession(SocketPair relay, PausableForwarder? forwarder, SessionKeys ki, SessionKeys kr)
+    {
+        Relay = relay;
+        Forwarder = forwarder;
+        KeysI = ki;
+        KeysR = kr;
+        TapI = new TapStream(relay.A);
+        TapR = new TapStream(relay.B);
+        ReaderI = new FrameReader(TapI);
+        ReaderR = new FrameReader(TapR);
+    }
+
+    public SocketPair Relay { get; }
+
+    public PausableForwarder? Forwarder { get; }
+
+    public SessionKeys KeysI { get; }
+
+    public SessionKeys KeysR { get; }
+
+    /// <summary>What each side writes to the relay (tapping starts after the switch).</summary>
+    public TapStream TapI { get; }
+
+    public TapStream TapR { get; }
+
+    public FrameReader ReaderI { get; }
+
+    public FrameReader ReaderR { get; }
+
+    public PathSwitchingTransport TI { get; private set; } = null!;
+
+    public PathSwitchingTransport TR { get; private set; } = null!;
+
+    public SecureChannel CI { get; private set; } = null!;
+
+    public SecureChannel CR { get; private set; } = null!;
+
+    public DirectConnection DI { get; private set; } = null!;
+
+    public DirectConnection DR { get; private set; } = null!;
+
+    public TaskCompletionSource FellBackI { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource FellBackR { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int FellBackCount;
+
+    public static async Task<SwitchedSession> CreateAsync(PathTimings timings, bool viaForwarder = false)
+    {
+        SocketPair relay = await SocketPair.ConnectAsync();
+        (SessionKeys ki, SessionKeys kr) = await ChannelPair.HandshakeAsync(relay);
+        var s = new SwitchedSession(relay, viaForwarder ? new PausableForwarder() : null, ki, kr);
+        s.TI = new PathSwitchingTransport(s.TapI, s.ReaderI, new DirectPathKey(ki.DirectPath, isInitiator: true), timings);
+        s.TR = new PathSwitchingTransport(s.TapR, s.ReaderR, new DirectPathKey(kr.DirectPath, isInitiator: false), timings);
+        s.TI.FellBackToRelay += () =>
+        {
+            Interlocked.Increment(ref s.FellBackCount);
+            s.FellBackI.TrySetResult();
+        };
+        s.TR.FellBackToRelay += () =>
+        {
+            Interlocked.Increment(ref s.FellBackCount);
+            s.FellBackR.TrySetResult();
+        };
+        s.CI = new SecureChannel(s.TI, ki, isInitiator: true, null, TimeSpan.FromSeconds(30));
+        s.CR = new SecureChannel(s.TR, kr, isInitiator: false, null, TimeSpan.FromSeconds(30));
+
+        // The direct connection, proven with the session's direct-path key.
+        (Socket a, Socket b) = s.Forwarder is null ? await DirectTestKit.ConnectedPairAsync() : await s.Forwarder.ConnectPairAsync();
+        using var pi = new DirectPathKey(ki.DirectPath, isInitiator: true);
+        using var pr = new DirectPathKey(kr.DirectPath, isInitiator: false);
+        Task<DirectConnection?> di = DirectConnection.ProveAsync(a, pi, TimeSpan.FromSeconds(5), CancellationToken.None);
+        Task<DirectConnection?> dr = DirectConnection.ProveAsync(b, pr, TimeSpan.FromSeconds(5), CancellationToken.None);
+        s.DI = (await di.WithTimeout(10))!;
+        s.DR = (await dr.WithTimeout(10))!;
+        Assert.NotNull(s.DI);
+        Assert.NotNull(s.DR);
+
+        await s.SwitchAsync();
+        s.TapI.Tapping = true;
+        s.TapR.Tapping = true;
+        return s;
+    }
+
+    /// <summary>The switch, record for record as P2PNegotiator.DecideAsync / FollowAsync do it.</summary>
+    private async Task SwitchAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        CancellationToken ct = cts.Token;
+        Task initiator = Task.Run(async () =>
+        {
+            byte[] body = new byte[P2PSelectMessage.MaxSize];
+            int length = new P2PSelectMessage(DI.Id, default).Write(body);
+            await CI.SendAsync(RecordKind.P2PSelect, body.AsMemory(0, length), () => TI.SwitchWritesToDirect(DI), ct);
+            Assert.True(TI.IsDirect);
+            Record switched = await CI.ReceiveAsync(ct);
+            Assert.Equal(RecordKind.P2PSwitched, switched.Kind);
+            TI.SwitchReadsToDirect(DI);
+        });
+        Task responder = Task.Run(async () =>
+        {
+            Record select = await CR.ReceiveAsync(ct);
+            Assert.Equal(RecordKind.P2PSelect, select.Kind);
+            Assert.True(P2PSelectMessage.TryParse(select.Body.Span, out P2PSelectMessage message));
+            Assert.Equal(DR.Id, message.ConnectionId);
+            await CR.SendAsync(RecordKind.P2PSwitched, ReadOnlyMemory<byte>.Empty, () => TR.SwitchWritesToDirect(DR), ct);
+            TR.SwitchReadsToDirect(DR);
+            Assert.True(TR.IsDirect);
+        });
+        await Task.WhenAll(initiator, responder).WithTimeout(30);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CI.DisposeAsync();
+        await CR.DisposeAsync();
+        await TI.DisposeAsync().AsTask().WithTimeout(15);
+        await TR.DisposeAsync().AsTask().WithTimeout(15);
+        await DI.DisposeAsync();
+        await DR.DisposeAsync();
+        if (Forwarder is not null)
+        {
+            await Forwarder.DisposeAsync();
+        }
+
+        ReaderI.Dispose();
+        ReaderR.Dispose();
+        await Relay.DisposeAsync();
+        KeysI.Dispose();
+        KeysR.Dispose();
+    }
+}
+
+public class PathSwitchingTransportTests
+{
+    private const int MaxRecord = 256 * 1024;
+
+    /// <summary>Fast failure detection for tests; relay pings off unless a test wants them.</summary>
+    private static readonly PathTimings Fast = new()
+    {
+        SilenceTimeout = TimeSpan.FromSeconds(1),
+        HeartbeatInterval = TimeSpan.FromMilliseconds(250), // well inside the silence timeout (the default 1 s is not)
+        ResyncTimeout = TimeSpan.FromSeconds(5),
+        RelayPingInterval = TimeSpan.FromHours(1),
+    };
+
+    private static int SizeOf(int index) => index % 97 == 0 ? MaxRecord
+        : index % 13 == 0 ? 0
+        : (int)((uint)(index * 2654435761u) % (64 * 1024));
+
+    /// <summary>Record body i: its index (4 bytes, when it fits) then bytes derived from it.</summary>
+    private static byte[] Body(int index)
+    {
+        byte[] body = new byte[SizeOf(index)];
+        for (int j = 0; j < body.Length; j++)
+        {
+            body[j] = (byte)((index * 131) + (j * 7) + (j >> 8));
+        }
+
+        if (body.Length >= 4)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(body, index);
+        }
+
+        return body;
+    }
+
+    /// <summary>Sends records 0..count-1 then End; <paramref name="afterRecord"/> runs after each one is sent.</summary>
+    private static async Task SendAllAsync(SecureChannel channel, int count, Func<int, Task>? afterRecord, CancellationToken ct)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await channel.SendAsync(RecordKind.Data, Body(i), ct);
+            if (afterRecord is not null)
+            {
+                await afterRecord(i);
+            }
+        }
+
+        await channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct);
+    }
+
+    /// <summary>Receives exactly records 0..count-1 in order, then End.</summary>
+    private static async Task ReceiveAllAsync(SecureChannel channel, int count, CancellationToken ct)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Record record = await channel.ReceiveAsync(ct);
+            Assert.Equal(RecordKind.Data, record.Kind);
+            byte[] expected = Body(i);
+            if (!record.Body.Span.SequenceEqual(expected))
+            {
+                int got = record.Body.Length >= 4 ? BinaryPrimitives.ReadInt32BigEndian(record.Body.Span) : -1;
+                Assert.Fail($"record {i}: got {record.Body.Length} bytes (index field {got}), expected {expected.Length}");
+            }
+        }
+
+        Record end = await channel.ReceiveAsync(ct);
+        Assert.Equal(RecordKind.End, end.Kind);
+    }
+
+    /// <summary>Streams initiator → responder, then the responder answers Done (the end of a transfer).</summary>
+    private static async Task TransferAsync(SwitchedSession s, int count, Func<int, Task>? afterRecord, int timeoutSeconds)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        Task send = Task.Run(async () =>
+        {
+            await SendAllAsync(s.CI, count, afterRecord, cts.Token);
+            Record done = await s.CI.ReceiveAsync(cts.Token);
+            Assert.Equal(RecordKind.Done, done.Kind);
+        });
+        Task receive = Task.Run(async () =>
+        {
+            await ReceiveAllAsync(s.CR, count, cts.Token);
+            await s.CR.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, cts.Token);
+        });
+        await Task.WhenAll(send, receive).WithTimeout(timeoutSeconds + 5);
+    }
+
+    private static async Task CloseBothAsync(SwitchedSession s, double maxSeconds = 3)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(s.TI.CloseAsync().AsTask(), s.TR.CloseAsync().AsTask()).WithTimeout(10);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(maxSeconds), $"CloseAsync took {clock.Elapsed}");
+    }
+
+    private static List<(FrameType Type, int PayloadLength)> RelayFrames(TapStream tap) => DirectTestKit.Frames(tap.Tapped());
+
+    [Fact]
+    public async Task Records_stream_over_the_direct_path_exactly_once_in_order_and_the_relay_carries_none()
+    {
+        PathTimings timings = Fast with { RelayPingInterval = TimeSpan.FromMilliseconds(200) };
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(timings);
+        Assert.True(s.TI.IsDirect);
+        Assert.True(s.TR.IsDirect);
+
+        await TransferAsync(s, 2000, null, 120);
+
+        // The tap sees the relay: the keep-alive pings arrive, but no record and no resync.
+        var clock = Stopwatch.StartNew();
+        while ((!RelayFrames(s.TapI).Any() || !RelayFrames(s.TapR).Any()) && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(50);
+        }
+
+        foreach (TapStream tap in new[] { s.TapI, s.TapR })
+        {
+            List<(FrameType Type, int PayloadLength)> frames = RelayFrames(tap);
+            Assert.NotEmpty(frames);
+            Assert.All(frames, f => Assert.Equal(FrameType.Ping, f.Type));
+        }
+
+        Assert.True(s.TI.IsDirect);
+        Assert.True(s.TR.IsDirect);
+
+        // (f) both sides end quietly: quickly, and without a fallback.
+        await CloseBothAsync(s);
+        await Task.Delay(500);
+        Assert.Equal(0, s.FellBackCount);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_aborted_direct_connection_falls_back_to_the_relay_without_losing_or_repeating_a_record(bool abortInitiatorSide)
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);
+        const int Count = 2000;
+        await TransferAsync(s, Count, i =>
+        {
+            if (i == Count / 2)
+            {
+                (abortInitiatorSide ? s.DI : s.DR).Abort();
+            }
+
+            return Task.CompletedTask;
+        }, 120);
+
+        await s.FellBackI.Task.WithTimeout(10);
+        await s.FellBackR.Task.WithTimeout(10);
+        Assert.False(s.TI.IsDirect);
+        Assert.False(s.TR.IsDirect);
+        Assert.Equal(2, s.FellBackCount);
+
+        // The rest of the stream really went over the relay.
+        Assert.Contains(RelayFrames(s.TapI), f => f.Type == FrameType.Record);
+        Assert.Contains(RelayFrames(s.TapI), f => f.Type == FrameType.PathResync);
+        Assert.Contains(RelayFrames(s.TapR), f => f.Type == FrameType.PathResync);
+        await CloseBothAsync(s);
+    }
+
+    [Fact]
+    public async Task A_silent_direct_path_fails_over_after_the_silence_timeout()
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast, viaForwarder: true);
+        const int Count = 2000;
+        long pausedAt = 0;
+        await TransferAsync(s, Count, i =>
+        {
+            if (i == Count / 2)
+            {
+                s.Forwarder!.Pause(); // both connections stay open; nothing moves
+                pausedAt = Environment.TickCount64;
+            }
+
+            return Task.CompletedTask;
+        }, 120);
+
+        await s.FellBackI.Task.WithTimeout(10);
+        await s.FellBackR.Task.WithTimeout(10);
+        Assert.Equal(2, s.FellBackCount);
+        Assert.True(s.Forwarder!.Paused);
+        Assert.NotEqual(0, pausedAt);
+        Assert.Contains(RelayFrames(s.TapI), f => f.Type == FrameType.Record);
+        await CloseBothAsync(s);
+    }
+
+    [Fact]
+    public async Task A_silent_direct_path_while_idle_is_not_mistaken_for_silence()
+    {
+        // Heartbeats keep an idle direct path alive well past the silence timeout.
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(0, s.FellBackCount);
+        await TransferAsync(s, 50, null, 30);
+        Assert.True(s.TI.IsDirect);
+        Assert.True(s.TR.IsDirect);
+        await CloseBothAsync(s);
+        Assert.Equal(0, s.FellBackCount);
+    }
+
+    [Fact]
+    public async Task With_the_relay_gone_the_session_continues_direct_and_a_direct_failure_then_ends_it_with_a_network_error()
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);
+
+        // The relay drops both connections.
+        s.Relay.SocketA.Shutdown(SocketShutdown.Both);
+        s.Relay.SocketB.Shutdown(SocketShutdown.Both);
+        await Task.Delay(300);
+
+        await TransferAsync(s, 300, null, 60);
+        Assert.True(s.TI.IsDirect);
+        Assert.True(s.TR.IsDirect);
+
+        // Now the direct path breaks: nowhere to fall back to. Both ends must fail, bounded, with a network error.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        s.DI.Abort();
+        var clock = Stopwatch.StartNew();
+        Task<TallowException> sender = Assert.ThrowsAsync<TallowException>(async () =>
+        {
+            for (int i = 0; ; i++)
+            {
+                await s.CI.SendAsync(RecordKind.Data, Body(i), cts.Token);
+            }
+        });
+        Task<TallowException> receiver = Assert.ThrowsAsync<TallowException>(async () =>
+        {
+            while (true)
+            {
+                await s.CR.ReceiveAsync(cts.Token);
+            }
+        });
+        TallowException se = await sender.WithTimeout(15);
+        TallowException re = await receiver.WithTimeout(15);
+        Assert.Equal(FailureKind.Network, se.Kind);
+        Assert.Equal(FailureKind.Network, re.Kind);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Equal(0, s.FellBackCount);
+    }
+
+    /// <summary>Someone on the relay path (the relay itself) injects PathResync frames with a wrong MAC toward both sides.</summary>
+    private static async Task InjectForgedResyncAsync(SwitchedSession s)
+    {
+        byte[] forged = new byte[PathMessages.ResyncSize];
+        forged[7] = 1;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await s.Relay.A.WriteAsync(Frame.Encode(FrameType.PathResync, forged), cts.Token); // toward the responder
+        await s.Relay.B.WriteAsync(Frame.Encode(FrameType.PathResync, forged), cts.Token); // toward the initiator
+        await Task.Delay(200);
+    }
+
+    [Fact]
+    public async Task A_forged_PathResync_on_the_relay_is_ignored()
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);
+        await InjectForgedResyncAsync(s);
+
+        await TransferAsync(s, 600, null, 60);
+        Assert.True(s.TI.IsDirect);
+        Assert.True(s.TR.IsDirect);
+        Assert.Equal(0, s.FellBackCount);
+        Assert.DoesNotContain(RelayFrames(s.TapI), f => f.Type != FrameType.Ping);
+        Assert.DoesNotContain(RelayFrames(s.TapR), f => f.Type != FrameType.Ping);
+        await CloseBothAsync(s);
+        Assert.Equal(0, s.FellBackCount);
+    }
+
+    [Fact]
+    public async Task After_a_forged_PathResync_a_real_direct_failure_still_falls_back_to_the_relay()
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);
+        await InjectForgedResyncAsync(s);
+
+        // The relay must still be watched for the peer's real PathResync: a failure now falls back and loses nothing.
+        const int Count = 600;
+        await TransferAsync(s, Count, i =>
+        {
+            if (i == Count / 2)
+            {
+                s.DR.Abort();
+            }
+
+            return Task.CompletedTask;
+        }, 60);
+        await s.FellBackI.Task.WithTimeout(10);
+        await s.FellBackR.Task.WithTimeout(10);
+        Assert.Equal(2, s.FellBackCount);
+    }
+
+    [Fact]
+    public async Task Close_at_the_end_after_a_bidirectional_exchange_is_quick_and_quiet()
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        for (int round = 0; round < 20; round++)
+        {
+            await s.CI.SendAsync(RecordKind.Data, Body(round), cts.Token);
+            Record r = await s.CR.ReceiveAsync(cts.Token);
+            Assert.True(r.Body.Span.SequenceEqual(Body(round)));
+            await s.CR.SendAsync(RecordKind.Data, Body(round + 1000), cts.Token);
+            Record back = await s.CI.ReceiveAsync(cts.Token);
+            Assert.True(back.Body.Span.SequenceEqual(Body(round + 1000)));
+        }
+
+        await CloseBothAsync(s);
+        await Task.Delay(1500); // longer than the silence timeout: nothing may wake up and fail over
+        Assert.Equal(0, s.FellBackCount);
+    }
+}
