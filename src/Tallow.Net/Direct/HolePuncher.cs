@@ -33,6 +33,11 @@ public sealed class HolePuncher : IAsyncDisposable
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
+    /// <summary>TCP connections that formed (dialed or accepted), whether or not the proof then held.</summary>
+    public int ConnectsCompleted => Volatile.Read(ref _connects);
+
+    private int _connects;
+
     /// <summary>Starts accepting on P and dialing each candidate.</summary>
     public void Start(IReadOnlyList<Candidate> remote)
     {
@@ -110,6 +115,7 @@ public sealed class HolePuncher : IAsyncDisposable
                 {
                     try
                     {
+                        Interlocked.Increment(ref _connects);
                         await ProveAndRegisterAsync(accepted).ConfigureAwait(false);
                     }
                     finally
@@ -146,6 +152,7 @@ public sealed class HolePuncher : IAsyncDisposable
                 bool lowTtl = firstAttempt && candidate.Type == CandidateType.ServerReflexive && _options.FirstSynTtl > 0;
                 firstAttempt = false;
                 await ConnectAsync(socket, candidate.EndPoint, lowTtl, deadline.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _connects);
                 await ProveAndRegisterAsync(socket).ConfigureAwait(false);
                 return; // proven or not, this address answered: no point dialing it again
             }
