@@ -134,7 +134,7 @@ internal static class ReceiveCommand
             }
         }
 
-        throw last ?? new TallowException(FailureKind.Usage,
+        throw last ?? new TallowException(FailureKind.Network,
             $"no sender with nameplate {nameplate} found on this local network: check the code, or run the receive command with --relay exactly as the sender printed it (or set TALLOW_RELAY).");
     }
 

@@ -134,6 +134,17 @@ public sealed class NatLabTests(ITestOutputHelper output)
         Assert.StartsWith(lab.B.Address + ":", Check.SingleEvent(sender, "p2p_upgrade", "sender").GetProperty("address").GetString());
     }
 
+    /// <summary>Zero configuration with nobody announcing the nameplate: a clear network error, not a hang.</summary>
+    [NatLabFact]
+    public async Task Zero_config_receive_without_a_sender_on_the_lan_says_so()
+    {
+        await using Topology lab = Topology.SameLan();
+        using var dir = new TempDir();
+        TallowProcess receiver = lab.Own(TallowProcess.Start(["receive", "417-amber-lunar-forge", "--yes", "--out", dir.Combine("out")], workingDirectory: dir.Path, netns: lab.B.Namespace));
+        Check.Exit(4, await receiver.WaitForExitAsync(TimeSpan.FromSeconds(30)), receiver, "receiver");
+        Check.Contains("no sender with nameplate 417 found on this local network", receiver.Stderr, Check.Describe(receiver, "receiver"));
+    }
+
     /// <summary>
     /// The symmetric side sees different mappings for the relay and the probe port, so it does not
     /// offer its server-reflexive candidate; its SYNs come from unpredictable ports that the other
