@@ -115,15 +115,6 @@ public sealed class ErrorPathTests(OpenAndPasswordRelayFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task Receive_without_any_relay_exits_2()
-    {
-        using var dir = new TempDir();
-        await using TallowProcess receiver = TallowProcess.Start(["receive", "12-alpha-beta", "--out", dir.Path, "--json"]);
-        Check.Exit(2, await receiver.WaitForExitAsync(Check.ShortTimeout), receiver, "receiver");
-        Check.Contains("relay", Check.ErrorMessage(receiver, "receiver", 2), Check.Describe(receiver, "receiver"));
-    }
-
-    [Fact]
     public async Task Right_relay_password_option_transfers()
     {
         using var dir = new TempDir();
