@@ -113,11 +113,17 @@ public sealed class PeerSession : IAsyncDisposable
             uint nameplate = await enterRoom(relay).ConfigureAwait(false);
             return new PeerSession(options, relay, listener, relayEndPoint, nameplate);
         }
-        catch (Exception e)
+        catch (RelayException ex)
         {
             listener?.Dispose();
             await relay.DisposeAsync().ConfigureAwait(false);
-            throw e is RelayException rex ? RelayErrors.ToTallow(rex) : e;
+            throw RelayErrors.ToTallow(ex);
+        }
+        catch
+        {
+            listener?.Dispose();
+            await relay.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
