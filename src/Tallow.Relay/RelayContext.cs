@@ -1,4 +1,5 @@
 // State shared by the server and its sessions: options, the room table, limits, metrics, log.
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -16,7 +17,11 @@ internal sealed class RelayContext
         Rooms = new RoomRegistry(options.MaxRooms, Metrics, Time);
         RateLimiter = new ConnectionRateLimiter(options.ConnectionsPerSecondPerIp, options.ConnectionBurstPerIp, Time);
         AuthKey = options.Password is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.Password));
+        Tls = options.TlsCertificate is null ? null : SslStreamCertificateContext.Create(options.TlsCertificate, additionalCertificates: null, offline: true);
     }
+
+    /// <summary>The main port's TLS certificate context (DESIGN.md §5.8); null for a plaintext relay.</summary>
+    public SslStreamCertificateContext? Tls { get; }
 
     public RelayOptions Options { get; }
 

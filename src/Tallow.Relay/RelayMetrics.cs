@@ -23,6 +23,8 @@ public enum RelayRejectionReason
     UnpairedTimeout,
     IdleTimeout,
     ShuttingDown,
+    TlsRequired,
+    TlsFailed,
 }
 
 public sealed class RelayMetrics
@@ -31,7 +33,7 @@ public sealed class RelayMetrics
     [
         "too_many_connections", "rate_limited", "too_many_rooms", "auth_required", "auth_failed", "bad_request",
         "version_mismatch", "frame_too_large", "no_such_room", "room_full", "nameplate_in_use", "hello_timeout",
-        "unpaired_timeout", "idle_timeout", "shutting_down",
+        "unpaired_timeout", "idle_timeout", "shutting_down", "tls_required", "tls_failed",
     ];
 
     private readonly long[] _rejections = new long[ReasonLabels.Length];

@@ -1,6 +1,7 @@
 // Relay server configuration (DESIGN.md §5.5). Every limit is enforced by RelayServer and
 // refused connections receive Error{code, message} before the relay closes them.
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Tallow.Relay;
 
@@ -15,6 +16,13 @@ public sealed record RelayOptions
     /// picks an ephemeral port (see RelayServer.ProbeEndPoint). Null: no probe port.
     /// </summary>
     public IPEndPoint? ProbeBind { get; init; }
+
+    /// <summary>
+    /// When set, the main port serves TLS 1.2/1.3 with this certificate (it must hold its private
+    /// key), see DESIGN.md §5.8 and RelayCertificate; plaintext clients get Error{TlsRequired}.
+    /// The probe and metrics ports stay plaintext. The caller keeps ownership of the certificate.
+    /// </summary>
+    public X509Certificate2? TlsCertificate { get; init; }
 
     /// <summary>When set, clients must prove knowledge of it with Auth{HMAC-SHA256(SHA-256(password), nonce)}.</summary>
     public string? Password { get; init; }
@@ -59,5 +67,9 @@ public sealed record RelayOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(UnpairedTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleTimeout, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (TlsCertificate is { HasPrivateKey: false })
+        {
+            throw new ArgumentException("the TLS certificate has no private key", nameof(TlsCertificate));
+        }
     }
 }

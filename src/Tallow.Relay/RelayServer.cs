@@ -4,6 +4,8 @@
 // limits apply there, and every Welcome on the main port announces the bound probe port.
 // Lifetime: StartAsync binds and starts the accept loop; DisposeAsync stops accepting, ends
 // every session (unpaired ones get Error{ShuttingDown}) and awaits every loop it started.
+// With RelayOptions.TlsCertificate the main port speaks TLS (§5.8, RelaySession.Tls.cs), also
+// for refusals at accept; the probe and metrics ports stay plaintext.
 using System.Net;
 using System.Net.Sockets;
 using Tallow.Wire;
@@ -16,6 +18,7 @@ public sealed class RelayServer : IAsyncDisposable
     // further refused sockets are closed at once instead of answered.
     private const int MaxPendingRefusals = 256;
     private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RefusalHandshakeTimeout = TimeSpan.FromSeconds(3);
 
     private readonly RelayOptions _options;
     private readonly CancellationTokenSource _shutdown = new();
@@ -47,6 +50,9 @@ public sealed class RelayServer : IAsyncDisposable
     public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
 
     public RelayMetrics Metrics => _context.Metrics;
+
+    /// <summary>SHA-256 fingerprint (AB:CD:…) of the TLS certificate, or null for a plaintext relay.</summary>
+    public string? TlsFingerprint => _options.TlsCertificate is { } certificate ? RelayCertificate.Fingerprint(certificate) : null;
 
     /// <summary>Binds the listener (and the probe and metrics endpoints) and starts accepting. The token only cancels the start.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -82,7 +88,7 @@ public sealed class RelayServer : IAsyncDisposable
 
         _listener = listener;
         _probeListener = probeListener;
-        _context.Write($"relay: listening on {LocalEndPoint}"
+        _context.Write($"relay: listening on {LocalEndPoint}{(TlsFingerprint is { } fingerprint ? $" (TLS, SHA-256 fingerprint {fingerprint})" : string.Empty)}"
             + (ProbeEndPoint is null ? string.Empty : $", probe port on {ProbeEndPoint}")
             + (MetricsEndPoint is null ? string.Empty : $", metrics on http://{MetricsEndPoint}/metrics"));
         _acceptLoop = AcceptLoopAsync(listener, probe: false, _shutdown.Token);
@@ -214,7 +220,25 @@ public sealed class RelayServer : IAsyncDisposable
         }
 
         _context.Write($"relay: refused {remote} ({RelayMetrics.Label(refusal.Reason)})");
-        _refusals.Track(RelaySession.SendErrorAndCloseAsync(new NetworkStream(socket, ownsSocket: true), socket, refusal, _shutdown.Token));
+        _refusals.Track(RefuseAsync(socket, remote, refusal));
+    }
+
+    private async Task RefuseAsync(Socket socket, IPEndPoint remote, Refusal refusal)
+    {
+        var network = new NetworkStream(socket, ownsSocket: true);
+        Stream? stream = network;
+        if (_context.Tls is not null)
+        {
+            // The Error must reach a TLS client inside TLS; the handshake gets a short budget here.
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+            handshake.CancelAfter(RefusalHandshakeTimeout);
+            stream = await RelaySession.AcceptTlsAsync(_context, socket, network, remote, handshake.Token).ConfigureAwait(false);
+        }
+
+        if (stream is not null)
+        {
+            await RelaySession.SendErrorAndCloseAsync(stream, socket, refusal, _shutdown.Token).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,8 @@
 //    refused with Error{code} (then the socket is half-closed, briefly drained and closed);
 //  - the state only moves forward; Waiting/Spliced are set under the registry lock, timers only
 //    abort a session that is not Spliced (checked under _gate);
-//  - writes to the socket are serialised by _writeLock (control frames vs. spliced bytes).
+//  - writes to the socket are serialised by _writeLock (control frames vs. spliced bytes);
+//  - with TLS (RelaySession.Tls.cs) the handshake comes first, under the hello timeout.
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
@@ -30,7 +31,7 @@ internal sealed partial class RelaySession
 
     private readonly RelayContext _context;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private Stream _stream; // the NetworkStream, or the SslStream over it once TLS is up (RelaySession.Tls.cs)
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _controlCts;
     private readonly Lock _gate = new();
@@ -71,6 +72,11 @@ internal sealed partial class RelaySession
         {
             _helloTimer = _context.Time.CreateTimer(
                 static s => ((RelaySession)s!).OnHelloTimeout(), this, _context.Options.HelloTimeout, Timeout.InfiniteTimeSpan);
+            if (!await StartTlsAsync().ConfigureAwait(false))
+            {
+                return;
+            }
+
             ControlResult result = await RunControlAsync(control).ConfigureAwait(false);
             DisposeHelloTimer();
             if (result.Refusal is not null)
@@ -128,7 +134,7 @@ internal sealed partial class RelaySession
         }
     }
 
-    public void CloseSocket() => _stream.Dispose();
+    public void CloseSocket() => Volatile.Read(ref _stream).Dispose();
 
     private void OnHelloTimeout()
     {

@@ -19,6 +19,9 @@ public enum RelayErrorCode : byte
     Timeout = 11,
     FrameTooLarge = 12,
     ShuttingDown = 13,
+
+    /// <summary>Sent in plaintext by a TLS-only relay to a client that did not start TLS (DESIGN.md §5.8).</summary>
+    TlsRequired = 14,
 }
 
 public static class RelayProtocol

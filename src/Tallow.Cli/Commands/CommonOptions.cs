@@ -1,14 +1,20 @@
 // Options shared by the commands that talk to a peer (DESIGN.md §12), and how they resolve
-// against the environment (TALLOW_RELAY, TALLOW_RELAY_PASS).
+// against the environment (TALLOW_RELAY, TALLOW_RELAY_PASS, TALLOW_RELAY_FINGERPRINT).
 using System.CommandLine;
 using Tallow.Net.Session;
 using Tallow.Protocol;
+using Tallow.Wire;
 
 namespace Tallow.Cli.Commands;
 
 internal sealed class CommonOptions
 {
-    public Option<string?> Relay { get; } = new("--relay") { Description = "Relay address host:port (default: $TALLOW_RELAY; the sender starts its own relay when none is set)" };
+    public Option<string?> Relay { get; } = new("--relay") { Description = "Relay address host:port, or tls://host:port for TLS (default: $TALLOW_RELAY; the sender starts its own relay when none is set)" };
+
+    public Option<string?> RelayFingerprint { get; } = new("--relay-fingerprint")
+    {
+        Description = "SHA-256 fingerprint of a tls:// relay's certificate, as the relay prints it; replaces the system trust store (default: $TALLOW_RELAY_FINGERPRINT)",
+    };
 
     public Option<string?> RelayPass { get; } = new("--relay-pass") { Description = "Password of the relay (default: $TALLOW_RELAY_PASS)" };
 
@@ -30,6 +36,7 @@ internal sealed class CommonOptions
     {
         command.Options.Add(Relay);
         command.Options.Add(RelayPass);
+        command.Options.Add(RelayFingerprint);
         command.Options.Add(Json);
         command.Options.Add(Quiet);
         command.Options.Add(NoP2P);
@@ -58,6 +65,7 @@ internal sealed class CommonOptions
         {
             Relay = relay,
             RelayPassword = password,
+            RelayFingerprint = ResolveFingerprint(result, relay),
             DirectEnabled = !result.GetValue(NoP2P),
             Punch = new Tallow.Net.Direct.PunchOptions
             {
@@ -79,10 +87,34 @@ internal sealed class CommonOptions
 
         if (!RelayAddress.TryParse(text, out RelayAddress address))
         {
-            throw new TallowException(FailureKind.Usage, $"'{text}' is not a relay address: use host:port, e.g. relay.example.org:4433.");
+            throw new TallowException(FailureKind.Usage, $"'{text}' is not a relay address: use host:port or tls://host:port, e.g. relay.example.org:4433.");
         }
 
         return address;
+    }
+
+    /// <summary>
+    /// The pinned fingerprint for <paramref name="relay"/> in its printed form, or null. The option
+    /// needs a tls:// relay; the environment variable only applies to tls:// relays.
+    /// </summary>
+    public string? ResolveFingerprint(ParseResult result, RelayAddress relay)
+    {
+        string? option = result.GetValue(RelayFingerprint);
+        if (option is not null && !relay.Tls)
+        {
+            throw new TallowException(FailureKind.Usage, $"--relay-fingerprint needs a TLS relay: use --relay tls://{relay}.");
+        }
+
+        string? text = option ?? (relay.Tls ? Environment.GetEnvironmentVariable("TALLOW_RELAY_FINGERPRINT") : null);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return CertificateFingerprint.TryParse(text, out byte[] fingerprint)
+            ? CertificateFingerprint.Format(fingerprint)
+            : throw new TallowException(FailureKind.Usage,
+                $"'{text}' is not a SHA-256 fingerprint: give the 64 hex digits (colons allowed) the relay prints, e.g. AB:CD:…");
     }
 
     public string? ResolvePassword(ParseResult result)

@@ -1,8 +1,13 @@
 // `tallow relay serve`: runs a relay until interrupted (SIGINT/SIGTERM close it cleanly).
 // --probe-port (DESIGN.md §5.7): the NAT probe port on the --bind address; default bind port + 1
 // (an ephemeral port when --bind uses port 0), 0 disables it.
+// --tls (DESIGN.md §5.8): TLS on the main port with --cert/--key (PEM; --cert implies --tls) or
+// a self-signed certificate made at start (saved with --cert-out DIR); its SHA-256 fingerprint
+// is printed for clients to pin with --relay-fingerprint.
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Tallow.Cli.Output;
 using Tallow.Protocol;
 using Tallow.Relay;
@@ -26,17 +31,24 @@ internal static class RelayServeCommand
         var unpaired = new Option<double>("--unpaired-timeout") { DefaultValueFactory = _ => 600, Description = "Seconds a room waits for its second peer" };
         var idle = new Option<double>("--idle-timeout") { DefaultValueFactory = _ => 1800, Description = "Seconds a paired session may stay silent" };
         var json = new Option<bool>("--json") { Description = "Print the listening addresses as a JSON event" };
+        var tls = new Option<bool>("--tls") { Description = "Serve TLS on the main port (a self-signed certificate unless --cert is given); clients use --relay tls://host:port" };
+        var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM) to serve; implies --tls; needs --key" };
+        var key = new Option<string?>("--key") { Description = "Private key (PEM) of --cert" };
+        var certOut = new Option<string?>("--cert-out") { Description = "Save the self-signed certificate as relay.crt and relay.key in this directory (reuse them with --cert/--key)" };
 
-        var serve = new Command("serve", "Run a relay server") { bind, probePort, pass, metrics, maxConnections, maxRooms, rate, unpaired, idle, json };
+        var serve = new Command("serve", "Run a relay server") { bind, probePort, pass, metrics, maxConnections, maxRooms, rate, unpaired, idle, tls, cert, key, certOut, json };
         serve.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(json), quiet: false);
             return CommandRunner.RunAsync(reporter, async () =>
             {
                 IPEndPoint bindEndPoint = ParseEndpoint(result.GetValue(bind)!, "--bind");
+                using X509Certificate2? certificate = LoadCertificate(
+                    result.GetValue(tls), result.GetValue(cert), result.GetValue(key), result.GetValue(certOut), bindEndPoint.Address);
                 var options = new RelayOptions
                 {
                     Bind = bindEndPoint,
+                    TlsCertificate = certificate,
                     ProbeBind = ProbeEndPoint(bindEndPoint, result.GetValue(probePort)),
                     Password = result.GetValue(pass) ?? NullIfEmpty(Environment.GetEnvironmentVariable("TALLOW_RELAY_PASS")),
                     MetricsBind = result.GetValue(metrics) is string m ? ParseEndpoint(m, "--metrics") : null,
@@ -59,8 +71,13 @@ internal static class RelayServeCommand
                 }
 
                 reporter.Event("relay_listening", ("address", server.LocalEndPoint.ToString()), ("probe", server.ProbeEndPoint?.ToString()),
-                    ("metrics", server.MetricsEndPoint?.ToString()), ("auth", options.Password is not null));
-                reporter.Info($"Relay listening on {server.LocalEndPoint}{(server.ProbeEndPoint is { } pe ? $", probe port {pe.Port}" : string.Empty)}{(server.MetricsEndPoint is { } me ? $", metrics on http://{me}/metrics" : string.Empty)}{(options.Password is null ? string.Empty : ", password required")}");
+                    ("metrics", server.MetricsEndPoint?.ToString()), ("auth", options.Password is not null),
+                    ("tls", certificate is not null), ("fingerprint", server.TlsFingerprint));
+                reporter.Info($"Relay listening on {(certificate is null ? string.Empty : "tls://")}{server.LocalEndPoint}{(server.ProbeEndPoint is { } pe ? $", probe port {pe.Port}" : string.Empty)}{(server.MetricsEndPoint is { } me ? $", metrics on http://{me}/metrics" : string.Empty)}{(options.Password is null ? string.Empty : ", password required")}");
+                if (server.TlsFingerprint is { } fingerprint)
+                {
+                    reporter.Info($"TLS certificate SHA-256 fingerprint: {fingerprint}");
+                }
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
@@ -75,6 +92,54 @@ internal static class RelayServeCommand
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    /// <summary>The certificate to serve TLS with, or null for a plaintext relay.</summary>
+    private static X509Certificate2? LoadCertificate(bool tls, string? certPath, string? keyPath, string? certOut, IPAddress bind)
+    {
+        if (certPath is null != (keyPath is null))
+        {
+            throw new TallowException(FailureKind.Usage, "--cert and --key go together: give the certificate and its private key (PEM files).");
+        }
+
+        if (certPath is not null)
+        {
+            if (certOut is not null)
+            {
+                throw new TallowException(FailureKind.Usage, "--cert-out saves a self-signed certificate: it cannot be combined with --cert.");
+            }
+
+            try
+            {
+                return RelayCertificate.LoadPem(certPath, keyPath!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                throw new TallowException(FailureKind.FileSystem, $"cannot load the TLS certificate {certPath} with key {keyPath}: {e.Message}", e);
+            }
+        }
+
+        if (!tls)
+        {
+            return certOut is null ? null : throw new TallowException(FailureKind.Usage, "--cert-out needs --tls.");
+        }
+
+        X509Certificate2 created = RelayCertificate.CreateSelfSigned(bind, TimeProvider.System);
+        if (certOut is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(certOut);
+                RelayCertificate.SavePem(created, Path.Combine(certOut, "relay.crt"), Path.Combine(certOut, "relay.key"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                created.Dispose();
+                throw new TallowException(FailureKind.FileSystem, $"cannot save the certificate in {certOut}: {e.Message}", e);
+            }
+        }
+
+        return created;
+    }
 
     /// <summary>The probe listener: <paramref name="requested"/> on the bind address; null (unset) = bind port + 1, or ephemeral for port 0.</summary>
     private static IPEndPoint? ProbeEndPoint(IPEndPoint bind, int? requested)

@@ -97,7 +97,7 @@ internal static class SendCommand
         await using MdnsAnnouncer? announcer = embedded is not null && !IPAddress.IsLoopback(IPAddress.Parse(embedded.Advertised.Host))
             ? MdnsAnnouncer.Start(session.Nameplate, embedded.Advertised.Port)
             : null;
-        string withRelay = $"tallow receive {code} --relay {relay}";
+        string withRelay = $"tallow receive {code} --relay {relay}" + (options.RelayFingerprint is { } pin ? $" --relay-fingerprint {pin}" : string.Empty);
         string receiveCommand = announcer is not null ? $"tallow receive {code}" : withRelay;
         reporter.Event("code", ("code", code), ("command", receiveCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null));
         reporter.Info($"Sending {content.Summary}");

@@ -3,6 +3,7 @@
 // may already hold peer bytes read past Paired) must keep being used to read them.
 // Note: the relay answers a correct Auth with nothing, so a wrong password surfaces as
 // RelayException(AuthFailed) from the first AllocateAsync/ClaimAsync, not from ConnectAsync.
+// With RelayTls the relay protocol runs inside TLS (DESIGN.md §5.8; see RelayTls.cs).
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -35,24 +36,36 @@ public sealed class RelayConnection : IAsyncDisposable
     /// <summary>The local end of the TCP connection, IPv4-mapped addresses unmapped (0.0.0.0:0 over a foreign stream).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>The TCP stream; after pairing it carries the peer's frames.</summary>
+    /// <summary>The TCP (or TLS) stream; after pairing it carries the peer's frames.</summary>
     public Stream Stream => _stream;
 
     /// <summary>The reader used for control frames; keep using it after pairing (it may hold buffered peer bytes).</summary>
     public FrameReader Reader { get; }
 
     /// <summary>Connects to <paramref name="host"/> (name or IPv4/IPv6 literal) and completes Hello/Welcome/Auth.</summary>
-    public static Task<RelayConnection> ConnectAsync(string host, int port, string? password, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<RelayConnection> ConnectAsync(string host, int port, string? password, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ConnectAsync(host, port, password, tls: null, timeout, cancellationToken);
+
+    /// <summary>As above; with <paramref name="tls"/> the relay protocol runs inside TLS.</summary>
+    public static Task<RelayConnection> ConnectAsync(string host, int port, string? password, RelayTls? tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        return ConnectAsync(socket, host, port, password, timeout, cancellationToken);
+        return ConnectAsync(socket, host, port, password, tls, timeout, cancellationToken);
     }
 
     /// <summary>
     /// As <see cref="ConnectAsync(string,int,string,TimeSpan,CancellationToken)"/> on a caller-made socket
     /// (e.g. bound to the port used for P2P). The connection owns the socket from now on.
     /// </summary>
-    public static async Task<RelayConnection> ConnectAsync(Socket socket, string host, int port, string? password, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<RelayConnection> ConnectAsync(Socket socket, string host, int port, string? password, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ConnectAsync(socket, host, port, password, tls: null, timeout, cancellationToken);
+
+    /// <summary>
+    /// Connects <paramref name="socket"/> (owned from now on) to the relay, runs TLS when <paramref name="tls"/>
+    /// is given (its TargetHost may differ from <paramref name="host"/>, e.g. a name resolved to an address),
+    /// then Hello/Welcome/Auth. The whole exchange shares <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<RelayConnection> ConnectAsync(Socket socket, string host, int port, string? password, RelayTls? tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
@@ -81,7 +94,14 @@ public sealed class RelayConnection : IAsyncDisposable
         }
 
         socket.NoDelay = true;
-        return await HandshakeCoreAsync(new NetworkStream(socket, ownsSocket: true), relay, password, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
+        IPEndPoint? local = socket.LocalEndPoint as IPEndPoint;
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (tls is not null)
+        {
+            stream = await tls.AuthenticateAsync(stream, relay, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await HandshakeCoreAsync(stream, local, relay, password, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs Hello/Welcome/Auth over an already connected stream (e.g. through a SOCKS5 proxy). Owns the stream afterwards.</summary>
@@ -90,11 +110,11 @@ public sealed class RelayConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(stream);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        return await HandshakeCoreAsync(stream, relay, password, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
+        return await HandshakeCoreAsync(stream, (stream as NetworkStream)?.Socket.LocalEndPoint as IPEndPoint, relay, password, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<RelayConnection> HandshakeCoreAsync(
-        Stream stream, string relay, string? password, TimeSpan timeout, CancellationToken token, CancellationToken callerToken)
+        Stream stream, IPEndPoint? localEndPoint, string relay, string? password, TimeSpan timeout, CancellationToken token, CancellationToken callerToken)
     {
         var reader = new FrameReader(stream, 4096);
         try
@@ -128,7 +148,7 @@ public sealed class RelayConnection : IAsyncDisposable
                 CryptographicOperations.ZeroMemory(mac);
             }
 
-            IPEndPoint local = (stream as NetworkStream)?.Socket.LocalEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0);
+            IPEndPoint local = localEndPoint ?? new IPEndPoint(IPAddress.Any, 0);
             if (local.Address.IsIPv4MappedToIPv6)
             {
                 local = new IPEndPoint(local.Address.MapToIPv4(), local.Port); // dual-mode sockets report ::ffff:a.b.c.d

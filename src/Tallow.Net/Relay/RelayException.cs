@@ -23,6 +23,9 @@ public enum RelayFailureKind
 
     /// <summary>The peer is not a Tallow relay, speaks another version, or broke the protocol.</summary>
     Protocol,
+
+    /// <summary>TLS failed (DESIGN.md §5.8): untrusted certificate, fingerprint mismatch, or TLS on one side only.</summary>
+    Tls,
 }
 
 public sealed class RelayException : Exception
@@ -74,6 +77,8 @@ public sealed class RelayException : Exception
                 $"the relay at {relay} timed out the session ({detail})"),
             RelayErrorCode.TooManyRooms or RelayErrorCode.TooManyConnections or RelayErrorCode.RateLimited or RelayErrorCode.ShuttingDown =>
                 (RelayFailureKind.Refused, $"the relay at {relay} refused service ({detail})"),
+            RelayErrorCode.TlsRequired => (RelayFailureKind.Tls,
+                $"the relay at {relay} speaks TLS only: use --relay tls://{relay} (and --relay-fingerprint with the fingerprint it prints, if its certificate is self-signed)"),
             RelayErrorCode.VersionMismatch => (RelayFailureKind.Protocol,
                 $"the relay at {relay} speaks another protocol version ({detail})"),
             _ => (RelayFailureKind.Protocol,

@@ -19,6 +19,12 @@ public sealed record SessionOptions
 {
     public required RelayAddress Relay { get; init; }
     public string? RelayPassword { get; init; }
+
+    /// <summary>
+    /// SHA-256 fingerprint of a tls:// relay's certificate (AB:CD:… or plain hex) that must match
+    /// instead of the system trust store deciding (DESIGN.md §5.8). Ignored for plaintext relays.
+    /// </summary>
+    public string? RelayFingerprint { get; init; }
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan KeepAliveInterval { get; init; } = SecureChannel.DefaultKeepAliveInterval;
@@ -77,6 +83,7 @@ public sealed class PeerSession : IAsyncDisposable
 
     private static async Task<PeerSession> OpenAsync(SessionOptions options, Func<RelayConnection, Task<uint>> enterRoom, CancellationToken ct)
     {
+        RelayTls? tls = Tls(options);
         IPEndPoint relayEndPoint = await ResolveAsync(options, ct).ConfigureAwait(false);
         Socket? listener = null;
         Socket socket;
@@ -95,7 +102,8 @@ public sealed class PeerSession : IAsyncDisposable
         RelayConnection relay;
         try
         {
-            relay = await RelayConnection.ConnectAsync(socket, relayEndPoint.Address.ToString(), relayEndPoint.Port, options.RelayPassword, options.ConnectTimeout, ct).ConfigureAwait(false);
+            relay = await RelayConnection.ConnectAsync(
+                socket, relayEndPoint.Address.ToString(), relayEndPoint.Port, options.RelayPassword, tls, options.ConnectTimeout, ct).ConfigureAwait(false);
         }
         catch (RelayException ex)
         {
@@ -164,6 +172,24 @@ public sealed class PeerSession : IAsyncDisposable
         var context = new P2PContext(options.DirectEnabled, _isInitiator, _listener, _relayEndPoint, _relay.ObservedAddress, _relay.ProbePort, options.Punch);
         DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Channel, _transport, _directKey, context, observer, ct).ConfigureAwait(false);
         return direct is not null;
+    }
+
+    /// <summary>TLS settings for a tls:// relay: SNI and name checks use the host as given, not the resolved address.</summary>
+    private static RelayTls? Tls(SessionOptions options)
+    {
+        if (!options.Relay.Tls)
+        {
+            return null;
+        }
+
+        if (options.RelayFingerprint is null)
+        {
+            return new RelayTls(options.Relay.Host);
+        }
+
+        return CertificateFingerprint.TryParse(options.RelayFingerprint, out byte[] pin)
+            ? new RelayTls(options.Relay.Host, pin)
+            : throw new TallowException(FailureKind.Usage, "the relay fingerprint is not a SHA-256 fingerprint (64 hex digits, colons allowed).");
     }
 
     private static async Task<IPEndPoint> ResolveAsync(SessionOptions options, CancellationToken ct)

@@ -1,5 +1,6 @@
 // A real relay: `tallow relay serve` on 127.0.0.1 with an ephemeral port and a metrics port,
 // or (NAT lab) inside a network namespace on a fixed address, metrics read with `ip netns exec NS curl`.
+// StartTlsAsync: the same with --tls (a self-signed certificate); Address is then tls://host:port.
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -8,20 +9,24 @@ namespace Tallow.IntegrationTests.Infrastructure;
 
 public sealed class RelayProcess : IAsyncDisposable
 {
-    private RelayProcess(TallowProcess process, string address, string metrics, string? netns = null)
+    private RelayProcess(TallowProcess process, string address, string metrics, string? netns = null, string? fingerprint = null)
     {
         Process = process;
         Address = address;
         MetricsAddress = metrics;
         Namespace = netns;
+        Fingerprint = fingerprint;
     }
+
+    /// <summary>SHA-256 fingerprint of a TLS relay's certificate as it printed it (null without TLS).</summary>
+    public string? Fingerprint { get; }
 
     /// <summary>The network namespace the relay runs in (null: the test's own).</summary>
     public string? Namespace { get; }
 
     public TallowProcess Process { get; }
 
-    /// <summary>host:port to pass as --relay.</summary>
+    /// <summary>host:port (tls://host:port for a TLS relay) to pass as --relay.</summary>
     public string Address { get; }
 
     public string MetricsAddress { get; }
@@ -38,6 +43,24 @@ public sealed class RelayProcess : IAsyncDisposable
         TallowProcess process = TallowProcess.Start(args);
         JsonElement listening = await process.WaitForEventAsync("relay_listening", TimeSpan.FromSeconds(30));
         return new RelayProcess(process, listening.GetProperty("address").GetString()!, listening.GetProperty("metrics").GetString()!);
+    }
+
+    /// <summary>A TLS relay (`--tls`, self-signed) on 127.0.0.1 with an ephemeral port and a metrics port.</summary>
+    public static async Task<RelayProcess> StartTlsAsync(params string[] extraArgs)
+    {
+        TallowProcess process = TallowProcess.Start(["relay", "serve", "--tls", "--bind", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--json", .. extraArgs]);
+        try
+        {
+            JsonElement listening = await process.WaitForEventAsync("relay_listening", TimeSpan.FromSeconds(30));
+            Assert.True(listening.GetProperty("tls").GetBoolean());
+            return new RelayProcess(process, "tls://" + listening.GetProperty("address").GetString()!, listening.GetProperty("metrics").GetString()!,
+                fingerprint: listening.GetProperty("fingerprint").GetString()!);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
