@@ -13,7 +13,7 @@ fi
 
 # Debian packages the test suites need; installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl; do
+for pkg in iproute2 procps iptables curl microsocks; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

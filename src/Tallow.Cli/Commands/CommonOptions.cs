@@ -1,6 +1,8 @@
 // Options shared by the commands that talk to a peer (DESIGN.md §12), and how they resolve
-// against the environment (TALLOW_RELAY, TALLOW_RELAY_PASS, TALLOW_RELAY_FINGERPRINT).
+// against the environment (TALLOW_RELAY, TALLOW_RELAY_PASS, TALLOW_RELAY_FINGERPRINT, TALLOW_PROXY).
+// A proxy (--proxy, --tor; DESIGN.md §11) always turns P2P off on this side.
 using System.CommandLine;
+using Tallow.Net.Proxy;
 using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Wire;
@@ -26,6 +28,10 @@ internal sealed class CommonOptions
 
     public Option<bool> NoP2P { get; } = new("--no-p2p") { Description = "Never connect directly to the peer: no local address is sent, everything goes through the relay" };
 
+    public Option<string?> Proxy { get; } = new("--proxy") { Description = "Reach the relay through a SOCKS5 proxy: socks5://[user:pass@]host:port (default: $TALLOW_PROXY); turns P2P off, names are resolved by the proxy" };
+
+    public Option<bool> Tor { get; } = new("--tor") { Description = "Reach the relay through Tor (SOCKS5 at 127.0.0.1:9050); turns P2P off" };
+
     public Option<double> P2PTimeout { get; } = new("--p2p-timeout") { Description = "Seconds the direct connection attempt may take in all", DefaultValueFactory = _ => 10 };
 
     public Option<double> P2PCandidateTimeout { get; } = new("--p2p-candidate-timeout") { Description = "Seconds each peer address is tried", DefaultValueFactory = _ => 5 };
@@ -40,6 +46,8 @@ internal sealed class CommonOptions
         command.Options.Add(Json);
         command.Options.Add(Quiet);
         command.Options.Add(NoP2P);
+        command.Options.Add(Proxy);
+        command.Options.Add(Tor);
         command.Options.Add(P2PTimeout);
         command.Options.Add(P2PCandidateTimeout);
         command.Options.Add(P2PTtl);
@@ -61,12 +69,14 @@ internal sealed class CommonOptions
             throw new TallowException(FailureKind.Usage, "--p2p-ttl must be between 0 and 255.");
         }
 
+        ProxyAddress? proxy = ResolveProxy(result);
         return new SessionOptions
         {
             Relay = relay,
             RelayPassword = password,
             RelayFingerprint = ResolveFingerprint(result, relay),
-            DirectEnabled = !result.GetValue(NoP2P),
+            Proxy = proxy,
+            DirectEnabled = !result.GetValue(NoP2P) && proxy is null,
             Punch = new Tallow.Net.Direct.PunchOptions
             {
                 OverallTimeout = TimeSpan.FromSeconds(overall),
@@ -115,6 +125,32 @@ internal sealed class CommonOptions
             ? CertificateFingerprint.Format(fingerprint)
             : throw new TallowException(FailureKind.Usage,
                 $"'{text}' is not a SHA-256 fingerprint: give the 64 hex digits (colons allowed) the relay prints, e.g. AB:CD:…");
+    }
+
+    /// <summary>The SOCKS5 proxy to use (--tor, --proxy, TALLOW_PROXY), or null. The value is never echoed (it may hold a password).</summary>
+    public ProxyAddress? ResolveProxy(ParseResult result)
+    {
+        string? option = result.GetValue(Proxy);
+        if (result.GetValue(Tor))
+        {
+            return option is null
+                ? ProxyAddress.Tor
+                : throw new TallowException(FailureKind.Usage, "--tor and --proxy cannot be used together: --tor is --proxy socks5://127.0.0.1:9050.");
+        }
+
+        string? text = option ?? Environment.GetEnvironmentVariable("TALLOW_PROXY");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!ProxyAddress.TryParse(text, out ProxyAddress? proxy))
+        {
+            string source = option is null ? "TALLOW_PROXY" : "--proxy";
+            throw new TallowException(FailureKind.Usage, $"{source} is not a SOCKS5 proxy address: use socks5://host:port or socks5://user:pass@host:port (URL-encode special characters in user and password).");
+        }
+
+        return proxy;
     }
 
     public string? ResolvePassword(ParseResult result)

@@ -119,6 +119,12 @@ internal static class ReceiveCommand
             return await PeerSession.JoinRoomAsync(common.SessionOptions(result, relay, password), nameplate, ct).ConfigureAwait(false);
         }
 
+        if (common.ResolveProxy(result) is not null)
+        {
+            throw new TallowException(FailureKind.Usage,
+                "with --proxy or --tor a relay is required (looking for the sender on the local network would bypass the proxy): pass --relay host:port or set TALLOW_RELAY.");
+        }
+
         reporter.Info("No relay given: looking for the sender on this local network...");
         IReadOnlyList<IPEndPoint> found = await MdnsBrowser.FindAsync(nameplate, LanDiscoveryTimeout, ct).ConfigureAwait(false);
         TallowException? last = null;

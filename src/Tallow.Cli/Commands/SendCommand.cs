@@ -61,6 +61,13 @@ internal static class SendCommand
             throw new TallowException(FailureKind.Usage, $"--chunk-size must be between {TransferOffer.MinChunkSize} and {TransferOffer.MaxChunkSize} bytes.");
         }
 
+        // Behind a proxy nothing may listen or announce on the LAN: no embedded relay, no mDNS (DESIGN.md §11).
+        if (common.ResolveProxy(result) is not null && common.ResolveRelay(result) is null)
+        {
+            throw new TallowException(FailureKind.Usage,
+                "with --proxy or --tor a relay is required (the built-in LAN relay would listen and announce this computer): pass --relay host:port or set TALLOW_RELAY.");
+        }
+
         // Everything about the input is checked before any connection is made.
         Content content = PrepareContent(args, reporter);
 

@@ -104,13 +104,22 @@ public sealed class RelayConnection : IAsyncDisposable
         return await HandshakeCoreAsync(stream, local, relay, password, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs Hello/Welcome/Auth over an already connected stream (e.g. through a SOCKS5 proxy). Owns the stream afterwards.</summary>
-    public static async Task<RelayConnection> HandshakeAsync(Stream stream, string relay, string? password, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs Hello/Welcome/Auth over an already connected stream (e.g. through a SOCKS5 proxy), inside
+    /// TLS first when <paramref name="tls"/> is given. Owns the stream afterwards.
+    /// </summary>
+    public static async Task<RelayConnection> HandshakeAsync(Stream stream, string relay, string? password, TimeSpan timeout, CancellationToken cancellationToken, RelayTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        return await HandshakeCoreAsync(stream, (stream as NetworkStream)?.Socket.LocalEndPoint as IPEndPoint, relay, password, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
+        IPEndPoint? local = (stream as NetworkStream)?.Socket.LocalEndPoint as IPEndPoint;
+        if (tls is not null)
+        {
+            stream = await tls.AuthenticateAsync(stream, relay, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await HandshakeCoreAsync(stream, local, relay, password, timeout, deadline.Token, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<RelayConnection> HandshakeCoreAsync(

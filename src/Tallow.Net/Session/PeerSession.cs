@@ -4,10 +4,13 @@
 // The room creator is the handshake initiator. The relay only ever sees the nameplate.
 // With P2P enabled the relay connection leaves from the shared port P (which also listens),
 // so the relay-observed address is the NAT mapping the peer can punch to.
+// With a SOCKS5 proxy (DESIGN.md §11) the relay name goes to the proxy unresolved, no port P is
+// bound and P2P is off on this side: no local address is gathered or sent.
 using System.Net;
 using System.Net.Sockets;
 using Tallow.Crypto;
 using Tallow.Net.Direct;
+using Tallow.Net.Proxy;
 using Tallow.Protocol;
 using Tallow.Protocol.Handshake;
 using Tallow.Protocol.Records;
@@ -30,8 +33,11 @@ public sealed record SessionOptions
     public TimeSpan KeepAliveInterval { get; init; } = SecureChannel.DefaultKeepAliveInterval;
     public TimeSpan ReceiveTimeout { get; init; } = SecureChannel.DefaultReceiveTimeout;
 
-    /// <summary>This side allows the direct upgrade (false for --no-p2p and for proxies).</summary>
+    /// <summary>This side allows the direct upgrade (false for --no-p2p; a proxy turns it off regardless).</summary>
     public bool DirectEnabled { get; init; } = true;
+
+    /// <summary>SOCKS5 proxy for the relay connection (--proxy, --tor); null connects directly.</summary>
+    public ProxyAddress? Proxy { get; init; }
 
     public PunchOptions Punch { get; init; } = new();
 
@@ -84,6 +90,13 @@ public sealed class PeerSession : IAsyncDisposable
     private static async Task<PeerSession> OpenAsync(SessionOptions options, Func<RelayConnection, Task<uint>> enterRoom, CancellationToken ct)
     {
         RelayTls? tls = Tls(options);
+        if (options.Proxy is not null)
+        {
+            // Neutral relay end point: P2P context needs one, but P2P is off behind a proxy (no listener).
+            RelayConnection proxied = await ConnectThroughProxyAsync(options, options.Proxy, tls, ct).ConfigureAwait(false);
+            return await EnterRoomAsync(options, proxied, null, new IPEndPoint(IPAddress.Any, 0), enterRoom).ConfigureAwait(false);
+        }
+
         IPEndPoint relayEndPoint = await ResolveAsync(options, ct).ConfigureAwait(false);
         Socket? listener = null;
         Socket socket;
@@ -116,6 +129,12 @@ public sealed class PeerSession : IAsyncDisposable
             throw;
         }
 
+        return await EnterRoomAsync(options, relay, listener, relayEndPoint, enterRoom).ConfigureAwait(false);
+    }
+
+    private static async Task<PeerSession> EnterRoomAsync(
+        SessionOptions options, RelayConnection relay, Socket? listener, IPEndPoint relayEndPoint, Func<RelayConnection, Task<uint>> enterRoom)
+    {
         try
         {
             uint nameplate = await enterRoom(relay).ConfigureAwait(false);
@@ -169,7 +188,7 @@ public sealed class PeerSession : IAsyncDisposable
         }
 
         _transport.FellBackToRelay += () => observer.FellBack(P2PFallbackReason.DirectConnectionLost);
-        var context = new P2PContext(options.DirectEnabled, _isInitiator, _listener, _relayEndPoint, _relay.ObservedAddress, _relay.ProbePort, options.Punch);
+        var context = new P2PContext(options.DirectEnabled && options.Proxy is null, _isInitiator, _listener, _relayEndPoint, _relay.ObservedAddress, _relay.ProbePort, options.Punch);
         DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Channel, _transport, _directKey, context, observer, ct).ConfigureAwait(false);
         return direct is not null;
     }
@@ -190,6 +209,29 @@ public sealed class PeerSession : IAsyncDisposable
         return CertificateFingerprint.TryParse(options.RelayFingerprint, out byte[] pin)
             ? new RelayTls(options.Relay.Host, pin)
             : throw new TallowException(FailureKind.Usage, "the relay fingerprint is not a SHA-256 fingerprint (64 hex digits, colons allowed).");
+    }
+
+    /// <summary>Relay connection through the SOCKS5 proxy: the relay host goes to the proxy as a name (no local DNS).</summary>
+    private static async Task<RelayConnection> ConnectThroughProxyAsync(SessionOptions options, ProxyAddress proxy, RelayTls? tls, CancellationToken ct)
+    {
+        Stream stream;
+        try
+        {
+            stream = await Socks5Client.ConnectAsync(proxy, options.Relay.Host, options.Relay.Port, options.ConnectTimeout, ct).ConfigureAwait(false);
+        }
+        catch (Socks5Exception ex)
+        {
+            throw ProxyErrors.ToTallow(ex, proxy);
+        }
+
+        try
+        {
+            return await RelayConnection.HandshakeAsync(stream, options.Relay.ToString(), options.RelayPassword, options.ConnectTimeout, ct, tls).ConfigureAwait(false);
+        }
+        catch (RelayException ex)
+        {
+            throw RelayErrors.ToTallow(ex);
+        }
     }
 
     private static async Task<IPEndPoint> ResolveAsync(SessionOptions options, CancellationToken ct)

@@ -95,6 +95,7 @@ public sealed class TallowProcess : IAsyncDisposable
 
         info.Environment.Remove("TALLOW_RELAY");
         info.Environment.Remove("TALLOW_RELAY_PASS");
+        info.Environment.Remove("TALLOW_PROXY");
         if (environment is not null)
         {
             foreach ((string key, string? value) in environment)
