@@ -1,6 +1,8 @@
 // `tallow relay serve`: runs a relay until interrupted (SIGINT/SIGTERM close it cleanly).
 // --probe-port (DESIGN.md §5.7): the NAT probe port on the --bind address; default bind port + 1
 // (an ephemeral port when --bind uses port 0), 0 disables it.
+// --config PATH: a TOML file with the same settings (RelayConfigFile); flags given on the command
+// line override it, and it overrides $TALLOW_RELAY_PASS (RelayServeSettings).
 using System.CommandLine;
 using System.Net;
 using Tallow.Cli.Output;
@@ -26,26 +28,15 @@ internal static class RelayServeCommand
         var unpaired = new Option<double>("--unpaired-timeout") { DefaultValueFactory = _ => 600, Description = "Seconds a room waits for its second peer" };
         var idle = new Option<double>("--idle-timeout") { DefaultValueFactory = _ => 1800, Description = "Seconds a paired session may stay silent" };
         var json = new Option<bool>("--json") { Description = "Print the listening addresses as a JSON event" };
+        var config = new Option<string?>("--config") { Description = "Read settings from this TOML file (flags given on the command line override it)" };
 
-        var serve = new Command("serve", "Run a relay server") { bind, probePort, pass, metrics, maxConnections, maxRooms, rate, unpaired, idle, json };
+        var serve = new Command("serve", "Run a relay server") { bind, probePort, pass, metrics, maxConnections, maxRooms, rate, unpaired, idle, json, config };
         serve.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(json), quiet: false);
             return CommandRunner.RunAsync(reporter, async () =>
             {
-                IPEndPoint bindEndPoint = ParseEndpoint(result.GetValue(bind)!, "--bind");
-                var options = new RelayOptions
-                {
-                    Bind = bindEndPoint,
-                    ProbeBind = ProbeEndPoint(bindEndPoint, result.GetValue(probePort)),
-                    Password = result.GetValue(pass) ?? NullIfEmpty(Environment.GetEnvironmentVariable("TALLOW_RELAY_PASS")),
-                    MetricsBind = result.GetValue(metrics) is string m ? ParseEndpoint(m, "--metrics") : null,
-                    MaxConnections = result.GetValue(maxConnections),
-                    MaxRooms = result.GetValue(maxRooms),
-                    ConnectionsPerSecondPerIp = result.GetValue(rate),
-                    UnpairedTimeout = TimeSpan.FromSeconds(result.GetValue(unpaired)),
-                    IdleTimeout = TimeSpan.FromSeconds(result.GetValue(idle)),
-                };
+                RelayOptions options = RelayServeSettings.Resolve(result, Environment.GetEnvironmentVariable, reporter.Warn);
                 await using var server = new RelayServer(options, message => Console.Error.WriteLine($"relay: {message}"));
                 try
                 {
@@ -74,10 +65,8 @@ internal static class RelayServeCommand
         return new Command("relay", "Relay server commands") { serve };
     }
 
-    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
-
     /// <summary>The probe listener: <paramref name="requested"/> on the bind address; null (unset) = bind port + 1, or ephemeral for port 0.</summary>
-    private static IPEndPoint? ProbeEndPoint(IPEndPoint bind, int? requested)
+    internal static IPEndPoint? ProbeEndPoint(IPEndPoint bind, int? requested)
     {
         if (requested is int port)
         {
@@ -98,7 +87,7 @@ internal static class RelayServeCommand
         return new IPEndPoint(bind.Address, bind.Port is 0 or IPEndPoint.MaxPort ? 0 : bind.Port + 1);
     }
 
-    private static IPEndPoint ParseEndpoint(string text, string option)
+    internal static IPEndPoint ParseEndpoint(string text, string option)
     {
         if (IPEndPoint.TryParse(text, out IPEndPoint? endpoint) && endpoint.Port != 0 || text.EndsWith(":0", StringComparison.Ordinal) && IPEndPoint.TryParse(text, out endpoint))
         {
