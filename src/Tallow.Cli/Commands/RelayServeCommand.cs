@@ -4,6 +4,8 @@
 // --tls (DESIGN.md §5.8): TLS on the main port with --cert/--key (PEM; --cert implies --tls) or
 // a self-signed certificate made at start (saved with --cert-out DIR); its SHA-256 fingerprint
 // is printed for clients to pin with --relay-fingerprint.
+// --config PATH: a TOML file with the same settings (RelayConfigFile); flags given on the command
+// line override it, and it overrides $TALLOW_RELAY_PASS (RelayServeSettings).
 using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography;
@@ -35,30 +37,25 @@ internal static class RelayServeCommand
         var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM) to serve; implies --tls; needs --key" };
         var key = new Option<string?>("--key") { Description = "Private key (PEM) of --cert" };
         var certOut = new Option<string?>("--cert-out") { Description = "Save the self-signed certificate as relay.crt and relay.key in this directory (reuse them with --cert/--key)" };
+        var config = new Option<string?>("--config") { Description = "Read settings from this TOML file (flags given on the command line override it)" };
 
-        var serve = new Command("serve", "Run a relay server") { bind, probePort, pass, metrics, maxConnections, maxRooms, rate, unpaired, idle, tls, cert, key, certOut, json };
+        var serve = new Command("serve", "Run a relay server") { bind, probePort, pass, metrics, maxConnections, maxRooms, rate, unpaired, idle, tls, cert, key, certOut, json, config };
         serve.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(json), quiet: false);
             return CommandRunner.RunAsync(reporter, async () =>
             {
-                IPEndPoint bindEndPoint = ParseEndpoint(result.GetValue(bind)!, "--bind");
+                string? configPath = result.GetValue(config);
+                RelayConfigFile file = configPath is null ? new RelayConfigFile() : RelayConfigFile.Load(configPath);
+                RelayOptions settings = RelayServeSettings.Resolve(result, file, Environment.GetEnvironmentVariable, reporter.Warn);
                 using X509Certificate2? certificate = LoadCertificate(
-                    result.GetValue(tls), result.GetValue(cert), result.GetValue(key), result.GetValue(certOut), bindEndPoint.Address);
-                var options = new RelayOptions
-                {
-                    Bind = bindEndPoint,
-                    TlsCertificate = certificate,
-                    ProbeBind = ProbeEndPoint(bindEndPoint, result.GetValue(probePort)),
-                    Password = result.GetValue(pass) ?? NullIfEmpty(Environment.GetEnvironmentVariable("TALLOW_RELAY_PASS")),
-                    MetricsBind = result.GetValue(metrics) is string m ? ParseEndpoint(m, "--metrics") : null,
-                    MaxConnections = result.GetValue(maxConnections),
-                    MaxRooms = result.GetValue(maxRooms),
-                    ConnectionsPerSecondPerIp = result.GetValue(rate),
-                    UnpairedTimeout = TimeSpan.FromSeconds(result.GetValue(unpaired)),
-                    IdleTimeout = TimeSpan.FromSeconds(result.GetValue(idle)),
-                };
-                await using var server = new RelayServer(options, message => Console.Error.WriteLine($"relay: {message}"));
+                    result.GetValue(tls) || file.Tls == true,
+                    result.GetValue(cert) ?? file.Cert,
+                    result.GetValue(key) ?? file.Key,
+                    result.GetValue(certOut),
+                    settings.Bind.Address);
+                RelayOptions options = settings with { TlsCertificate = certificate };
+                await using var server = new RelayServer(options, message => Console.Error.WriteLine(message.StartsWith("relay:", StringComparison.Ordinal) ? message : $"relay: {message}"));
                 try
                 {
                     await server.StartAsync(ct).ConfigureAwait(false);
@@ -142,7 +139,7 @@ internal static class RelayServeCommand
     }
 
     /// <summary>The probe listener: <paramref name="requested"/> on the bind address; null (unset) = bind port + 1, or ephemeral for port 0.</summary>
-    private static IPEndPoint? ProbeEndPoint(IPEndPoint bind, int? requested)
+    internal static IPEndPoint? ProbeEndPoint(IPEndPoint bind, int? requested)
     {
         if (requested is int port)
         {
@@ -163,7 +160,7 @@ internal static class RelayServeCommand
         return new IPEndPoint(bind.Address, bind.Port is 0 or IPEndPoint.MaxPort ? 0 : bind.Port + 1);
     }
 
-    private static IPEndPoint ParseEndpoint(string text, string option)
+    internal static IPEndPoint ParseEndpoint(string text, string option)
     {
         if (IPEndPoint.TryParse(text, out IPEndPoint? endpoint) && endpoint.Port != 0 || text.EndsWith(":0", StringComparison.Ordinal) && IPEndPoint.TryParse(text, out endpoint))
         {

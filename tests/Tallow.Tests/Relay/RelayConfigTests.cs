@@ -1,0 +1,170 @@
+// `tallow relay serve --config`: the TOML file is parsed strictly (unknown keys and wrong types
+// are usage errors naming the key and line), and the precedence is flag given > file > env > default.
+using System.CommandLine;
+using System.Net;
+using Tallow.Cli.Commands;
+using Tallow.Protocol;
+using Tallow.Relay;
+
+namespace Tallow.Tests.Relay;
+
+public class RelayConfigTests
+{
+    private const string FullFile = """
+        # every relay serve option
+        bind = "127.0.0.1:5000"   # trailing comment
+        pass = "from-file"
+        metrics = "127.0.0.1:9191"
+        probe-port = 5009
+        max-connections = 77
+        max-rooms = 33
+        rate-per-ip = 2.5
+        unpaired-timeout = 60
+        idle-timeout = 90.5
+        """;
+
+    [Fact]
+    public void Every_option_is_read_from_the_file()
+    {
+        RelayConfigFile file = RelayConfigFile.Parse(FullFile, "relay.toml");
+        Assert.Equal("127.0.0.1:5000", file.Bind);
+        Assert.Equal("from-file", file.Pass);
+        Assert.Equal("127.0.0.1:9191", file.Metrics);
+        Assert.Equal(5009, file.ProbePort);
+        Assert.Equal(77, file.MaxConnections);
+        Assert.Equal(33, file.MaxRooms);
+        Assert.Equal(2.5, file.RatePerIp);
+        Assert.Equal(60, file.UnpairedTimeout);
+        Assert.Equal(90.5, file.IdleTimeout);
+        Assert.Equal(3, file.Lines["pass"]);
+
+        RelayOptions options = Resolve(file, [], environmentPass: "from-env");
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:5000"), options.Bind);
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:5009"), options.ProbeBind);
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:9191"), options.MetricsBind);
+        Assert.Equal("from-file", options.Password);
+        Assert.Equal(77, options.MaxConnections);
+        Assert.Equal(33, options.MaxRooms);
+        Assert.Equal(2.5, options.ConnectionsPerSecondPerIp);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.UnpairedTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(90.5), options.IdleTimeout);
+    }
+
+    [Fact]
+    public void An_empty_file_gives_the_defaults()
+    {
+        RelayOptions options = Resolve(RelayConfigFile.Parse("# nothing\n", "empty.toml"), []);
+        Assert.Equal(IPEndPoint.Parse("0.0.0.0:4433"), options.Bind);
+        Assert.Equal(IPEndPoint.Parse("0.0.0.0:4434"), options.ProbeBind);
+        Assert.Null(options.Password);
+        Assert.Null(options.MetricsBind);
+        Assert.Equal(1000, options.MaxConnections);
+        Assert.Equal(10_000, options.MaxRooms);
+        Assert.Equal(20, options.ConnectionsPerSecondPerIp);
+        Assert.Equal(TimeSpan.FromSeconds(600), options.UnpairedTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1800), options.IdleTimeout);
+    }
+
+    [Fact]
+    public void Only_flags_given_on_the_command_line_override_the_file()
+    {
+        RelayConfigFile file = RelayConfigFile.Parse(FullFile, "relay.toml");
+        RelayOptions options = Resolve(file, ["--max-rooms", "5", "--bind", "127.0.0.1:6000", "--probe-port", "0", "--idle-timeout", "7"]);
+        Assert.Equal(5, options.MaxRooms);
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:6000"), options.Bind);
+        Assert.Null(options.ProbeBind);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.IdleTimeout);
+
+        // Not given: the file wins over the flags' defaults.
+        Assert.Equal(77, options.MaxConnections);
+        Assert.Equal(2.5, options.ConnectionsPerSecondPerIp);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.UnpairedTimeout);
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:9191"), options.MetricsBind);
+        Assert.Equal("from-file", options.Password);
+    }
+
+    [Fact]
+    public void Password_precedence_is_flag_then_file_then_environment()
+    {
+        RelayConfigFile withPass = RelayConfigFile.Parse("pass = \"file-pw\"", "relay.toml");
+        RelayConfigFile without = RelayConfigFile.Parse("max-rooms = 3", "relay.toml");
+
+        Assert.Equal("flag-pw", Resolve(withPass, ["--pass", "flag-pw"], "env-pw").Password);
+        Assert.Equal("file-pw", Resolve(withPass, [], "env-pw").Password);
+        Assert.Equal("env-pw", Resolve(without, [], "env-pw").Password);
+        Assert.Equal("env-pw", Resolve(new RelayConfigFile(), [], "env-pw").Password);
+        Assert.Null(Resolve(without, [], environmentPass: "").Password);
+        Assert.Null(Resolve(without, []).Password);
+    }
+
+    [Theory]
+    [InlineData("bind = \"127.0.0.1:1\"\nbogus = 1\n", 2, "unknown key 'bogus'")]
+    [InlineData("max-rooms = \"5\"\n", 1, "'max-rooms' must be an integer, not a string")]
+    [InlineData("\n\npass = 1234\n", 3, "'pass' must be a string, not an integer")]
+    [InlineData("rate-per-ip = true\n", 1, "'rate-per-ip' must be a number, not a boolean")]
+    [InlineData("idle-timeout = 0\n", 1, "'idle-timeout' = 0 must be a positive number")]
+    [InlineData("probe-port = 70000\n", 1, "'probe-port' = 70000 is out of range")]
+    [InlineData("max-connections = 0\n", 1, "'max-connections' = 0 is out of range")]
+    [InlineData("max-rooms = 1\nmax-rooms = 2\n", 2, "not valid TOML")]
+    [InlineData("pass = \"\"\n", 1, "'pass' is empty")]
+    [InlineData("bind = \"127.0.0.1:1\"\n[relay]\nmax-rooms = 1\n", 2, "tables ([...]) are not used")]
+    [InlineData("relay.bind = \"127.0.0.1:1\"\n", 1, "unknown key 'relay.bind'")]
+    [InlineData("bind = \"127.0.0.1:1\" junk\n", 1, "not valid TOML")]
+    [InlineData("max-rooms = [1, 2]\n", 1, "'max-rooms' must be an integer, not an array")]
+    public void Bad_files_are_usage_errors_naming_the_key_and_line(string text, int line, string expected)
+    {
+        TallowException error = Assert.Throws<TallowException>(() => RelayConfigFile.Parse(text, "relay.toml"));
+        Assert.Equal(FailureKind.Usage, error.Kind);
+        Assert.Contains($"relay.toml, line {line}: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_address_in_the_file_names_the_key()
+    {
+        RelayConfigFile file = RelayConfigFile.Parse("bind = \"nowhere\"", "relay.toml");
+        TallowException error = Assert.Throws<TallowException>(() => Resolve(file, []));
+        Assert.Equal(FailureKind.Usage, error.Kind);
+        Assert.Contains("bind in the config file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_usage_error_and_a_world_readable_password_is_warned_about()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "tallow-cfg-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            TallowException missing = Assert.Throws<TallowException>(() => RelayConfigFile.Load(Path.Combine(dir, "none.toml")));
+            Assert.Equal(FailureKind.Usage, missing.Kind);
+
+            string path = Path.Combine(dir, "relay.toml");
+            File.WriteAllText(path, "pass = \"pw\"\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            var warnings = new List<string>();
+            RelayOptions options = RelayServeSettings.Resolve(Parse(["--config", path]), _ => null, warnings.Add);
+            Assert.Equal("pw", options.Password);
+            Assert.Single(warnings, w => w.Contains("readable by every user", StringComparison.Ordinal));
+
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            warnings.Clear();
+            RelayServeSettings.Resolve(Parse(["--config", path]), _ => null, warnings.Add);
+            Assert.Empty(warnings);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static RelayOptions Resolve(RelayConfigFile file, string[] flags, string? environmentPass = null) =>
+        RelayServeSettings.Resolve(Parse(flags), file, name => name == RelayServeSettings.PasswordVariable ? environmentPass : null, _ => { });
+
+    private static ParseResult Parse(string[] flags)
+    {
+        var root = new RootCommand { RelayServeCommand.Create() };
+        ParseResult result = root.Parse(["relay", "serve", .. flags]);
+        Assert.Empty(result.Errors);
+        return result;
+    }
+}
