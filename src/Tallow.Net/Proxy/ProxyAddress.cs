@@ -129,55 +129,6 @@ public sealed class ProxyAddress
         return true;
     }
 
-    private static bool TrySplitHostPort(string s, out string host, out int port)
-    {
-        host = "";
-        port = DefaultPort;
-        string? portText = null;
-        if (s.StartsWith('['))
-        {
-            int close = s.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0)
-            {
-                return false;
-            }
-
-            host = s[1..close];
-            string rest = s[(close + 1)..];
-            if (rest.Length > 0)
-            {
-                if (rest[0] != ':')
-                {
-                    return false;
-                }
-
-                portText = rest[1..];
-            }
-        }
-        else
-        {
-            int colon = s.LastIndexOf(':');
-            if (colon >= 0 && s.IndexOf(':', StringComparison.Ordinal) != colon)
-            {
-                return false; // IPv6 literals need brackets in a URL
-            }
-
-            if (colon >= 0)
-            {
-                host = s[..colon];
-                portText = s[(colon + 1)..];
-            }
-            else
-            {
-                host = s;
-            }
-        }
-
-        if (portText is not null && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
-        {
-            return false;
-        }
-
-        return host.Length is > 0 and <= 253 && !host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '@' or '[' or ']');
-    }
+    private static bool TrySplitHostPort(string s, out string host, out int port) =>
+        HostPort.TryParse(s, DefaultPort, allowBareIPv6: false, out host, out port) && !host.Any(c => c is '@' or '[' or ']');
 }

@@ -32,53 +32,7 @@ public readonly record struct RelayAddress(string Host, int Port, bool Tls = fal
         }
 
         s = s.TrimEnd('/');
-        string host;
-        string? portText = null;
-        if (s.StartsWith('['))
-        {
-            int close = s.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0)
-            {
-                return false;
-            }
-
-            host = s[1..close];
-            string rest = s[(close + 1)..];
-            if (rest.Length > 0)
-            {
-                if (rest[0] != ':')
-                {
-                    return false;
-                }
-
-                portText = rest[1..];
-            }
-        }
-        else
-        {
-            int colon = s.LastIndexOf(':');
-            if (colon >= 0 && s.IndexOf(':', StringComparison.Ordinal) != colon)
-            {
-                host = s; // bare IPv6 literal without a port
-            }
-            else if (colon >= 0)
-            {
-                host = s[..colon];
-                portText = s[(colon + 1)..];
-            }
-            else
-            {
-                host = s;
-            }
-        }
-
-        int port = DefaultPort;
-        if (portText is not null && (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
-        {
-            return false;
-        }
-
-        if (host.Length == 0 || host.Length > 253 || host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '/'))
+        if (!HostPort.TryParse(s, DefaultPort, allowBareIPv6: true, out string host, out int port))
         {
             return false;
         }
