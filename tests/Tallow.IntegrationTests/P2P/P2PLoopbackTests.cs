@@ -90,7 +90,7 @@ public sealed class P2PLoopbackTests
         }
     }
 
-    [RootFact]
+    [NatLabFact] // root: ss -K destroys the direct socket
     public async Task Direct_socket_killed_mid_transfer_falls_back_to_the_relay_and_the_file_is_intact()
     {
         await using RelayProcess relay = await RelayProcess.StartAsync();
@@ -133,18 +133,6 @@ public sealed class P2PLoopbackTests
             {
                 await receiver.DisposeAsync();
             }
-        }
-    }
-}
-
-/// <summary>A fact that needs root (here: ss -K to destroy a socket); reported as skipped otherwise.</summary>
-public sealed class RootFactAttribute : FactAttribute
-{
-    public RootFactAttribute()
-    {
-        if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal))
-        {
-            Skip = "needs root (ss -K destroys the direct socket)";
         }
     }
 }

@@ -18,8 +18,8 @@ public sealed class Microsocks : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>Null when microsocks is on PATH; otherwise why the tests are skipped.</summary>
-    public static string? UnavailableReason { get; } =
+    /// <summary>Null when microsocks is on PATH; otherwise why the proxy tests fail (setup installs it).</summary>
+    private static string? UnavailableReason { get; } =
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "microsocks")))
             ? null
             : "microsocks is not installed: run ./setup.sh (or apt-get install microsocks)";
@@ -31,6 +31,11 @@ public sealed class Microsocks : IAsyncDisposable
     /// <summary>Starts microsocks on a free loopback port (retrying when another process takes the port first).</summary>
     public static async Task<Microsocks> StartAsync(string? user = null, string? password = null)
     {
+        if (UnavailableReason is string missing)
+        {
+            throw new InvalidOperationException(missing);
+        }
+
         for (int attempt = 0; ; attempt++)
         {
             int port = Check.ClosedPort();
@@ -101,18 +106,5 @@ public sealed class Microsocks : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-}
-
-/// <summary>A [Fact] reported as skipped when microsocks is not installed (evaluated at discovery).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class MicrosocksFactAttribute : FactAttribute
-{
-    public MicrosocksFactAttribute()
-    {
-        if (Microsocks.UnavailableReason is string reason)
-        {
-            Skip = reason;
-        }
     }
 }

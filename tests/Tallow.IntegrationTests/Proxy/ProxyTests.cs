@@ -75,21 +75,21 @@ public sealed class ProxyTests
         return message;
     }
 
-    [MicrosocksFact]
+    [Fact]
     public async Task Transfer_through_a_proxy_without_authentication_stays_on_the_relay()
     {
         await using Microsocks socks = await Microsocks.StartAsync();
         await TransferThroughAsync(socks, socks.Url(), relayByName: false);
     }
 
-    [MicrosocksFact]
+    [Fact]
     public async Task Transfer_through_a_proxy_with_username_and_password_and_a_relay_host_name()
     {
         await using Microsocks socks = await Microsocks.StartAsync(User, Password);
         await TransferThroughAsync(socks, socks.Url(User, Password), relayByName: true);
     }
 
-    [MicrosocksFact]
+    [Fact]
     public async Task A_wrong_proxy_password_is_a_network_error_about_authentication()
     {
         await using Microsocks socks = await Microsocks.StartAsync(User, "the-right-one");
@@ -125,7 +125,7 @@ public sealed class ProxyTests
         Check.Contains($"SOCKS5 proxy at 127.0.0.1:{port}", message, message);
     }
 
-    [MicrosocksFact]
+    [Fact]
     public async Task A_proxy_refusing_the_destination_says_why_in_words()
     {
         await using Microsocks socks = await Microsocks.StartAsync();
