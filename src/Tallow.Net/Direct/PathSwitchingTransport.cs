@@ -226,8 +226,7 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
         ReleaseHeldFrame();
         ReleaseRetransmitBuffer();
         _directCts?.Dispose();
-        _lifetime.Dispose();
-        _key.Dispose();
+        _lifetime.Dispose(); // the key belongs to the session, which disposes it
     }
 
     private static async Task WaitQuietlyAsync(params Task?[] tasks)

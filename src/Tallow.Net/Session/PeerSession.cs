@@ -170,7 +170,7 @@ public sealed class PeerSession : IAsyncDisposable
         _isInitiator = paired.Index == 0;
         _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, _isInitiator, normalizedCode, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
         _directKey = new DirectPathKey(_keys.DirectPath, _isInitiator);
-        _transport = new PathSwitchingTransport(_relay.Stream, _relay.Reader, new DirectPathKey(_keys.DirectPath, _isInitiator), options.PathTimings);
+        _transport = new PathSwitchingTransport(_relay.Stream, _relay.Reader, _directKey, options.PathTimings);
         Channel = new SecureChannel(_transport, _keys, _isInitiator, options.KeepAliveInterval, options.ReceiveTimeout);
         Channel.StartKeepAlive(); // from here on, a user at a prompt never lets the peer or the relay time out
         return Channel;

@@ -13,25 +13,7 @@ using Record = Tallow.Protocol.Records.Record;
 
 namespace Tallow.IntegrationTests.Hostile;
 
-/// <summary>One real relay shared by the malicious-sender tests.</summary>
-public sealed class MaliciousSenderRelayFixture : IAsyncLifetime
-{
-    private RelayProcess? _relay;
-
-    public RelayProcess Relay => _relay ?? throw new InvalidOperationException("relay not started");
-
-    public async Task InitializeAsync() => _relay = await RelayProcess.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_relay is not null)
-        {
-            await _relay.DisposeAsync();
-        }
-    }
-}
-
-public sealed class MaliciousSenderTests(MaliciousSenderRelayFixture fixture) : IClassFixture<MaliciousSenderRelayFixture>
+public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixture<OpenRelayFixture>
 {
     private const int ChunkSize = 65536;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
