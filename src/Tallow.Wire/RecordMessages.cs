@@ -20,6 +20,17 @@ public enum RecordKind : byte
     P2PCandidates = 11,
     P2PSelect = 12,
     P2PSwitched = 13,
+
+    // Transfer, continued (DESIGN.md §8).
+    DataZstd = 14, // one chunk compressed as a single zstd frame
+    Resend = 15,   // receiver → sender instead of Done: resumed files that failed verification
+}
+
+/// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>
+public enum OfferCompression : byte
+{
+    None = 0,
+    Zstd = 1,
 }
 
 public enum TransferKind : byte
@@ -37,7 +48,7 @@ public enum EntryType : byte
 
 public readonly record struct OfferEntry(EntryType Type, string Path, ulong Size, uint Mode, long ModifiedUnixSeconds);
 
-/// <summary>Offer{kind, chunk size, entries}. A stream's single entry has Size = <see cref="UnknownSize"/>.</summary>
+/// <summary>Offer{kind, chunk size, compression, entries}. A stream's single entry has Size = <see cref="UnknownSize"/>.</summary>
 public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyList<OfferEntry> Entries)
 {
     public const ulong UnknownSize = ulong.MaxValue;
@@ -46,6 +57,8 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
     public const int MinChunkSize = 1024;
     public const int MaxChunkSize = 16 * 1024 * 1024;
     private const int MinEntrySize = 1 + 2 + 8 + 4 + 8;
+
+    public OfferCompression Compression { get; init; }
 
     public ulong TotalSize
     {
@@ -66,7 +79,7 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
 
     public int GetSize()
     {
-        int size = 1 + 4 + 4;
+        int size = 1 + 4 + 1 + 4;
         foreach (OfferEntry e in Entries)
         {
             size += MinEntrySize + System.Text.Encoding.UTF8.GetByteCount(e.Path);
@@ -80,6 +93,7 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
         var w = new SpanWriter(destination);
         w.WriteByte((byte)Kind);
         w.WriteUInt32((uint)ChunkSize);
+        w.WriteByte((byte)Compression);
         w.WriteUInt32((uint)Entries.Count);
         foreach (OfferEntry e in Entries)
         {
@@ -100,6 +114,7 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
         var r = new SpanReader(body);
         if (!r.TryReadByte(out byte kind) || kind > (byte)TransferKind.Stream
             || !r.TryReadUInt32(out uint chunk) || chunk < MinChunkSize || chunk > MaxChunkSize
+            || !r.TryReadByte(out byte compression) || compression > (byte)OfferCompression.Zstd
             || !r.TryReadUInt32(out uint count) || count > MaxEntries || (ulong)count * MinEntrySize > (ulong)r.Remaining)
         {
             return false;
@@ -130,7 +145,7 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
             return false;
         }
 
-        offer = new TransferOffer((TransferKind)kind, (int)chunk, entries);
+        offer = new TransferOffer((TransferKind)kind, (int)chunk, entries) { Compression = (OfferCompression)compression };
         return true;
     }
 }

@@ -22,22 +22,31 @@ internal static class ReceiveCommand
         var output = new Option<string>("--out", "-o") { Description = "Folder to save into", DefaultValueFactory = _ => "." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
+        var noResume = new Option<bool>("--no-resume") { Description = "Receive every file from the start, ignoring .tallow-part files and files already here" };
 
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, verify };
+        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, noResume, verify };
         common.AddTo(command);
         command.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet));
-            return CommandRunner.RunAsync(reporter, () => RunAsync(
-                result, reporter, common, string.Join('-', result.GetValue(code) ?? []), result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(overwrite), result.GetValue(verify), ct));
+            var args = new ReceiveArgs(
+                string.Join('-', result.GetValue(code) ?? []),
+                result.GetValue(output) ?? ".",
+                result.GetValue(yes),
+                result.GetValue(overwrite),
+                !result.GetValue(noResume),
+                result.GetValue(verify));
+            return CommandRunner.RunAsync(reporter, () => RunAsync(result, reporter, common, args, ct));
         });
         return command;
     }
 
-    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, string codeText, string outDir, bool yes, bool overwrite, bool verify, CancellationToken ct)
+    private sealed record ReceiveArgs(string Code, string OutDir, bool Yes, bool Overwrite, bool Resume, bool Verify);
+
+    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, ReceiveArgs args, CancellationToken ct)
     {
-        if (!CodePhrase.TryNormalize(codeText, out string normalized))
+        if (!CodePhrase.TryNormalize(args.Code, out string normalized))
         {
             throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the sender shows.");
         }
@@ -49,7 +58,7 @@ internal static class ReceiveCommand
         reporter.Event("peer_connected");
         reporter.Info("Connected to the sender; secure session established.");
         await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);
-        if (verify)
+        if (args.Verify)
         {
             await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);
         }
@@ -62,7 +71,7 @@ internal static class ReceiveCommand
         OutputDirectory? output = null;
         if (offer.Kind == TransferKind.Files)
         {
-            output = new OutputDirectory(outDir, overwrite);
+            output = new OutputDirectory(args.OutDir, args.Overwrite);
             long free = FreeSpace(output.Root);
             if (free >= 0 && (long)offer.TotalSize > free)
             {
@@ -71,13 +80,22 @@ internal static class ReceiveCommand
             }
         }
 
-        if (!await ConfirmAsync(offer, summary, output, yes, reporter, ct).ConfigureAwait(false))
+        if (!await ConfirmAsync(offer, summary, output, args.Yes, reporter, ct).ConfigureAwait(false))
         {
             await receiver.RejectAsync("declined by the receiver", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Declined, "transfer declined.");
         }
 
-        await receiver.AcceptAsync(ct).ConfigureAwait(false);
+        using ReceivePlan? plan = output is null ? null : ReceivePlan.Create(offer, null, args.Resume ? output : null, reporter.Warn, reporter);
+        if (plan is null)
+        {
+            await receiver.AcceptAsync(ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await receiver.AcceptAsync(plan, ct).ConfigureAwait(false);
+        }
+
         reporter.StartTransferClock();
         try
         {
@@ -86,7 +104,7 @@ internal static class ReceiveCommand
                 reporter.Info($"Receiving {summary} into '{output.Root}'");
                 try
                 {
-                    await receiver.ReceiveFilesAsync(offer, output, ct).ConfigureAwait(false);
+                    await receiver.ReceiveFilesAsync(offer, plan!, output, ct).ConfigureAwait(false);
                 }
                 catch (TallowException ex) when (reporter.FilesCompleted > 0)
                 {
@@ -103,8 +121,12 @@ internal static class ReceiveCommand
             reporter.FinishProgress();
         }
 
-        reporter.Event("transfer_complete", ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize), ("seconds", reporter.TransferElapsed.TotalSeconds));
-        reporter.Info($"Received {summary} in {reporter.TransferElapsed.TotalSeconds:0.0} s.");
+        long? bytes = plan?.BytesToReceive ?? (offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize);
+        reporter.Event("transfer_complete", ("bytes", bytes), ("wire_bytes", reporter.WireBytes), ("files", reporter.FilesCompleted), ("seconds", reporter.TransferElapsed.TotalSeconds));
+        string what = plan is not null && plan.Files.Count != offer.Entries.Count(e => e.Type == EntryType.File)
+            ? $"{reporter.FilesCompleted} of {offer.Entries.Count(e => e.Type == EntryType.File)} files ({Units.Bytes(plan.BytesToReceive)}; the rest were already here or not selected)"
+            : summary;
+        reporter.Info($"Received {what} in {reporter.TransferElapsed.TotalSeconds:0.0} s{SendCommand.Compressed(bytes ?? 0, reporter.WireBytes)}.");
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
 using Tallow.Protocol.Transfer;
+using Tallow.Protocol.Transfer.Compression;
 using Tallow.Wire;
 
 namespace Tallow.Cli.Commands;
@@ -27,9 +28,11 @@ internal static class SendCommand
         var chunk = new Option<int>("--chunk-size") { Description = "Bytes per encrypted chunk", DefaultValueFactory = _ => DefaultChunkSize };
         var follow = new Option<bool>("--follow-symlinks") { Description = "Send what symlinks point to instead of skipping them" };
         var name = new Option<string>("--name") { Description = "Name of the stream when sending stdin", DefaultValueFactory = _ => "stdin" };
+        var compress = new Option<string>("--compress") { Description = "zstd per chunk: auto (only where it shrinks the data), zstd (try every chunk) or none", DefaultValueFactory = _ => "auto" };
+        compress.AcceptOnlyFromAmong("auto", "zstd", "none");
 
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, verify };
+        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify };
         command.Options.Add(common.Code);
         common.AddTo(command);
         command.SetAction((result, ct) =>
@@ -42,12 +45,20 @@ internal static class SendCommand
                 result.GetValue(chunk),
                 result.GetValue(follow),
                 result.GetValue(name) ?? "stdin",
+                CompressionModeOf(result.GetValue(compress)),
                 result.GetValue(verify)), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, bool Verify);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify);
+
+    private static CompressionMode CompressionModeOf(string? value) => value switch
+    {
+        "zstd" => CompressionMode.Always,
+        "none" => CompressionMode.Never,
+        _ => CompressionMode.Auto,
+    };
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, SendArgs args, CancellationToken ct)
     {
@@ -122,18 +133,19 @@ internal static class SendCommand
             await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);
         }
 
-        var sender = new TransferSender(channel, reporter);
+        var sender = new TransferSender(channel, reporter, args.Compression);
         reporter.StartTransferClock();
+        SendSummary sent;
         try
         {
             if (content.Plan is SourcePlan plan)
             {
-                await sender.SendFilesAsync(plan.Offer, plan.LocalPaths, ct).ConfigureAwait(false);
+                sent = await sender.SendFilesAsync(plan.Offer, plan.LocalPaths, ct).ConfigureAwait(false);
             }
             else
             {
                 await using Stream source = content.Stream!;
-                await sender.SendStreamAsync(content.Offer, source, ct).ConfigureAwait(false);
+                sent = await sender.SendStreamAsync(content.Offer, source, ct).ConfigureAwait(false);
             }
         }
         finally
@@ -142,9 +154,16 @@ internal static class SendCommand
         }
 
         TimeSpan elapsed = reporter.TransferElapsed;
-        reporter.Event("transfer_complete", ("bytes", content.Bytes), ("seconds", elapsed.TotalSeconds));
-        reporter.Info($"Sent {content.Summary} in {elapsed.TotalSeconds:0.0} s.");
+        reporter.Event("transfer_complete", ("bytes", sent.Bytes), ("wire_bytes", reporter.WireBytes), ("files", sent.Files), ("seconds", elapsed.TotalSeconds));
+        string what = content.Plan is SourcePlan sentPlan && sent.Bytes != content.Bytes
+            ? $"{sent.Files} of {sentPlan.Offer.Entries.Count(e => e.Type == EntryType.File)} files ({Units.Bytes(sent.Bytes)}; the receiver had or skipped the rest)"
+            : content.Summary;
+        reporter.Info($"Sent {what} in {elapsed.TotalSeconds:0.0} s{Compressed(sent.Bytes, reporter.WireBytes)}.");
     }
+
+    /// <summary>", 3.1x smaller on the wire" when compression saved at least 5%.</summary>
+    internal static string Compressed(long contentBytes, long wireBytes) =>
+        wireBytes > 0 && wireBytes < contentBytes * 0.95 ? $" ({Units.Bytes(wireBytes)} on the wire, {(double)contentBytes / wireBytes:0.0}x smaller)" : string.Empty;
 
     private sealed record Content(TransferOffer Offer, SourcePlan? Plan, Stream? Stream, string Summary, long Bytes);
 

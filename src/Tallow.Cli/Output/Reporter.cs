@@ -129,10 +129,30 @@ internal sealed class Reporter : ITransferObserver
     /// <summary>Files verified (receiver) or fully sent (sender) so far.</summary>
     public int FilesCompleted { get; private set; }
 
-    public void OnFileCompleted(string path, long size, string blake3Hex)
+    public void OnFileCompleted(FileReport file)
     {
         FilesCompleted++;
-        Event(_fileEventName, ("path", path), ("size", size), ("blake3", blake3Hex));
+        WireBytes += file.WireBytes;
+        Event(
+            _fileEventName,
+            ("path", file.Path),
+            ("size", file.Size),
+            ("blake3", file.Blake3Hex),
+            ("resumed_from", file.ResumedFrom),
+            ("wire_bytes", file.WireBytes),
+            ("chunks", file.Chunks),
+            ("compressed_chunks", file.CompressedChunks));
+    }
+
+    /// <summary>Content bytes that crossed the wire for completed files (after compression).</summary>
+    public long WireBytes { get; private set; }
+
+    public void OnResume(string path, long offset, long size)
+    {
+        Event("resume", ("path", path), ("offset", offset), ("size", size));
+        Info(offset >= size
+            ? $"'{PathSanitizer.Printable(path)}' is already here (same size and time): skipped"
+            : $"Resuming '{PathSanitizer.Printable(path)}' at {Units.Bytes(offset)} of {Units.Bytes(size)} ({Percent(offset, size):0}%)");
     }
 
     public void OnProgress(long bytesDone, long? totalBytes)

@@ -3,12 +3,24 @@ namespace Tallow.Protocol.Transfer;
 
 public interface ITransferObserver
 {
-    /// <summary>Bytes of file content moved so far, out of total (total is null for a stream of unknown length).</summary>
+    /// <summary>Bytes of file content moved in this session so far, out of total (null for a stream of unknown length).</summary>
     void OnProgress(long bytesDone, long? totalBytes);
 
     /// <summary>A file was verified (receiver) or fully sent (sender).</summary>
-    void OnFileCompleted(string path, long size, string blake3Hex);
+    void OnFileCompleted(FileReport file);
+
+    /// <summary>
+    /// The receiver already holds the first <paramref name="offset"/> bytes of a file and the
+    /// transfer continues after them (<paramref name="offset"/> = size: the file is already complete).
+    /// </summary>
+    void OnResume(string path, long offset, long size);
 
     /// <summary>Something the user should know that is not an error (renamed output, skipped symlink).</summary>
     void OnNotice(string message);
 }
+
+/// <summary>
+/// One completed file: its size and BLAKE3, the offset this session started from, and what
+/// crossed the wire for it (content bytes in records, chunks, how many of them compressed).
+/// </summary>
+public readonly record struct FileReport(string Path, long Size, string Blake3Hex, long ResumedFrom, long WireBytes, int Chunks, int CompressedChunks);

@@ -1,5 +1,7 @@
-// realpath(3): the canonical location of a path with every symlink resolved.
+// realpath(3): the canonical location of a path with every symlink resolved; statx(2): how
+// many names an open file has (a part file with a second hard link is never written to).
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Tallow.Protocol.Transfer;
 
@@ -22,6 +24,30 @@ internal static partial class NativePath
             free(resolved);
         }
     }
+
+    /// <summary>The open file's number of hard links, or -1 when unknown.</summary>
+    public static unsafe int LinkCount(SafeFileHandle handle)
+    {
+        const int AtEmptyPath = 0x1000;
+        const uint StatxNlink = 0x4;
+        byte* buffer = stackalloc byte[256]; // struct statx; stx_nlink is the u32 at offset 16
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return statx((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath, StatxNlink, buffer) == 0 ? (int)*(uint*)(buffer + 16) : -1;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint realpath(string path, nint resolved);

@@ -5,7 +5,11 @@
 //   hash matches, the part file's real location is re-checked via /proc/self/fd and it is
 //   renamed without replacing anything, unless overwriting was asked for; otherwise the
 //   final name becomes "name (1).ext".
+using System.Buffers;
+using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using Tallow.Protocol.Transfer.Resume;
+using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
 
@@ -67,37 +71,200 @@ public sealed class OutputDirectory
         return current;
     }
 
-    /// <summary>Opens a fresh part file for the entry; the caller writes, then calls <see cref="Commit"/>.</summary>
-    public PartFile CreatePart(IReadOnlyList<string> components)
+    /// <summary>
+    /// Opens a fresh part file for the entry (replacing an old one and its sidecar); with an
+    /// identity it also starts a resume sidecar. The caller writes, then calls <see cref="Commit"/>.
+    /// </summary>
+    public PartFile CreatePart(IReadOnlyList<string> components, byte[]? resumeIdentity = null)
     {
-        string directory = EnsureDirectory(components.Take(components.Count - 1).ToArray());
-        string finalName = components[^1];
-        string partPath = Path.Combine(directory, finalName + PartSuffix);
-        if (IsSymlink(partPath) || File.Exists(partPath))
-        {
-            if (Directory.Exists(partPath) && !IsSymlink(partPath))
-            {
-                throw new TallowException(FailureKind.FileSystem, $"'{PathSanitizer.Printable(partPath)}' is a folder: remove it and try again.");
-            }
+        (string directory, string partPath) = PartLocation(components);
+        RemoveStale(partPath);
+        RemoveStale(partPath[..^PartSuffix.Length] + ResumeSidecar.Suffix);
+        SafeFileHandle handle = Open(partPath, FileMode.CreateNew);
+        return Guard(new PartFile(handle, partPath, directory, components[^1], OpenSidecar(partPath, resumeIdentity)));
+    }
 
-            File.Delete(partPath); // removes a link itself, never its target
+    /// <summary>
+    /// What this folder already holds for an offered file: the file itself under its final name
+    /// (same size and modification time, as preserved by an earlier transfer), or a part file
+    /// whose sidecar matches the entry and whose checkpointed prefix still hashes the same.
+    /// </summary>
+    public HeldContent Inspect(IReadOnlyList<string> components, OfferEntry entry, Action<string> notice)
+    {
+        if (!TryLocate(components, out string directory))
+        {
+            return HeldContent.Nothing;
         }
 
-        SafeFileHandle handle;
+        string final = Path.Combine(directory, components[^1]);
+        var info = new FileInfo(final);
+        if (info.Exists && !IsSymlink(final) && (ulong)info.Length == entry.Size
+            && SourceScanner.ToUnix(info.LastWriteTimeUtc) == entry.ModifiedUnixSeconds)
+        {
+            return HeldContent.CompleteAt(final);
+        }
+
+        string partPath = final + PartSuffix;
+        if (!ResumeSidecar.TryRead(final + ResumeSidecar.Suffix, out ResumeCheckpoint checkpoint)
+            || !CryptographicOperations.FixedTimeEquals(checkpoint.Identity, ResumeSidecar.IdentityOf(entry))
+            || checkpoint.Length == 0 || (ulong)checkpoint.Length > entry.Size || IsSymlink(partPath))
+        {
+            return HeldContent.Nothing;
+        }
+
+        var hasher = Blake3.Hasher.New();
         try
         {
-            handle = File.OpenHandle(partPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None);
+            using SafeFileHandle handle = File.OpenHandle(partPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+            if (RandomAccess.GetLength(handle) < checkpoint.Length || NativePath.LinkCount(handle) != 1)
+            {
+                hasher.Dispose();
+                return HeldContent.Nothing;
+            }
+
+            if (checkpoint.Length >= VerifyNoticeBytes)
+            {
+                notice($"checking the {checkpoint.Length / (1024 * 1024)} MiB of '{PathSanitizer.Printable(entry.Path)}' received earlier before resuming");
+            }
+
+            HashPrefix(handle, checkpoint.Length, hasher);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new TallowException(FailureKind.FileSystem, $"cannot create '{PathSanitizer.Printable(partPath)}': {ex.Message}", ex);
+            hasher.Dispose();
+            return HeldContent.Nothing;
         }
 
-        var part = new PartFile(handle, partPath, directory, finalName);
+        Span<byte> prefix = stackalloc byte[32];
+        hasher.Finalize(prefix);
+        if (!CryptographicOperations.FixedTimeEquals(prefix, checkpoint.PrefixHash))
+        {
+            hasher.Dispose();
+            notice($"the part of '{PathSanitizer.Printable(entry.Path)}' received earlier changed on disk: receiving it from the start");
+            return HeldContent.Nothing;
+        }
+
+        return HeldContent.ResumeFrom(checkpoint.Length, hasher);
+    }
+
+    /// <summary>Reopens a part file that <see cref="Inspect"/> verified, cut back to its verified length.</summary>
+    public PartFile ResumePart(IReadOnlyList<string> components, byte[] resumeIdentity, long length)
+    {
+        (string directory, string partPath) = PartLocation(components);
+        if (IsSymlink(partPath))
+        {
+            throw new TallowException(FailureKind.FileSystem, $"'{PathSanitizer.Printable(partPath)}' was replaced by a link while receiving: refusing to write through it.");
+        }
+
+        SafeFileHandle handle = Open(partPath, FileMode.Open);
+        if (NativePath.LinkCount(handle) != 1)
+        {
+            handle.Dispose();
+            throw new TallowException(FailureKind.FileSystem, $"'{PathSanitizer.Printable(partPath)}' has another name (a hard link): refusing to write into it.");
+        }
+
+        var part = Guard(new PartFile(handle, partPath, directory, components[^1], OpenSidecar(partPath, resumeIdentity)));
+        RandomAccess.SetLength(handle, length);
+        return part;
+    }
+
+    private const long VerifyNoticeBytes = 1L << 30;
+
+    private static void HashPrefix(SafeFileHandle handle, long length, Blake3.Hasher hasher)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long position = 0;
+            while (position < length)
+            {
+                int read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - position)), position);
+                if (read == 0)
+                {
+                    throw new IOException("the part file ended early");
+                }
+
+                hasher.Update(buffer.AsSpan(0, read));
+                position += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private (string Directory, string PartPath) PartLocation(IReadOnlyList<string> components)
+    {
+        string directory = EnsureDirectory(components.Take(components.Count - 1).ToArray());
+        return (directory, Path.Combine(directory, components[^1] + PartSuffix));
+    }
+
+    /// <summary>The folder for the components if it exists as real folders, without creating anything.</summary>
+    private bool TryLocate(IReadOnlyList<string> components, out string directory)
+    {
+        directory = _root;
+        for (int i = 0; i < components.Count - 1; i++)
+        {
+            directory = Path.Combine(directory, components[i]);
+            if (!Directory.Exists(directory) || IsSymlink(directory))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void RemoveStale(string path)
+    {
+        if (IsSymlink(path) || File.Exists(path))
+        {
+            File.Delete(path); // removes a link itself, never its target
+        }
+        else if (Directory.Exists(path))
+        {
+            throw new TallowException(FailureKind.FileSystem, $"'{PathSanitizer.Printable(path)}' is a folder: remove it and try again.");
+        }
+    }
+
+    private static SafeFileHandle Open(string path, FileMode mode)
+    {
+        try
+        {
+            return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TallowException(FailureKind.FileSystem, $"cannot {(mode == FileMode.CreateNew ? "create" : "open")} '{PathSanitizer.Printable(path)}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>A fresh sidecar (never through a link); none when it cannot be made: the receive still works, it just cannot resume.</summary>
+    private static ResumeJournal? OpenSidecar(string partPath, byte[]? identity)
+    {
+        if (identity is null)
+        {
+            return null;
+        }
+
+        string path = partPath[..^PartSuffix.Length] + ResumeSidecar.Suffix;
+        try
+        {
+            RemoveStale(path);
+            return new ResumeJournal(File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None), path, identity);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TallowException)
+        {
+            return null;
+        }
+    }
+
+    private PartFile Guard(PartFile part)
+    {
         if (!IsInsideRoot(part))
         {
-            part.Dispose();
-            File.Delete(partPath);
+            part.Discard();
             throw new TallowException(FailureKind.FileSystem, "refusing to write outside the output folder (a folder was replaced by a link while receiving).");
         }
 
@@ -107,14 +274,9 @@ public sealed class OutputDirectory
     /// <summary>Gives the verified part file its final name and returns the path used.</summary>
     public string Commit(PartFile part, long modifiedUnixSeconds, uint mode, Action<string> notice)
     {
-        if (!IsInsideRoot(part))
-        {
-            part.Dispose();
-            File.Delete(part.PartPath);
-            throw new TallowException(FailureKind.FileSystem, "refusing to write outside the output folder (a folder was replaced by a link while receiving).");
-        }
-
+        Guard(part);
         part.Dispose();
+        part.DeleteSidecar();
         ApplyMetadata(part.PartPath, modifiedUnixSeconds, mode);
         string target = Path.Combine(part.Directory, part.FinalName);
         if (_overwrite && File.Exists(target) && !IsSymlink(target) && !Directory.Exists(target))
@@ -166,19 +328,62 @@ public sealed class OutputDirectory
         return real is not null && real.StartsWith(_realRootPrefix, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The sender's modification time and permission bits (rwx for user, group, other; never
+    /// set-id or sticky), limited by this process's umask like any file it creates, and always
+    /// readable and writable by the owner.
+    /// </summary>
     private static void ApplyMetadata(string path, long modifiedUnixSeconds, uint mode)
     {
         try
         {
-            var permissions = (UnixFileMode)(mode & 0x1FF) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var permissions = ((UnixFileMode)(mode & 0x1FF) & ~Umask.Value) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
             File.SetUnixFileMode(path, permissions);
-            File.SetLastWriteTimeUtc(path, DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(modifiedUnixSeconds, 0, 253_402_300_799)).UtcDateTime);
+            File.SetLastWriteTimeUtc(path, ToUtc(modifiedUnixSeconds));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
             // Metadata is best effort; the content is what was verified.
         }
     }
+
+    /// <summary>Gives a received folder the sender's modification time (after its content is written).</summary>
+    public static void SetFolderTime(string path, long modifiedUnixSeconds)
+    {
+        try
+        {
+            if (!IsSymlink(path))
+            {
+                Directory.SetLastWriteTimeUtc(path, ToUtc(modifiedUnixSeconds));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // Best effort, as for files.
+        }
+    }
+
+    private static DateTime ToUtc(long unixSeconds) => DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unixSeconds, 0, 253_402_300_799)).UtcDateTime;
+
+    /// <summary>The process umask, read from /proc/self/status (022 when unknown).</summary>
+    private static readonly Lazy<UnixFileMode> Umask = new(() =>
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("Umask:", StringComparison.Ordinal))
+                {
+                    return (UnixFileMode)Convert.ToInt32(line[6..].Trim(), 8);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return (UnixFileMode)0x12; // 022
+    });
 
     internal static bool IsSymlink(string path)
     {
@@ -193,15 +398,18 @@ public sealed class OutputDirectory
     }
 }
 
-/// <summary>An open, exclusively created part file.</summary>
+/// <summary>An open part file and, when it can be resumed, its sidecar journal.</summary>
 public sealed class PartFile : IDisposable
 {
-    internal PartFile(SafeFileHandle handle, string partPath, string directory, string finalName)
+    private readonly ResumeJournal? _journal;
+
+    internal PartFile(SafeFileHandle handle, string partPath, string directory, string finalName, ResumeJournal? journal)
     {
         Handle = handle;
         PartPath = partPath;
         Directory = directory;
         FinalName = finalName;
+        _journal = journal;
     }
 
     public SafeFileHandle Handle { get; }
@@ -211,6 +419,9 @@ public sealed class PartFile : IDisposable
     public string Directory { get; }
 
     public string FinalName { get; }
+
+    /// <summary>Records that the first <paramref name="length"/> bytes are written and hash as <paramref name="prefix"/> so far.</summary>
+    public void Checkpoint(long length, Blake3.Hasher prefix) => _journal?.Record(length, prefix);
 
     /// <summary>Where the open file really is now (follows renames of its folders), or null if unknown.</summary>
     internal string? RealPath()
@@ -231,5 +442,72 @@ public sealed class PartFile : IDisposable
         }
     }
 
-    public void Dispose() => Handle.Dispose();
+    /// <summary>Closes and deletes the part file and its sidecar (content that failed verification).</summary>
+    public void Discard()
+    {
+        Dispose();
+        File.Delete(PartPath);
+        DeleteSidecar();
+    }
+
+    internal void DeleteSidecar()
+    {
+        if (_journal is not null)
+        {
+            _journal.Dispose();
+            File.Delete(_journal.Path);
+        }
+    }
+
+    public void Dispose()
+    {
+        Handle.Dispose();
+        _journal?.Dispose();
+    }
+}
+
+/// <summary>The open sidecar of a part file, rewritten in place at each checkpoint.</summary>
+internal sealed class ResumeJournal(SafeFileHandle handle, string path, byte[] identity) : IDisposable
+{
+    public string Path { get; } = path;
+
+    public void Record(long length, Blake3.Hasher prefix)
+    {
+        try
+        {
+            ResumeSidecar.Write(handle, identity, length, prefix);
+        }
+        catch (IOException)
+        {
+            // A full disk fails the data write too; a lost checkpoint only shortens a later resume.
+        }
+    }
+
+    public void Dispose() => handle.Dispose();
+}
+
+/// <summary>What the output folder already holds for one offered file.</summary>
+public sealed class HeldContent
+{
+    public static readonly HeldContent Nothing = new(0, null, null);
+
+    private HeldContent(long resumeLength, Blake3.Hasher? prefix, string? completePath)
+    {
+        ResumeLength = resumeLength;
+        Prefix = prefix;
+        CompletePath = completePath;
+    }
+
+    /// <summary>Verified bytes of a part file to continue from (0: start over).</summary>
+    public long ResumeLength { get; }
+
+    /// <summary>The running hash of those bytes; the receive continues it.</summary>
+    public Blake3.Hasher? Prefix { get; }
+
+    /// <summary>The file already exists under its final name with the offered size and time.</summary>
+    public string? CompletePath { get; }
+
+    internal static HeldContent CompleteAt(string path) => new(0, null, path);
+
+    internal static HeldContent ResumeFrom(long length, Blake3.Hasher prefix) => new(length, prefix, null);
 }

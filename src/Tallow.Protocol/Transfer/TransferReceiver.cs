@@ -1,11 +1,16 @@
 // Receiver side of a transfer (DESIGN.md §8):
 //   AwaitOffer → validate every path → (decide) → Accept | Reject
-//   for each entry: folder → create; file → Data* into "<name>.tallow-part" while hashing
-//   → FileDone{hash} must match (constant time) → rename to the final name
-//   → End → Done.
+//   → Accept{files, resume offsets} (see ReceivePlan)
+//   for each planned entry: folder → create; file → (Data | DataZstd)* into
+//   "<name>.tallow-part" from its offset while hashing, with a resume checkpoint in
+//   "<name>.tallow-resume" every 4 MiB → FileDone{hash} must match (constant time)
+//   → rename to the final name, mtime and mode applied
+//   → End → [Resend{resumed files that did not match} → those files from 0 → End] → Done.
 // Nothing is ever written under its final name before its hash is verified.
 using System.Security.Cryptography;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Transfer.Compression;
+using Tallow.Protocol.Transfer.Resume;
 using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
@@ -95,101 +100,214 @@ public sealed class TransferReceiver
         return true;
     }
 
+    /// <summary>Accepts everything from the start (text, streams, or a receive without resume).</summary>
     public Task AcceptAsync(CancellationToken ct) => _channel.SendAsync(RecordKind.Accept, ReadOnlyMemory<byte>.Empty, ct).AsTask();
+
+    /// <summary>Accepts the planned files, each from its resume offset.</summary>
+    public Task AcceptAsync(ReceivePlan plan, CancellationToken ct)
+    {
+        AcceptMessage accept = plan.ToAccept();
+        byte[] body = new byte[accept.GetSize()];
+        accept.Write(body);
+        return _channel.SendAsync(RecordKind.Accept, body, ct).AsTask();
+    }
 
     public Task RejectAsync(string reason, CancellationToken ct) => _channel.SendReasonAsync(RecordKind.Reject, CancelReason.Declined, reason, ct);
 
-    /// <summary>Receives every entry of a Files offer into the output directory.</summary>
+    /// <summary>Receives every entry of a Files offer into the output directory (after <see cref="AcceptAsync(CancellationToken)"/>).</summary>
     public async Task ReceiveFilesAsync(TransferOffer offer, OutputDirectory output, CancellationToken ct)
     {
-        long total = (long)offer.TotalSize;
-        long done = 0;
+        using ReceivePlan plan = ReceivePlan.Everything(offer);
+        await ReceiveFilesAsync(offer, plan, output, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Receives the planned files of a Files offer (after <see cref="AcceptAsync(ReceivePlan, CancellationToken)"/>).
+    /// A resumed file whose whole-file hash does not match is discarded and asked for again from
+    /// the start after the last file (Resend); any other mismatch stops the transfer.
+    /// </summary>
+    public async Task ReceiveFilesAsync(TransferOffer offer, ReceivePlan plan, OutputDirectory output, CancellationToken ct)
+    {
+        using ChunkDecompressor? decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
+        _decompressor = decompressor;
+        var progress = new TransferProgress(_observer, plan.BytesToReceive);
+        var folders = new List<(string Path, long Modified)>();
+        var resend = new List<PlannedFile>();
+        int next = 0;
         for (int i = 0; i < offer.Entries.Count; i++)
         {
             OfferEntry entry = offer.Entries[i];
             PathSanitizer.TrySplit(entry.Path, out string[] components, out _);
             if (entry.Type == EntryType.Directory)
             {
-                output.EnsureDirectory(components);
+                if (plan.IncludesFolder(i))
+                {
+                    folders.Add((output.EnsureDirectory(components), entry.ModifiedUnixSeconds));
+                }
+
                 continue;
             }
 
-            PartFile part = output.CreatePart(components);
-            long written;
-            try
+            if (next < plan.Files.Count && plan.Files[next].Index == i)
             {
-                written = await ReceiveContentAsync((uint)i, (long)entry.Size, new PartSink(part), done, total, ct).ConfigureAwait(false);
+                PlannedFile file = plan.Files[next++];
+                if (!await ReceiveFileAsync(entry, file, components, output, progress, ct).ConfigureAwait(false))
+                {
+                    resend.Add(file with { Offset = 0, Prefix = null });
+                }
             }
-            catch (IntegrityException)
-            {
-                part.Dispose();
-                File.Delete(part.PartPath);
-                throw new TallowException(FailureKind.Error, $"'{PathSanitizer.Printable(entry.Path)}' failed verification (its hash did not match): it was discarded. Try the transfer again.");
-            }
-            catch
-            {
-                part.Dispose(); // the part file stays for a later resume; it never gets the final name
-                throw;
-            }
-
-            string saved = output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);
-            done += written;
-            _observer.OnFileCompleted(output.Relative(saved), written, _lastHashHex);
         }
 
-        await FinishAsync(ct).ConfigureAwait(false);
+        await ExpectEndAsync(ct).ConfigureAwait(false);
+        if (resend.Count > 0)
+        {
+            progress.Grow(resend.Sum(f => (long)offer.Entries[f.Index].Size));
+            ResendMessage message = new(resend.Select(f => (uint)f.Index).ToArray());
+            byte[] body = new byte[message.GetSize()];
+            message.Write(body);
+            await _channel.SendAsync(RecordKind.Resend, body, ct).ConfigureAwait(false);
+            foreach (PlannedFile file in resend)
+            {
+                OfferEntry entry = offer.Entries[file.Index];
+                PathSanitizer.TrySplit(entry.Path, out string[] components, out _);
+                await ReceiveFileAsync(entry, file, components, output, progress, ct).ConfigureAwait(false);
+            }
+
+            await ExpectEndAsync(ct).ConfigureAwait(false);
+        }
+
+        await _channel.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+        for (int i = folders.Count - 1; i >= 0; i--)
+        {
+            OutputDirectory.SetFolderTime(folders[i].Path, folders[i].Modified); // deepest first: their own content is final
+        }
+    }
+
+    /// <summary>Receives one file into its part file and commits it; false when a resumed file failed its whole-file check.</summary>
+    private async Task<bool> ReceiveFileAsync(OfferEntry entry, PlannedFile file, string[] components, OutputDirectory output, TransferProgress progress, CancellationToken ct)
+    {
+        byte[] identity = ResumeSidecar.IdentityOf(entry);
+        PartFile part = file.Offset > 0 ? output.ResumePart(components, identity, file.Offset) : output.CreatePart(components, identity);
+        Blake3.Hasher hasher = file.Prefix ?? Blake3.Hasher.New();
+        Content content;
+        try
+        {
+            content = await ReceiveContentAsync((uint)file.Index, (long)entry.Size, new PartSink(part), file.Offset, hasher, progress, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            part.Dispose(); // the part file and its sidecar stay for a later resume; it never gets the final name
+            throw;
+        }
+        finally
+        {
+            hasher.Dispose();
+        }
+
+        if (!content.Verified)
+        {
+            part.Discard();
+            if (file.Offset > 0)
+            {
+                _observer.OnNotice($"'{PathSanitizer.Printable(entry.Path)}' did not match the part received earlier (the sender's file changed): it was discarded and is received again from the start");
+                return false;
+            }
+
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
+            throw new TallowException(FailureKind.Error, $"'{PathSanitizer.Printable(entry.Path)}' failed verification (its hash did not match): it was discarded. Try the transfer again.");
+        }
+
+        string saved = output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);
+        _observer.OnFileCompleted(content.Report(output.Relative(saved), file.Offset));
+        return true;
     }
 
     /// <summary>Receives a text or stream offer into <paramref name="sink"/> (stdout).</summary>
     public async Task ReceiveStreamAsync(TransferOffer offer, Stream sink, CancellationToken ct)
     {
+        using ChunkDecompressor? decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
+        _decompressor = decompressor;
         long size = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
-        long written;
-        try
+        using var hasher = Blake3.Hasher.New();
+        Content content = await ReceiveContentAsync(0, size, new StreamSink(sink), 0, hasher, new TransferProgress(_observer, size < 0 ? null : size), ct).ConfigureAwait(false);
+        if (!content.Verified)
         {
-            written = await ReceiveContentAsync(0, size, new StreamSink(sink), 0, size < 0 ? null : size, ct).ConfigureAwait(false);
-        }
-        catch (IntegrityException)
-        {
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "the stream failed verification", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the received stream failed verification (its hash did not match): discard what was printed and try again.");
         }
 
         await sink.FlushAsync(ct).ConfigureAwait(false);
-        _observer.OnFileCompleted(offer.Entries[0].Path, written, _lastHashHex);
-        await FinishAsync(ct).ConfigureAwait(false);
+        _observer.OnFileCompleted(content.Report(offer.Entries[0].Path, 0));
+        await ExpectEndAsync(ct).ConfigureAwait(false);
+        await _channel.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
     }
 
-    private string _lastHashHex = string.Empty;
+    private ChunkDecompressor? _decompressor;
 
-    /// <summary>Receives Data records up to the known size (or until FileDone when the size is unknown) and verifies FileDone.</summary>
-    private async Task<long> ReceiveContentAsync(uint index, long size, IContentSink sink, long doneBefore, long? total, CancellationToken ct)
+
+    private readonly record struct Content(long Size, bool Verified, string HashHex, long WireBytes, int Chunks, int CompressedChunks)
     {
-        using var hasher = Blake3.Hasher.New();
-        long written = 0;
+        public FileReport Report(string path, long resumedFrom) => new(path, Size, HashHex, resumedFrom, WireBytes, Chunks, CompressedChunks);
+    }
+
+    /// <summary>Bytes between resume checkpoints of a part file (a kill loses at most this much).</summary>
+    private const long CheckpointBytes = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// Receives Data/DataZstd records from <paramref name="start"/> up to the known size (or until
+    /// FileDone when the size is unknown) and checks FileDone against the running hash.
+    /// </summary>
+    private async Task<Content> ReceiveContentAsync(uint index, long size, IContentSink sink, long start, Blake3.Hasher hasher, TransferProgress progress, CancellationToken ct)
+    {
+        long written = start;
+        long checkpointed = start;
+        long wire = 0;
+        int chunks = 0, compressed = 0;
         Record record;
         while (true)
         {
+            record = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
             if (size >= 0 && written == size)
             {
-                record = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
                 break;
             }
 
-            record = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
-            if (record.Kind != RecordKind.Data)
+            ReadOnlyMemory<byte> data;
+            if (record.Kind == RecordKind.Data)
+            {
+                data = record.Body;
+            }
+            else if (record.Kind == RecordKind.DataZstd && _decompressor is not null)
+            {
+                if (!_decompressor.TryDecompress(record.Body.Span, size >= 0 ? size - written : long.MaxValue, out data))
+                {
+                    throw await ProtocolViolationAsync("a compressed chunk that does not expand within its file", ct).ConfigureAwait(false);
+                }
+
+                compressed++;
+            }
+            else
             {
                 break;
             }
 
-            if (size >= 0 && record.Body.Length > size - written)
+            if (size >= 0 && data.Length > size - written)
             {
                 throw await ProtocolViolationAsync("more data than offered", ct).ConfigureAwait(false);
             }
 
-            hasher.Update(record.Body.Span);
-            await sink.WriteAsync(record.Body, written, ct).ConfigureAwait(false);
-            written += record.Body.Length;
-            _observer.OnProgress(doneBefore + written, total);
+            hasher.Update(data.Span);
+            await sink.WriteAsync(data, written, ct).ConfigureAwait(false);
+            written += data.Length;
+            wire += record.Body.Length;
+            chunks++;
+            if (written - checkpointed >= CheckpointBytes)
+            {
+                sink.Checkpoint(written, hasher);
+                checkpointed = written;
+            }
+
+            progress.Add(data.Length);
         }
 
         if (record.Kind == RecordKind.Cancel)
@@ -197,25 +315,19 @@ public sealed class TransferReceiver
             throw TransferSender.PeerCancelled(record);
         }
 
-        if (record.Kind != RecordKind.FileDone || !FileDoneMessage.TryParse(record.Body.Span, out FileDoneMessage fileDone))
+        if (record.Kind != RecordKind.FileDone || !FileDoneMessage.TryParse(record.Body.Span, out FileDoneMessage fileDone)
+            || fileDone.Index != index || (size >= 0 && fileDone.Size != (ulong)size))
         {
             throw await ProtocolViolationAsync("expected the end of a file", ct).ConfigureAwait(false);
         }
 
         byte[] hash = new byte[FileDoneMessage.HashSize];
         hasher.Finalize(hash);
-        if (fileDone.Index != index || fileDone.Size != (ulong)written || (size >= 0 && written != size)
-            || !CryptographicOperations.FixedTimeEquals(hash, fileDone.Hash))
-        {
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
-            throw new IntegrityException();
-        }
-
-        _lastHashHex = Convert.ToHexStringLower(hash);
-        return written;
+        bool verified = fileDone.Size == (ulong)written && CryptographicOperations.FixedTimeEquals(hash, fileDone.Hash);
+        return new Content(written, verified, Convert.ToHexStringLower(hash), wire, chunks, compressed);
     }
 
-    private async Task FinishAsync(CancellationToken ct)
+    private async Task ExpectEndAsync(CancellationToken ct)
     {
         Record end = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
         if (end.Kind == RecordKind.Cancel)
@@ -227,8 +339,6 @@ public sealed class TransferReceiver
         {
             throw await ProtocolViolationAsync("expected the end of the transfer", ct).ConfigureAwait(false);
         }
-
-        await _channel.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
     }
 
     private async Task<TallowException> ProtocolViolationAsync(string what, CancellationToken ct)
@@ -237,11 +347,11 @@ public sealed class TransferReceiver
         return new TallowException(FailureKind.Error, $"the sender broke the protocol ({what}): the transfer was stopped and the incomplete file was not kept under its name.");
     }
 
-    private sealed class IntegrityException : Exception;
-
     private interface IContentSink
     {
         ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken ct);
+
+        void Checkpoint(long length, Blake3.Hasher prefix);
     }
 
     private sealed class PartSink(PartFile part) : IContentSink
@@ -257,10 +367,16 @@ public sealed class TransferReceiver
                 throw new TallowException(FailureKind.FileSystem, $"writing '{PathSanitizer.Printable(part.PartPath)}' failed: {ex.Message}", ex);
             }
         }
+
+        public void Checkpoint(long length, Blake3.Hasher prefix) => part.Checkpoint(length, prefix);
     }
 
     private sealed class StreamSink(Stream stream) : IContentSink
     {
         public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken ct) => stream.WriteAsync(data, ct);
+
+        public void Checkpoint(long length, Blake3.Hasher prefix)
+        {
+        }
     }
 }

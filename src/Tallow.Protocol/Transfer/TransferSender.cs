@@ -1,75 +1,217 @@
 // Sender side of a transfer (DESIGN.md §8):
 //   SendOffer → AwaitAnswer ─Reject→ Declined
-//                  └Accept→ for each file: Data* FileDone{hash} → End → AwaitDone → Complete
-// File content is read straight into a sealed-record buffer, hashed with BLAKE3 while it
-// streams, and never held whole in memory. Reading the next chunk overlaps sending this one.
+//                  └Accept{files, offsets}→ for each accepted file: (Data | DataZstd)* from its
+//                     offset, FileDone{whole-file hash} → End
+//   → Done → Complete
+//   → Resend{resumed files} → those files from 0 → End → Done → Complete
+// File content goes through ChunkPipeline (read, hash, compress and send overlap) and is never
+// held whole in memory. A file resumed at offset N is sent from N at once; its whole-file hash
+// is computed by a second, parallel read of the file, so the first byte does not wait for it.
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Transfer.Compression;
 using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
+
+/// <summary>Files and content bytes this session actually sent.</summary>
+public readonly record struct SendSummary(int Files, long Bytes);
 
 public sealed class TransferSender
 {
     private readonly SecureChannel _channel;
     private readonly ITransferObserver _observer;
+    private readonly CompressionMode _compression;
 
-    public TransferSender(SecureChannel channel, ITransferObserver observer)
+    public TransferSender(SecureChannel channel, ITransferObserver observer, CompressionMode compression = CompressionMode.Auto)
     {
         _channel = channel;
         _observer = observer;
+        _compression = compression;
     }
 
     /// <summary>Sends files; <paramref name="localPaths"/> maps entry index to a local file (null for folders).</summary>
-    public async Task SendFilesAsync(TransferOffer offer, IReadOnlyList<string?> localPaths, CancellationToken ct)
+    public async Task<SendSummary> SendFilesAsync(TransferOffer offer, IReadOnlyList<string?> localPaths, CancellationToken ct)
     {
-        await OfferAsync(offer, ct).ConfigureAwait(false);
-        long total = (long)offer.TotalSize;
-        long done = 0;
-        using var a = new RecordBuffer(offer.ChunkSize);
-        using var b = new RecordBuffer(offer.ChunkSize);
-        for (int i = 0; i < offer.Entries.Count; i++)
+        offer = WithCompression(offer);
+        IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
+        var progress = new TransferProgress(_observer, accepted.Sum(f => (long)(offer.Entries[(int)f.Index].Size - f.Offset)));
+        using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
+        foreach (AcceptedFile file in accepted)
         {
-            OfferEntry entry = offer.Entries[i];
-            if (entry.Type != EntryType.File)
+            if (file.Offset > 0)
             {
-                continue;
+                OfferEntry entry = offer.Entries[(int)file.Index];
+                _observer.OnResume(entry.Path, (long)file.Offset, (long)entry.Size);
             }
 
-            Stream source;
-            try
-            {
-                source = new FileStream(localPaths[i]!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, FileOptions.SequentialScan);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "the sender could not read a file", ct).ConfigureAwait(false);
-                throw new TallowException(FailureKind.FileSystem, $"cannot read '{localPaths[i]}': {ex.Message}", ex);
-            }
-
-            await using (source.ConfigureAwait(false))
-            {
-                (long sent, string hash) = await StreamEntryAsync((uint)i, source, (long)entry.Size, a, b, done, total, ct).ConfigureAwait(false);
-                done += sent;
-                _observer.OnFileCompleted(entry.Path, sent, hash);
-            }
+            await SendFileAsync(offer, file, localPaths, pipeline, progress, ct).ConfigureAwait(false);
         }
 
-        await FinishAsync(ct).ConfigureAwait(false);
+        await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+        Record reply = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
+        int files = accepted.Count;
+        if (reply.Kind == RecordKind.Resend)
+        {
+            IReadOnlyList<uint> again = ParseResend(reply, accepted) ?? throw await ProtocolViolationAsync("an invalid request to send files again", ct).ConfigureAwait(false);
+            progress.Grow(again.Sum(i => (long)offer.Entries[(int)i].Size));
+            foreach (uint index in again)
+            {
+                _observer.OnNotice($"the receiver's earlier part of '{PathSanitizer.Printable(offer.Entries[(int)index].Path)}' did not match this file: sending it again from the start");
+                await SendFileAsync(offer, new AcceptedFile(index, 0), localPaths, pipeline, progress, ct).ConfigureAwait(false);
+            }
+
+            files += again.Count;
+            await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+            reply = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
+        }
+
+        ExpectDone(reply);
+        return new SendSummary(files, progress.Done);
     }
 
     /// <summary>Sends text or a stream of unknown length (stdin) as the offer's single entry.</summary>
-    public async Task SendStreamAsync(TransferOffer offer, Stream source, CancellationToken ct)
+    public async Task<SendSummary> SendStreamAsync(TransferOffer offer, Stream source, CancellationToken ct)
     {
-        await OfferAsync(offer, ct).ConfigureAwait(false);
-        using var a = new RecordBuffer(offer.ChunkSize);
-        using var b = new RecordBuffer(offer.ChunkSize);
+        offer = WithCompression(offer);
+        IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
+        if (accepted.Count != 1 || accepted[0].Offset != 0)
+        {
+            throw await ProtocolViolationAsync("a partial answer to a stream", ct).ConfigureAwait(false);
+        }
+
         long length = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
-        (long sent, string hash) = await StreamEntryAsync(0, source, length, a, b, 0, length < 0 ? null : length, ct).ConfigureAwait(false);
-        _observer.OnFileCompleted(offer.Entries[0].Path, sent, hash);
-        await FinishAsync(ct).ConfigureAwait(false);
+        var progress = new TransferProgress(_observer, length < 0 ? null : length);
+        using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
+        using var hasher = Blake3.Hasher.New();
+        ChunkPipeline.Totals totals = await StreamAsync(pipeline, 0, source, length, 0, hasher, progress, ct).ConfigureAwait(false);
+        string hash = await SendFileDoneAsync(0, totals.ContentBytes, hasher, ct).ConfigureAwait(false);
+        _observer.OnFileCompleted(Report(offer.Entries[0].Path, totals, hash, 0));
+        await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+        ExpectDone(await _channel.ReceiveAsync(ct).ConfigureAwait(false));
+        return new SendSummary(1, totals.ContentBytes);
     }
 
-    private async Task OfferAsync(TransferOffer offer, CancellationToken ct)
+    private TransferOffer WithCompression(TransferOffer offer) =>
+        offer with { Compression = _compression == CompressionMode.Never ? OfferCompression.None : OfferCompression.Zstd };
+
+    private CompressionMode Mode(TransferOffer offer) => offer.Compression == OfferCompression.None ? CompressionMode.Never : _compression;
+
+    /// <summary>Sends one accepted file from its offset, then FileDone with the hash of the whole file.</summary>
+    private async Task SendFileAsync(TransferOffer offer, AcceptedFile file, IReadOnlyList<string?> localPaths, ChunkPipeline pipeline, TransferProgress progress, CancellationToken ct)
+    {
+        int index = (int)file.Index;
+        OfferEntry entry = offer.Entries[index];
+        string path = localPaths[index]!;
+        long offset = (long)file.Offset;
+        Stream source = await OpenAsync(path, offset, ct).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            using var inline = offset == 0 ? Blake3.Hasher.New() : null;
+            using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Task<byte[]>? whole = offset == 0 ? null : Task.Run(() => HashWholeFileAsync(path, stopHashing.Token), stopHashing.Token);
+            try
+            {
+                ChunkPipeline.Totals totals = await StreamAsync(pipeline, (uint)index, source, (long)entry.Size - offset, offset, inline, progress, ct).ConfigureAwait(false);
+                string hash = inline is not null
+                    ? await SendFileDoneAsync((uint)index, (long)entry.Size, inline, ct).ConfigureAwait(false)
+                    : await SendFileDoneAsync((uint)index, (long)entry.Size, await whole!.ConfigureAwait(false), ct).ConfigureAwait(false);
+                _observer.OnFileCompleted(Report(entry.Path, totals, hash, offset));
+            }
+            finally
+            {
+                if (whole is not null && !whole.IsCompleted)
+                {
+                    await stopHashing.CancelAsync().ConfigureAwait(false);
+                    await Task.WhenAny(whole).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task<Stream> OpenAsync(string path, long offset, CancellationToken ct)
+    {
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, FileOptions.SequentialScan);
+            stream.Position = offset;
+            return stream;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "the sender could not read a file", ct).ConfigureAwait(false);
+            throw new TallowException(FailureKind.FileSystem, $"cannot read '{path}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Streams exactly <paramref name="length"/> bytes (or to the end when it is -1). A source
+    /// that ends early fails; growth after the offer is ignored.
+    /// </summary>
+    private async Task<ChunkPipeline.Totals> StreamAsync(ChunkPipeline pipeline, uint index, Stream source, long length, long offset, Blake3.Hasher? hasher, TransferProgress progress, CancellationToken ct)
+    {
+        ChunkPipeline.Totals totals = await pipeline.RunAsync(
+            source,
+            length,
+            hasher,
+            (buffer, kind, bodyLength) => _channel.SendAsync(buffer, kind, bodyLength, ct),
+            sent => progress.Add(sent),
+            ct).ConfigureAwait(false);
+        if (length >= 0 && totals.ContentBytes != length)
+        {
+            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "a file changed while it was being sent", ct).ConfigureAwait(false);
+            throw new TallowException(FailureKind.FileSystem, "a file became shorter while it was being sent: send it again when it is no longer being written.");
+        }
+
+        return totals with { ContentBytes = offset + totals.ContentBytes };
+    }
+
+    /// <summary>The BLAKE3 of a whole file, read separately from the stream that is being sent.</summary>
+    private static async Task<byte[]> HashWholeFileAsync(string path, CancellationToken ct)
+    {
+        using var hasher = Blake3.Hasher.New();
+        byte[] buffer = new byte[1 << 20];
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+            {
+                int read;
+                while ((read = await stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    hasher.Update(buffer.AsSpan(0, read));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TallowException(FailureKind.FileSystem, $"reading '{path}' failed: {ex.Message}", ex);
+        }
+
+        byte[] hash = new byte[FileDoneMessage.HashSize];
+        hasher.Finalize(hash);
+        return hash;
+    }
+
+    private Task<string> SendFileDoneAsync(uint index, long size, Blake3.Hasher hasher, CancellationToken ct)
+    {
+        byte[] hash = new byte[FileDoneMessage.HashSize];
+        hasher.Finalize(hash);
+        return SendFileDoneAsync(index, size, hash, ct);
+    }
+
+    private async Task<string> SendFileDoneAsync(uint index, long size, byte[] hash, CancellationToken ct)
+    {
+        byte[] body = new byte[FileDoneMessage.EncodedSize];
+        new FileDoneMessage(index, (ulong)size, hash).Write(body);
+        await _channel.SendAsync(RecordKind.FileDone, body, ct).ConfigureAwait(false);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private static FileReport Report(string path, ChunkPipeline.Totals totals, string hash, long offset) =>
+        new(path, totals.ContentBytes, hash, offset, totals.WireBytes, totals.Chunks, totals.CompressedChunks);
+
+    /// <summary>Sends the offer and returns the files the receiver accepted (all from 0 for an empty Accept).</summary>
+    private async Task<IReadOnlyList<AcceptedFile>> OfferAsync(TransferOffer offer, CancellationToken ct)
     {
         int size = offer.GetSize();
         if (size > SecureChannel.MaxBodySize)
@@ -85,10 +227,17 @@ public sealed class TransferSender
         Record answer = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
         switch (answer.Kind)
         {
+            case RecordKind.Accept when answer.Body.Length == 0:
+                return offer.Entries.Select((e, i) => (e, i)).Where(x => x.e.Type == EntryType.File).Select(x => new AcceptedFile((uint)x.i, 0)).ToArray();
             case RecordKind.Accept:
-                return;
+                if (!AcceptMessage.TryParse(answer.Body.Span, out AcceptMessage? accept) || !accept!.IsValidFor(offer, out string reason))
+                {
+                    throw await ProtocolViolationAsync("an invalid answer to the offer", ct).ConfigureAwait(false);
+                }
+
+                return accept.Files;
             case RecordKind.Reject:
-                string why = ReasonMessage.TryParse(answer.Body.Span, out ReasonMessage reason) && reason.Text.Length > 0 ? $" ({PathSanitizer.Printable(reason.Text)})" : string.Empty;
+                string why = ReasonMessage.TryParse(answer.Body.Span, out ReasonMessage rejection) && rejection.Text.Length > 0 ? $" ({PathSanitizer.Printable(rejection.Text)})" : string.Empty;
                 throw new TallowException(FailureKind.Declined, $"the receiver declined the transfer{why}.");
             case RecordKind.Cancel:
                 throw PeerCancelled(answer);
@@ -97,77 +246,31 @@ public sealed class TransferSender
         }
     }
 
-    /// <summary>
-    /// Streams one entry: reads into one buffer while the other is sealed and sent.
-    /// A known length is sent exactly (a file that shrinks fails; growth is ignored).
-    /// </summary>
-    private async Task<(long Sent, string Hash)> StreamEntryAsync(uint index, Stream source, long length, RecordBuffer a, RecordBuffer b, long doneBefore, long? total, CancellationToken ct)
+    /// <summary>Resend may name only files that were resumed (offset &gt; 0), each once, in order.</summary>
+    private static IReadOnlyList<uint>? ParseResend(Record reply, IReadOnlyList<AcceptedFile> accepted)
     {
-        using var hasher = Blake3.Hasher.New();
-        long sent = 0;
-        RecordBuffer current = a, next = b;
-        int currentLength = await FillAsync(source, current, length, sent, ct).ConfigureAwait(false);
-        while (currentLength > 0)
+        if (!ResendMessage.TryParse(reply.Body.Span, out ResendMessage? resend) || resend!.Indices.Count == 0)
         {
-            hasher.Update(current.Body.Span[..currentLength]);
-            long afterThis = sent + currentLength;
-            Task<int> readAhead = FillAsync(source, next, length, afterThis, ct).AsTask();
-            await _channel.SendAsync(current, RecordKind.Data, currentLength, ct).ConfigureAwait(false);
-            sent = afterThis;
-            _observer.OnProgress(doneBefore + sent, total);
-            currentLength = await readAhead.ConfigureAwait(false);
-            (current, next) = (next, current);
+            return null;
         }
 
-        if (length >= 0 && sent != length)
+        var resumed = accepted.Where(f => f.Offset > 0).Select(f => f.Index).ToHashSet();
+        long previous = -1;
+        foreach (uint index in resend.Indices)
         {
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "a file changed while it was being sent", ct).ConfigureAwait(false);
-            throw new TallowException(FailureKind.FileSystem, "a file became shorter while it was being sent: send it again when it is no longer being written.");
-        }
-
-        byte[] hash = new byte[FileDoneMessage.HashSize];
-        hasher.Finalize(hash);
-        byte[] body = new byte[FileDoneMessage.EncodedSize];
-        new FileDoneMessage(index, (ulong)sent, hash).Write(body);
-        await _channel.SendAsync(RecordKind.FileDone, body, ct).ConfigureAwait(false);
-        return (sent, Convert.ToHexStringLower(hash));
-    }
-
-    /// <summary>Fills the buffer's body as far as possible (a full chunk unless the source ends).</summary>
-    private static async ValueTask<int> FillAsync(Stream source, RecordBuffer buffer, long length, long position, CancellationToken ct)
-    {
-        int want = buffer.BodyCapacity;
-        if (length >= 0)
-        {
-            want = (int)Math.Min(want, length - position);
-        }
-
-        int filled = 0;
-        try
-        {
-            while (filled < want)
+            if (index <= previous || !resumed.Contains(index))
             {
-                int read = await source.ReadAsync(buffer.Body.Slice(filled, want - filled), ct).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                filled += read;
+                return null;
             }
-        }
-        catch (IOException ex)
-        {
-            throw new TallowException(FailureKind.FileSystem, $"reading the input failed: {ex.Message}", ex);
+
+            previous = index;
         }
 
-        return filled;
+        return resend.Indices;
     }
 
-    private async Task FinishAsync(CancellationToken ct)
+    private static void ExpectDone(Record reply)
     {
-        await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
-        Record reply = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
         if (reply.Kind == RecordKind.Cancel)
         {
             throw PeerCancelled(reply);
@@ -178,6 +281,13 @@ public sealed class TransferSender
             throw UnexpectedRecord(reply.Kind);
         }
     }
+
+    private async Task<TallowException> ProtocolViolationAsync(string what, CancellationToken ct)
+    {
+        await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, what, ct).ConfigureAwait(false);
+        return new TallowException(FailureKind.Error, $"the receiver broke the protocol ({what}): the transfer was stopped.");
+    }
+
 
     internal static TallowException PeerCancelled(Record record)
     {

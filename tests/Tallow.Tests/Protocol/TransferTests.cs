@@ -26,13 +26,20 @@ public class TransferTests
             LastProgress = bytesDone;
         }
 
-        public void OnFileCompleted(string path, long size, string blake3Hex)
+        public List<FileReport> Reports { get; } = [];
+
+        public List<(string Path, long Offset, long Size)> Resumed { get; } = [];
+
+        public void OnFileCompleted(FileReport file)
         {
             lock (Completed)
             {
-                Completed.Add((path, size, blake3Hex));
+                Completed.Add((file.Path, file.Size, file.Blake3Hex));
+                Reports.Add(file);
             }
         }
+
+        public void OnResume(string path, long offset, long size) => Resumed.Add((path, offset, size));
 
         public void OnNotice(string message) => Notices.Add(message);
     }

@@ -1,0 +1,138 @@
+// The sender's read → hash → compress → seal → send pipeline for one entry (DESIGN.md §8).
+// Two slots alternate: while one chunk is sealed and sent, the next is read from disk, hashed
+// and (when it pays) compressed on another thread, so disk, CPU and network overlap. Each slot
+// is a record buffer for the raw chunk plus, with compression, one for the zstd frame; the
+// bytes go from the file straight into the buffer that is sealed in place. Memory is four
+// chunks at most, whatever the file size.
+using Tallow.Protocol.Records;
+using Tallow.Protocol.Transfer.Compression;
+using Tallow.Wire;
+
+namespace Tallow.Protocol.Transfer;
+
+internal sealed class ChunkPipeline : IDisposable
+{
+    private readonly Slot _a;
+    private readonly Slot _b;
+    private readonly ChunkCompressor? _compressor;
+
+    public ChunkPipeline(int chunkSize, CompressionMode mode)
+    {
+        _compressor = mode == CompressionMode.Never ? null : new ChunkCompressor(mode);
+        _a = new Slot(chunkSize, _compressor is not null);
+        _b = new Slot(chunkSize, _compressor is not null);
+    }
+
+    /// <summary>What one entry cost on the wire.</summary>
+    public readonly record struct Totals(long ContentBytes, long WireBytes, int Chunks, int CompressedChunks);
+
+    /// <summary>
+    /// Streams <paramref name="source"/> (exactly <paramref name="length"/> bytes when it is
+    /// known, else to its end) through <paramref name="send"/>, hashing the raw bytes into
+    /// <paramref name="hasher"/> when one is given.
+    /// </summary>
+    public async Task<Totals> RunAsync(Stream source, long length, Blake3.Hasher? hasher, Func<RecordBuffer, RecordKind, int, ValueTask> send, Action<int> sent, CancellationToken ct)
+    {
+        long position = 0, wire = 0;
+        int chunks = 0, compressedChunks = 0;
+        Slot current = _a, next = _b;
+        await PrepareAsync(current, source, length, position, hasher, ct).ConfigureAwait(false);
+        while (current.RawLength > 0)
+        {
+            position += current.RawLength;
+            long nextPosition = position;
+            Slot nextSlot = next;
+            Task readAhead = Task.Run(() => PrepareAsync(nextSlot, source, length, nextPosition, hasher, ct), ct);
+            try
+            {
+                bool packed = current.PackedLength > 0;
+                int bodyLength = packed ? current.PackedLength : current.RawLength;
+                await send(packed ? current.Packed! : current.Raw, packed ? RecordKind.DataZstd : RecordKind.Data, bodyLength).ConfigureAwait(false);
+                wire += bodyLength;
+                chunks++;
+                compressedChunks += packed ? 1 : 0;
+                sent(current.RawLength);
+            }
+            finally
+            {
+                await readAhead.ConfigureAwait(false); // never leave a read running into a buffer that is reused or freed
+            }
+
+            (current, next) = (next, current);
+        }
+
+        return new Totals(position, wire, chunks, compressedChunks);
+    }
+
+    private async Task PrepareAsync(Slot slot, Stream source, long length, long position, Blake3.Hasher? hasher, CancellationToken ct)
+    {
+        slot.RawLength = await FillAsync(source, slot.Raw, length, position, ct).ConfigureAwait(false);
+        slot.PackedLength = 0;
+        if (slot.RawLength == 0)
+        {
+            return;
+        }
+
+        ReadOnlySpan<byte> raw = slot.Raw.Body.Span[..slot.RawLength];
+        hasher?.Update(raw);
+        if (_compressor is not null && _compressor.TryCompress(raw, slot.Packed!.Body.Span, out int packed))
+        {
+            slot.PackedLength = packed;
+        }
+    }
+
+    /// <summary>Fills the buffer's body as far as possible (a full chunk unless the source ends).</summary>
+    private static async ValueTask<int> FillAsync(Stream source, RecordBuffer buffer, long length, long position, CancellationToken ct)
+    {
+        int want = buffer.BodyCapacity;
+        if (length >= 0)
+        {
+            want = (int)Math.Min(want, length - position);
+        }
+
+        int filled = 0;
+        try
+        {
+            while (filled < want)
+            {
+                int read = await source.ReadAsync(buffer.Body.Slice(filled, want - filled), ct).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
+            }
+        }
+        catch (IOException ex)
+        {
+            throw new TallowException(FailureKind.FileSystem, $"reading the input failed: {ex.Message}", ex);
+        }
+
+        return filled;
+    }
+
+    public void Dispose()
+    {
+        _a.Dispose();
+        _b.Dispose();
+        _compressor?.Dispose();
+    }
+
+    private sealed class Slot(int chunkSize, bool compressed) : IDisposable
+    {
+        public RecordBuffer Raw { get; } = new(chunkSize);
+
+        public RecordBuffer? Packed { get; } = compressed ? new RecordBuffer(chunkSize) : null;
+
+        public int RawLength { get; set; }
+
+        public int PackedLength { get; set; }
+
+        public void Dispose()
+        {
+            Raw.Dispose();
+            Packed?.Dispose();
+        }
+    }
+}
