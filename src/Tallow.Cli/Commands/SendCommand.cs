@@ -29,7 +29,9 @@ internal static class SendCommand
         var name = new Option<string>("--name") { Description = "Name of the stream when sending stdin", DefaultValueFactory = _ => "stdin" };
 
         var verify = SafetyCheck.CreateOption();
+        var selection = new SendSelectionOptions();
         var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, verify };
+        selection.AddTo(command);
         command.Options.Add(common.Code);
         common.AddTo(command);
         command.SetAction((result, ct) =>
@@ -42,12 +44,13 @@ internal static class SendCommand
                 result.GetValue(chunk),
                 result.GetValue(follow),
                 result.GetValue(name) ?? "stdin",
-                result.GetValue(verify)), ct));
+                result.GetValue(verify),
+                selection.Resolve(result)), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, bool Verify);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, bool Verify, SendSelection Selection);
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, SendArgs args, CancellationToken ct)
     {
@@ -59,6 +62,13 @@ internal static class SendCommand
         if (args.ChunkSize < TransferOffer.MinChunkSize || args.ChunkSize > TransferOffer.MaxChunkSize)
         {
             throw new TallowException(FailureKind.Usage, $"--chunk-size must be between {TransferOffer.MinChunkSize} and {TransferOffer.MaxChunkSize} bytes.");
+        }
+
+        if (args.Selection.DryRun)
+        {
+            // Only the input is looked at: no relay, no embedded relay, no mDNS.
+            DryRunReport.Render(PrepareContent(args, reporter).Offer, reporter);
+            return;
         }
 
         // Behind a proxy nothing may listen or announce on the LAN: no embedded relay, no mDNS (DESIGN.md §11).
@@ -150,6 +160,7 @@ internal static class SendCommand
 
     private static Content PrepareContent(SendArgs args, Reporter reporter)
     {
+        args.Selection.CheckApplicable(sendingFiles: args.Text is null && args.Paths.Length > 0);
         if (args.Text is not null)
         {
             if (args.Paths.Length > 0)
@@ -178,7 +189,8 @@ internal static class SendCommand
             return new Content(offer, null, Console.OpenStandardInput(), OfferSummary.Describe(offer), -1);
         }
 
-        SourcePlan plan = SourceScanner.Scan(args.Paths, args.ChunkSize, args.FollowSymlinks, reporter.Warn);
+        var scan = new ScanOptions { FollowSymlinks = args.FollowSymlinks, Filter = args.Selection.Filter };
+        SourcePlan plan = SourceScanner.Scan(args.Paths, args.ChunkSize, scan, reporter.Warn);
         return new Content(plan.Offer, plan, null, OfferSummary.Describe(plan.Offer), (long)plan.Offer.TotalSize);
     }
 }

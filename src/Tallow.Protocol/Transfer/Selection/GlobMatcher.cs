@@ -1,0 +1,96 @@
+// Runs compiled glob tokens over a path as a set of live states (an NFA simulation): time is
+// O(tokens × characters) and memory O(tokens) whatever the pattern, so "a*a*a*…b" against a long
+// name cannot go exponential the way backtracking matchers do. Never throws.
+using System.Text;
+
+namespace Tallow.Protocol.Transfer.Selection;
+
+internal sealed class GlobMatcher(GlobToken[] tokens)
+{
+    /// <summary>True when the tokens match all of <paramref name="text"/>.</summary>
+    public bool MatchesWhole(ReadOnlySpan<char> text) => Run(text, stopAtAncestor: false);
+
+    /// <summary>True when the tokens match all of <paramref name="text"/> or a prefix of it that ends just before a '/'.</summary>
+    public bool MatchesWholeOrDirectoryPrefix(ReadOnlySpan<char> text) => Run(text, stopAtAncestor: true);
+
+    private bool Run(ReadOnlySpan<char> text, bool stopAtAncestor)
+    {
+        int count = tokens.Length;
+        bool[] live = new bool[count + 1];
+        bool[] next = new bool[count + 1];
+        live[0] = true;
+        Close(live);
+        int position = 0;
+        while (position < text.Length)
+        {
+            Rune.DecodeFromUtf16(text[position..], out Rune rune, out int used);
+            position += Math.Max(1, used);
+            int c = rune.Value;
+            if (stopAtAncestor && c == '/' && live[count])
+            {
+                return true;
+            }
+
+            Array.Clear(next);
+            bool any = false;
+            for (int i = 0; i < count; i++)
+            {
+                if (live[i])
+                {
+                    any |= Step(tokens[i], i, c, next);
+                }
+            }
+
+            if (!any)
+            {
+                return false;
+            }
+
+            Close(next);
+            (live, next) = (next, live);
+        }
+
+        return live[count];
+    }
+
+    /// <summary>Marks the states reachable from state <paramref name="i"/> by consuming <paramref name="c"/>.</summary>
+    private static bool Step(GlobToken token, int i, int c, bool[] next)
+    {
+        switch (token.Kind)
+        {
+            case GlobTokenKind.Literal when token.Literal == c:
+            case GlobTokenKind.AnyChar when c != '/':
+                next[i + 1] = true;
+                return true;
+            case GlobTokenKind.Class when token.Class!.Contains(c):
+                next[i + 1] = true;
+                return true;
+            case GlobTokenKind.Star when c != '/':
+            case GlobTokenKind.AnyPath:
+                next[i] = true;
+                return true;
+            case GlobTokenKind.DirectoryPrefix:
+                next[i] = true;
+                if (c == '/')
+                {
+                    next[i + 1] = true;
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Adds the states reachable without consuming anything (tokens that may match empty).</summary>
+    private void Close(bool[] states)
+    {
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if (states[i] && tokens[i].MatchesEmpty)
+            {
+                states[i + 1] = true;
+            }
+        }
+    }
+}
