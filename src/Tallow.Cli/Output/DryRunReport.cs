@@ -46,7 +46,12 @@ internal static class DryRunReport
         reporter.Event("dry_run", ("files", files), ("folders", folders), ("bytes", bytes));
         if (!reporter.Json)
         {
-            Console.Out.WriteLine($"{Count(files, "file")}, {Count(folders, "folder")}, {(bytes is long b ? Units.Bytes(b) : "size unknown")}");
+            Console.Out.WriteLine(offer.Kind switch
+            {
+                TransferKind.Text => $"text, {Units.Bytes(bytes ?? 0)}",
+                TransferKind.Stream => "stdin, size unknown until sent",
+                _ => $"{Count(files, "file")}, {Count(folders, "folder")}, {Units.Bytes(bytes ?? 0)}",
+            });
             Console.Out.Flush();
         }
 

@@ -16,8 +16,13 @@ internal sealed class GlobMatcher(GlobToken[] tokens)
     private bool Run(ReadOnlySpan<char> text, bool stopAtAncestor)
     {
         int count = tokens.Length;
+
+        // live[i]: the tokens before i have matched. inside[i]: a DirectoryPrefix at i has
+        // consumed part of its directories; unlike live[i] it cannot be skipped any more.
         bool[] live = new bool[count + 1];
         bool[] next = new bool[count + 1];
+        bool[] inside = new bool[count];
+        bool[] insideNext = new bool[count];
         live[0] = true;
         Close(live);
         int position = 0;
@@ -32,12 +37,13 @@ internal sealed class GlobMatcher(GlobToken[] tokens)
             }
 
             Array.Clear(next);
+            Array.Clear(insideNext);
             bool any = false;
             for (int i = 0; i < count; i++)
             {
-                if (live[i])
+                if (live[i] || inside[i])
                 {
-                    any |= Step(tokens[i], i, c, next);
+                    any |= Step(tokens[i], i, c, fromInside: !live[i], next, insideNext);
                 }
             }
 
@@ -48,14 +54,20 @@ internal sealed class GlobMatcher(GlobToken[] tokens)
 
             Close(next);
             (live, next) = (next, live);
+            (inside, insideNext) = (insideNext, inside);
         }
 
         return live[count];
     }
 
     /// <summary>Marks the states reachable from state <paramref name="i"/> by consuming <paramref name="c"/>.</summary>
-    private static bool Step(GlobToken token, int i, int c, bool[] next)
+    private static bool Step(GlobToken token, int i, int c, bool fromInside, bool[] next, bool[] insideNext)
     {
+        if (fromInside && token.Kind != GlobTokenKind.DirectoryPrefix)
+        {
+            return false;
+        }
+
         switch (token.Kind)
         {
             case GlobTokenKind.Literal when token.Literal == c:
@@ -70,7 +82,8 @@ internal sealed class GlobMatcher(GlobToken[] tokens)
                 next[i] = true;
                 return true;
             case GlobTokenKind.DirectoryPrefix:
-                next[i] = true;
+                // "(.*/)?": any character continues the directories, a '/' may also end them.
+                insideNext[i] = true;
                 if (c == '/')
                 {
                     next[i + 1] = true;
