@@ -17,8 +17,9 @@ public static class GitIgnoreFile
         ArgumentNullException.ThrowIfNull(notice);
         try
         {
+            // A length of 0 is also what a FIFO or device reports: such a file is never opened (it could block).
             var info = new FileInfo(path);
-            if (!info.Exists)
+            if (!info.Exists || info.Length == 0)
             {
                 return GlobRuleSet.Empty;
             }

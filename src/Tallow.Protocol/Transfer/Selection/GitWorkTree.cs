@@ -49,7 +49,7 @@ internal static class GitWorkTree
         try
         {
             var info = new FileInfo(file);
-            if (!info.Exists || info.Length > MaxPointerBytes)
+            if (!info.Exists || info.Length == 0 || info.Length > MaxPointerBytes)
             {
                 return null;
             }
