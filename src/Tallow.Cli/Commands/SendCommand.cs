@@ -32,7 +32,9 @@ internal static class SendCommand
         compress.AcceptOnlyFromAmong("auto", "zstd", "none");
 
         var verify = SafetyCheck.CreateOption();
+        var selection = new SendSelectionOptions();
         var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify };
+        selection.AddTo(command);
         command.Options.Add(common.Code);
         common.AddTo(command);
         command.SetAction((result, ct) =>
@@ -46,12 +48,13 @@ internal static class SendCommand
                 result.GetValue(follow),
                 result.GetValue(name) ?? "stdin",
                 CompressionModeOf(result.GetValue(compress)),
-                result.GetValue(verify)), ct));
+                result.GetValue(verify),
+                selection.Resolve(result)), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify, SendSelection Selection);
 
     private static CompressionMode CompressionModeOf(string? value) => value switch
     {
@@ -70,6 +73,13 @@ internal static class SendCommand
         if (args.ChunkSize < TransferOffer.MinChunkSize || args.ChunkSize > TransferOffer.MaxChunkSize)
         {
             throw new TallowException(FailureKind.Usage, $"--chunk-size must be between {TransferOffer.MinChunkSize} and {TransferOffer.MaxChunkSize} bytes.");
+        }
+
+        if (args.Selection.DryRun)
+        {
+            // Only the input is looked at: no relay, no embedded relay, no mDNS.
+            DryRunReport.Render(PrepareContent(args, reporter).Offer, reporter);
+            return;
         }
 
         // Behind a proxy nothing may listen or announce on the LAN: no embedded relay, no mDNS (DESIGN.md §11).
@@ -169,6 +179,7 @@ internal static class SendCommand
 
     private static Content PrepareContent(SendArgs args, Reporter reporter)
     {
+        args.Selection.CheckApplicable(sendingFiles: args.Text is null && args.Paths.Length > 0);
         if (args.Text is not null)
         {
             if (args.Paths.Length > 0)
@@ -197,7 +208,8 @@ internal static class SendCommand
             return new Content(offer, null, Console.OpenStandardInput(), OfferSummary.Describe(offer), -1);
         }
 
-        SourcePlan plan = SourceScanner.Scan(args.Paths, args.ChunkSize, args.FollowSymlinks, reporter.Warn);
+        var scan = new ScanOptions { FollowSymlinks = args.FollowSymlinks, Filter = args.Selection.Filter };
+        SourcePlan plan = SourceScanner.Scan(args.Paths, args.ChunkSize, scan, reporter.Warn);
         return new Content(plan.Offer, plan, null, OfferSummary.Describe(plan.Offer), (long)plan.Offer.TotalSize);
     }
 }

@@ -1,7 +1,9 @@
 // Builds the offer from files and folders named on the command line (DESIGN.md §8).
 // Paths in the offer are relative, '/'-separated, rooted at each argument's own name;
 // folders contribute their (possibly empty) directories. Symlinks are skipped with a
-// notice unless following was asked for.
+// notice unless following was asked for. A PathFilter (--exclude, --git) leaves entries out of
+// folders; excluded folders are not descended into; inputs named explicitly are always sent.
+using Tallow.Protocol.Transfer.Selection;
 using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
@@ -10,8 +12,15 @@ public sealed record SourcePlan(TransferOffer Offer, IReadOnlyList<string?> Loca
 
 public static class SourceScanner
 {
-    public static SourcePlan Scan(IReadOnlyList<string> inputs, int chunkSize, bool followSymlinks, Action<string> notice)
+    public static SourcePlan Scan(IReadOnlyList<string> inputs, int chunkSize, bool followSymlinks, Action<string> notice) =>
+        Scan(inputs, chunkSize, new ScanOptions { FollowSymlinks = followSymlinks }, notice);
+
+    public static SourcePlan Scan(IReadOnlyList<string> inputs, int chunkSize, ScanOptions options, Action<string> notice)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(options);
+        bool followSymlinks = options.FollowSymlinks;
+        PathFilter? filter = options.Filter is { IsEmpty: false } f ? f : null;
         var entries = new List<OfferEntry>();
         var locals = new List<string?>();
         var topLevel = new HashSet<string>(StringComparer.Ordinal);
@@ -38,7 +47,7 @@ public static class SourceScanner
 
             if (isDirectory)
             {
-                AddDirectory(full, name, entries, locals, followSymlinks, notice);
+                AddDirectory(full, name, entries, locals, followSymlinks, filter?.ForFolder(full, notice), notice);
             }
             else
             {
@@ -60,7 +69,7 @@ public static class SourceScanner
         return new SourcePlan(new TransferOffer(TransferKind.Files, chunkSize, entries), locals);
     }
 
-    private static void AddDirectory(string full, string relative, List<OfferEntry> entries, List<string?> locals, bool followSymlinks, Action<string> notice)
+    private static void AddDirectory(string full, string relative, List<OfferEntry> entries, List<string?> locals, bool followSymlinks, FolderFilter? filter, Action<string> notice)
     {
         var dir = new DirectoryInfo(full);
         entries.Add(new OfferEntry(EntryType.Directory, relative, 0, (uint)GetMode(full), ToUnix(dir.LastWriteTimeUtc)));
@@ -80,6 +89,11 @@ public static class SourceScanner
         {
             string childRelative = relative + "/" + child.Name;
             bool isLink = child.LinkTarget is not null;
+            if (filter is not null && filter.Excludes(child.Name, Directory.Exists(child.FullName)))
+            {
+                continue;
+            }
+
             if (isLink && !followSymlinks)
             {
                 notice($"skipping symlink '{child.FullName}' (pass --follow-symlinks to send what it points to)");
@@ -94,7 +108,7 @@ public static class SourceScanner
                     continue;
                 }
 
-                AddDirectory(child.FullName, childRelative, entries, locals, followSymlinks, notice);
+                AddDirectory(child.FullName, childRelative, entries, locals, followSymlinks, filter?.Enter(child.Name), notice);
             }
             else if (File.Exists(child.FullName))
             {
