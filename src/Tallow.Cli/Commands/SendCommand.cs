@@ -42,15 +42,22 @@ internal static class SendCommand
                 result.GetValue(chunk),
                 result.GetValue(follow),
                 result.GetValue(name) ?? "stdin",
-                result.GetValue(verify)), ct));
+                result.GetValue(verify),
+                result.GetResult(chunk) is { Implicit: false }), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, bool Verify);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, bool Verify, bool ChunkSizeGiven);
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, SendArgs args, CancellationToken ct)
     {
+        RateLimiter? throttle = common.ResolveThrottle(result);
+        if (throttle is not null && !args.ChunkSizeGiven)
+        {
+            args = args with { ChunkSize = RateLimiter.ChunkSizeFor(throttle.BytesPerSecond) }; // one record stays a small part of a 10 s window
+        }
+
         if (args.Words < CodePhrase.MinWordCount || args.Words > CodePhrase.MaxWordCount)
         {
             throw new TallowException(FailureKind.Usage, $"--words must be between {CodePhrase.MinWordCount} and {CodePhrase.MaxWordCount}.");
@@ -114,6 +121,7 @@ internal static class SendCommand
             : $"On the other computer run:\n\n    {receiveCommand}\n");
 
         SecureChannel channel = await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
+        channel.SendThrottle = throttle;
         reporter.Event("peer_connected");
         reporter.Info("Receiver connected; secure session established.");
         await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);

@@ -155,7 +155,7 @@ internal sealed class Reporter : ITransferObserver
         double rate = bytesDone / Math.Max(0.001, _transferClock.Elapsed.TotalSeconds);
         if (Json)
         {
-            Event("progress", ("bytes", bytesDone), ("total", totalBytes), ("rate", rate));
+            Event("progress", ("bytes", bytesDone), ("total", totalBytes), ("rate", rate), ("elapsed", _transferClock.Elapsed.TotalSeconds));
             return;
         }
 
