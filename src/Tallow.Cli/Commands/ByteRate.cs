@@ -3,14 +3,13 @@
 // of 1000, Ki/Mi/Gi/Ti (with or without B) powers of 1024; "bit"/"bps" forms are bits (÷ 8).
 // TryParse never throws; a rate is whole bytes per second in [MinBytesPerSecond, 1 TB/s].
 using System.Globalization;
-using Tallow.Cli.Output;
 using Tallow.Protocol.Records;
 
 namespace Tallow.Cli.Commands;
 
 internal readonly record struct ByteRate(long BytesPerSecond)
 {
-    /// <summary>Slowest accepted rate: below it a single 16 KiB record takes longer than 16 s.</summary>
+    /// <summary>Slowest accepted rate: below it even a 1 KiB record (the smallest chunk) is a large part of a 10 s window.</summary>
     public const long MinBytesPerSecond = 1000;
 
     public const string Examples = "e.g. 10MB, 5MiB, 500KB, 1.5MB/s or 100Mbit";
@@ -76,8 +75,6 @@ internal readonly record struct ByteRate(long BytesPerSecond)
         rate = new ByteRate((long)Math.Round(bytes));
         return true;
     }
-
-    public override string ToString() => Units.Bytes(BytesPerSecond) + "/s";
 
     private static bool TryUnit(ReadOnlySpan<char> unit, out double multiplier)
     {
