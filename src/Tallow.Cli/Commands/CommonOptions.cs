@@ -1,10 +1,12 @@
 // Options shared by the commands that talk to a peer (DESIGN.md §12), and how they resolve
 // against the environment (TALLOW_RELAY, TALLOW_RELAY_PASS, TALLOW_RELAY_FINGERPRINT, TALLOW_PROXY).
-// A proxy (--proxy, --tor; DESIGN.md §11) always turns P2P off on this side.
+// A proxy (--proxy, --tor; DESIGN.md §11) always turns P2P off on this side. --throttle limits
+// what this side sends (send) or reads (receive); see ByteRate and RateLimiter.
 using System.CommandLine;
 using Tallow.Net.Proxy;
 using Tallow.Net.Session;
 using Tallow.Protocol;
+using Tallow.Protocol.Records;
 using Tallow.Wire;
 
 namespace Tallow.Cli.Commands;
@@ -32,6 +34,12 @@ internal sealed class CommonOptions
 
     public Option<bool> Tor { get; } = new("--tor") { Description = "Reach the relay through Tor (SOCKS5 at 127.0.0.1:9050); turns P2P off" };
 
+    public Option<string?> Throttle { get; } = new("--throttle")
+    {
+        Description = "Limit the transfer to RATE per second, e.g. 10MB, 5MiB, 500KB or 100Mbit (KB/MB/GB = 1000^n bytes, KiB/MiB/GiB = 1024^n, bit/bps = bits)",
+        HelpName = "RATE",
+    };
+
     public Option<double> P2PTimeout { get; } = new("--p2p-timeout") { Description = "Seconds the direct connection attempt may take in all", DefaultValueFactory = _ => 10 };
 
     public Option<double> P2PCandidateTimeout { get; } = new("--p2p-candidate-timeout") { Description = "Seconds each peer address is tried", DefaultValueFactory = _ => 5 };
@@ -48,6 +56,7 @@ internal sealed class CommonOptions
         command.Options.Add(NoP2P);
         command.Options.Add(Proxy);
         command.Options.Add(Tor);
+        command.Options.Add(Throttle);
         command.Options.Add(P2PTimeout);
         command.Options.Add(P2PCandidateTimeout);
         command.Options.Add(P2PTtl);
@@ -151,6 +160,20 @@ internal sealed class CommonOptions
         }
 
         return proxy;
+    }
+
+    /// <summary>The --throttle limiter, or null without the option; a bad RATE is a usage error.</summary>
+    public RateLimiter? ResolveThrottle(ParseResult result)
+    {
+        string? text = result.GetValue(Throttle);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return ByteRate.TryParse(text, out ByteRate rate, out string error)
+            ? new RateLimiter(rate.BytesPerSecond)
+            : throw new TallowException(FailureKind.Usage, error);
     }
 
     public string? ResolvePassword(ParseResult result)

@@ -51,10 +51,12 @@ internal static class ReceiveCommand
             throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the sender shows.");
         }
 
+        RateLimiter? throttle = common.ResolveThrottle(result);
         uint nameplate = CodePhrase.NameplateOf(normalized, out _);
         await using PeerSession session = await JoinAsync(result, reporter, common, nameplate, ct).ConfigureAwait(false);
         SessionOptions options = session.Options;
         SecureChannel channel = await session.EstablishAsync(normalized, options, ct).ConfigureAwait(false);
+        channel.ReceiveThrottle = throttle;
         reporter.Event("peer_connected");
         reporter.Info("Connected to the sender; secure session established.");
         await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);

@@ -49,12 +49,13 @@ internal static class SendCommand
                 result.GetValue(name) ?? "stdin",
                 CompressionModeOf(result.GetValue(compress)),
                 result.GetValue(verify),
-                selection.Resolve(result)), ct));
+                selection.Resolve(result),
+                result.GetResult(chunk) is { Implicit: false }), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify, SendSelection Selection);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify, SendSelection Selection, bool ChunkSizeGiven);
 
     private static CompressionMode CompressionModeOf(string? value) => value switch
     {
@@ -65,6 +66,12 @@ internal static class SendCommand
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, SendArgs args, CancellationToken ct)
     {
+        RateLimiter? throttle = common.ResolveThrottle(result);
+        if (throttle is not null && !args.ChunkSizeGiven)
+        {
+            args = args with { ChunkSize = RateLimiter.ChunkSizeFor(throttle.BytesPerSecond) }; // one record stays a small part of a 10 s window
+        }
+
         if (args.Words < CodePhrase.MinWordCount || args.Words > CodePhrase.MaxWordCount)
         {
             throw new TallowException(FailureKind.Usage, $"--words must be between {CodePhrase.MinWordCount} and {CodePhrase.MaxWordCount}.");
@@ -135,6 +142,7 @@ internal static class SendCommand
             : $"On the other computer run:\n\n    {receiveCommand}\n");
 
         SecureChannel channel = await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
+        channel.SendThrottle = throttle;
         reporter.Event("peer_connected");
         reporter.Info("Receiver connected; secure session established.");
         await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);

@@ -172,10 +172,11 @@ internal sealed class Reporter : ITransferObserver
             _lastProgress = now;
         }
 
-        double rate = bytesDone / Math.Max(0.001, _transferClock.Elapsed.TotalSeconds);
+        double elapsed = _transferClock.Elapsed.TotalSeconds;
+        double rate = bytesDone / Math.Max(0.001, elapsed);
         if (Json)
         {
-            Event("progress", ("bytes", bytesDone), ("total", totalBytes), ("rate", rate));
+            Event("progress", ("bytes", bytesDone), ("total", totalBytes), ("rate", rate), ("elapsed", elapsed));
             return;
         }
 

@@ -7,6 +7,10 @@
 // Transport seam: the channel seals and opens; an IFrameTransport moves frames and may swap
 // the connection between two records (P2P upgrade and fallback, DESIGN.md §9) because the
 // counters live in the sealer/opener, not in the transport.
+//
+// Throttle (--throttle): bulk records wait on a RateLimiter for their sealed size before they
+// take the write lock (sending) or after they are read (receiving, which back-pressures the
+// sender through TCP). Control records and keep-alives never queue behind it.
 using Tallow.Crypto;
 using Tallow.Wire;
 
@@ -50,6 +54,18 @@ public sealed class SecureChannel : IAsyncDisposable
     /// <summary>Total bytes of sealed frames written (progress and metrics).</summary>
     public long BytesSent { get; private set; }
 
+    /// <summary>Limits the sealed bytes of bulk records sent; null: no limit. Set before the transfer starts.</summary>
+    public RateLimiter? SendThrottle { get; set; }
+
+    /// <summary>Limits the sealed bytes of bulk records read; null: no limit. Set before the transfer starts.</summary>
+    public RateLimiter? ReceiveThrottle { get; set; }
+
+    /// <summary>
+    /// Records that carry file content: Data, and the kinds after the P2P negotiation (compressed
+    /// data and later content kinds). A control kind added after 13 belongs in this exclusion.
+    /// </summary>
+    public static bool IsBulk(RecordKind kind) => kind == RecordKind.Data || kind > RecordKind.P2PSwitched;
+
     /// <summary>Starts sending keep-alive records whenever nothing was sent for the interval.</summary>
     public void StartKeepAlive()
     {
@@ -80,6 +96,11 @@ public sealed class SecureChannel : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bodyLength, Math.Min(buffer.BodyCapacity, MaxBodySize));
         byte[] array = buffer.Array;
         int frameLength = RecordBuffer.Overhead + bodyLength;
+        if (SendThrottle is { } throttle && IsBulk(kind))
+        {
+            await throttle.WaitAsync(frameLength, cancellationToken).ConfigureAwait(false);
+        }
+
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -151,6 +172,11 @@ public sealed class SecureChannel : IAsyncDisposable
             if (kind == RecordKind.KeepAlive)
             {
                 continue;
+            }
+
+            if (ReceiveThrottle is { } throttle && IsBulk(kind))
+            {
+                await throttle.WaitAsync(frame.Length, cancellationToken).ConfigureAwait(false);
             }
 
             return new Record(kind, sealedPart[1..]);
