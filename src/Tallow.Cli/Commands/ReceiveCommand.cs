@@ -1,4 +1,4 @@
-// `tallow receive CODE [--out DIR] [--yes] [--overwrite]`: receives what the sender offers.
+// `tallow receive CODE [--out DIR] [--yes] [--overwrite] [--select]`: receives what the sender offers.
 using System.CommandLine;
 using System.Net;
 using System.Text;
@@ -22,21 +22,27 @@ internal static class ReceiveCommand
         var output = new Option<string>("--out", "-o") { Description = "Folder to save into", DefaultValueFactory = _ => "." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
+        var select = new Option<bool>("--select") { Description = "Choose which of the offered files to receive from a list (needs a terminal; in scripts use --only GLOB)" };
 
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, verify };
+        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, select, verify };
         common.AddTo(command);
         command.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet));
             return CommandRunner.RunAsync(reporter, () => RunAsync(
-                result, reporter, common, string.Join('-', result.GetValue(code) ?? []), result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(overwrite), result.GetValue(verify), ct));
+                result, reporter, common, string.Join('-', result.GetValue(code) ?? []), result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(overwrite), result.GetValue(select), result.GetValue(verify), ct));
         });
         return command;
     }
 
-    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, string codeText, string outDir, bool yes, bool overwrite, bool verify, CancellationToken ct)
+    private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, string codeText, string outDir, bool yes, bool overwrite, bool select, bool verify, CancellationToken ct)
     {
+        if (select && (reporter.Json || !FileSelector.TerminalAvailable))
+        {
+            throw new TallowException(FailureKind.Usage, "--select shows an interactive list and needs a terminal on stdin and stderr (and no --json): to choose files in a script, use --only GLOB.");
+        }
+
         if (!CodePhrase.TryNormalize(codeText, out string normalized))
         {
             throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the sender shows.");
@@ -71,12 +77,25 @@ internal static class ReceiveCommand
             }
         }
 
-        if (!await ConfirmAsync(offer, summary, output, yes, reporter, ct).ConfigureAwait(false))
+        IReadOnlyList<int>? selectedEntryIndices = null; // indices into offer.Entries; null = the whole offer
+        bool accepted;
+        if (select && offer.Kind == TransferKind.Files && offer.Entries.Any(e => e.Type == EntryType.File))
+        {
+            selectedEntryIndices = await SelectAsync(offer, reporter, ct).ConfigureAwait(false); // --select is the consent: no y/N after it
+            accepted = selectedEntryIndices is { Count: > 0 };
+        }
+        else
+        {
+            accepted = await ConfirmAsync(offer, summary, output, yes, reporter, ct).ConfigureAwait(false);
+        }
+
+        if (!accepted)
         {
             await receiver.RejectAsync("declined by the receiver", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Declined, "transfer declined.");
         }
 
+        // TODO(protocol): pass selection to AcceptAsync (selectedEntryIndices; null = the whole offer)
         await receiver.AcceptAsync(ct).ConfigureAwait(false);
         reporter.StartTransferClock();
         try
@@ -167,6 +186,27 @@ internal static class ReceiveCommand
         await using var terminal = new TerminalSafeStream(stdout);
         await receiver.ReceiveStreamAsync(offer, terminal, ct).ConfigureAwait(false);
         await terminal.WriteAsync("\n"u8.ToArray(), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>`--select`: the user picks files; returns the chosen entries' indices in the offer, or null when cancelled.</summary>
+    private static async Task<IReadOnlyList<int>?> SelectAsync(TransferOffer offer, Reporter reporter, CancellationToken ct)
+    {
+        (IReadOnlyList<SelectableFile> files, IReadOnlyList<int> entryIndices) = FileSelection.FromOffer(offer);
+        IReadOnlyList<int>? chosen = await FileSelector.SelectAsync(files, ct).ConfigureAwait(false);
+        if (chosen is null || chosen.Count == 0)
+        {
+            reporter.Info(chosen is null ? "Selection cancelled." : "No files selected.");
+            return chosen;
+        }
+
+        ulong bytes = 0;
+        foreach (int i in chosen)
+        {
+            bytes += files[i].Size;
+        }
+
+        reporter.Info($"Selected {chosen.Count} of {files.Count} files ({Units.Bytes(bytes)}).");
+        return [.. chosen.Select(i => entryIndices[i])];
     }
 
     private static async Task<bool> ConfirmAsync(TransferOffer offer, string summary, OutputDirectory? output, bool yes, Reporter reporter, CancellationToken ct)
