@@ -26,7 +26,13 @@ internal sealed record SelectorFrame(IReadOnlyList<string> Lines, int CursorLine
 
 internal sealed class FileSelection
 {
-    public const string Help = "Select files to receive: Up/Down or j/k move, Space toggles, a all, n none, Enter accepts, Esc or q cancels";
+    /// <summary>The help line, longest first: the first that fits the width is shown.</summary>
+    public static readonly string[] Help =
+    [
+        "Select files to receive: Up/Down or j/k move, Space toggles, a all, n none, Enter accepts, Esc or q cancels",
+        "Space toggle, a all, n none, Enter accept, q cancel",
+        "Space a n Enter q",
+    ];
 
     private readonly IReadOnlyList<SelectableFile> _files;
     private readonly string[] _names;
@@ -161,7 +167,7 @@ internal sealed class FileSelection
         var lines = new List<string>();
         if (header)
         {
-            lines.Add(TerminalText.Fit(Help, columns));
+            lines.Add(TerminalText.Fit(Help.FirstOrDefault(h => h.Length <= columns) ?? Help[^1], columns));
         }
 
         int cursorLine = -1;
@@ -182,11 +188,25 @@ internal sealed class FileSelection
 
         if (footer)
         {
-            string position = Count > rows ? $" [{top + 1}-{Math.Min(Count, top + rows)} of {Count}]" : string.Empty;
-            lines.Add(TerminalText.Fit(Footer() + position, columns));
+            lines.Add(FitFooter(top, rows, columns));
         }
 
         return new SelectorFrame(lines, cursorLine);
+    }
+
+    /// <summary>The footer with the window position when the list scrolls, shortened step by step for narrow terminals.</summary>
+    private string FitFooter(int top, int rows, int columns)
+    {
+        string full = Footer();
+        string position = Count > rows ? $" [{top + 1}-{Math.Min(Count, top + rows)} of {Count}]" : string.Empty;
+        string[] candidates =
+        [
+            full + position,
+            full,
+            $"{SelectedCount}/{Count} files, {Units.Bytes(SelectedBytes)}",
+            $"{SelectedCount}/{Count}",
+        ];
+        return TerminalText.Fit(candidates.FirstOrDefault(c => c.Length <= columns) ?? candidates[^1], columns);
     }
 
     /// <summary>Which parts fit in a terminal of this height: tiny terminals keep the list row first, then the footer, then the help.</summary>

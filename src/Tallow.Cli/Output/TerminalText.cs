@@ -88,8 +88,8 @@ internal static class TerminalText
             return Fit(clean, columns);
         }
 
-        int headColumns = (columns - 1) / 3;
-        return Head(clean, headColumns) + Ellipsis + Tail(clean, columns - 1 - headColumns);
+        string head = Head(clean, (columns - 1) / 4); // the end (the file's own name) matters most
+        return head + Ellipsis + Tail(clean, columns - 1 - Width(head));
     }
 
     /// <summary>Pads clean text with spaces to exactly <paramref name="columns"/> columns (it must fit).</summary>
