@@ -39,6 +39,12 @@ public sealed class SelectTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
         at = await receiver.WaitForTextAsync("0 of 3 files", Wait, at);
         await receiver.TypeAsync("a");
         at = await receiver.WaitForTextAsync("3 of 3 files", Wait, at);
+        await receiver.TypeAsync("/BETA\r"); // filter, keep it, then deselect what it shows
+        at = await receiver.WaitForTextAsync("[1-1 of 1 matching]", Wait, at);
+        await receiver.TypeAsync("n");
+        at = await receiver.WaitForTextAsync("2 of 3 files, 3.9 KiB of 5.9 KiB selected [1-1 of 1 matching]", Wait, at);
+        await receiver.TypeAsync("\u001b"); // clears the filter
+        at = await receiver.WaitForTextAsync("Select files to receive", Wait, at);
         await receiver.TypeAsync(cancelKey);
 
         int receiverExit = await receiver.WaitForExitAsync(Wait);

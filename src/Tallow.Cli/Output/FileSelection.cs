@@ -1,8 +1,8 @@
 // The pure state of the interactive file selector (`receive --select`, DESIGN.md §8 "Accept with
-// a file subset"): cursor, scroll offset and selection set, one transition per key, and a render
-// to plain lines for a given terminal size. No console I/O here, so it is tested deterministically.
-// Invariants: 0 <= Cursor < Count (0 when empty); the cursor row is always inside the window;
-// every rendered line is free of control characters and at most width-1 display columns.
+// a file subset"): cursor, scroll offset, selection set and an optional filter, one transition per
+// key; FileSelection.Render.cs draws it. No console I/O here, so it is tested deterministically.
+// Invariants: 0 <= Cursor < Shown (0 when nothing is shown); the cursor row is always inside the
+// window; a/n act on the shown files only; the footer always counts the whole offer.
 using Tallow.Protocol.Transfer;
 using Tallow.Wire;
 
@@ -21,23 +21,15 @@ internal enum SelectionState
     Choosing, Confirmed, Cancelled,
 }
 
-/// <summary>What <see cref="FileSelection.Render"/> produced: the lines, and which one holds the cursor (-1: none).</summary>
-internal sealed record SelectorFrame(IReadOnlyList<string> Lines, int CursorLine);
-
-internal sealed class FileSelection
+internal sealed partial class FileSelection
 {
-    /// <summary>The help line, longest first: the first that fits the width is shown.</summary>
-    public static readonly string[] Help =
-    [
-        "Select files to receive: Up/Down or j/k move, Space toggles, a all, n none, Enter accepts, Esc or q cancels",
-        "Space toggle, a all, n none, Enter accept, q cancel",
-        "Space a n Enter q",
-    ];
+    public const int MaxFilterLength = 200;
 
     private readonly IReadOnlyList<SelectableFile> _files;
     private readonly string[] _names;
     private readonly bool[] _selected;
     private readonly ulong _totalBytes;
+    private List<int> _shown;
 
     public FileSelection(IReadOnlyList<SelectableFile> files)
     {
@@ -45,6 +37,7 @@ internal sealed class FileSelection
         _names = [.. files.Select(f => TerminalText.Clean(f.Path))];
         _selected = new bool[files.Count];
         Array.Fill(_selected, true);
+        _shown = [.. Enumerable.Range(0, files.Count)];
         SelectedCount = files.Count;
         foreach (SelectableFile file in files)
         {
@@ -56,9 +49,16 @@ internal sealed class FileSelection
 
     public int Count => _files.Count;
 
+    /// <summary>How many files match the filter (all without one).</summary>
+    public int Shown => _shown.Count;
+
+    /// <summary>Position of the cursor among the shown files.</summary>
     public int Cursor { get; private set; }
 
-    /// <summary>Index of the first file in the window.</summary>
+    /// <summary>The file under the cursor (an index into the files), or -1 when nothing is shown.</summary>
+    public int CurrentFile => _shown.Count == 0 ? -1 : _shown[Cursor];
+
+    /// <summary>Position of the first shown file in the window.</summary>
     public int Top { get; private set; }
 
     public int SelectedCount { get; private set; }
@@ -67,9 +67,15 @@ internal sealed class FileSelection
 
     public SelectionState State { get; private set; }
 
+    /// <summary>Case-insensitive text the shown paths contain ("" = all files).</summary>
+    public string Filter { get; private set; } = string.Empty;
+
+    /// <summary>True while keys edit the filter (after '/').</summary>
+    public bool EditingFilter { get; private set; }
+
     public bool IsSelected(int index) => _selected[index];
 
-    /// <summary>Indices of the selected files, ascending.</summary>
+    /// <summary>Indices of the selected files, ascending (whatever the filter shows).</summary>
     public IReadOnlyList<int> SelectedIndices() => [.. Enumerable.Range(0, Count).Where(i => _selected[i])];
 
     /// <summary>The files of a Files offer, and for each the index of its entry in the offer.</summary>
@@ -92,7 +98,7 @@ internal sealed class FileSelection
     /// <summary>Maps a console key to a selector key (arrows, vi keys, paging, Space, a/n, Enter, Esc/q/Ctrl-C).</summary>
     public static SelectorKey KeyOf(ConsoleKeyInfo key)
     {
-        if ((key.Key == ConsoleKey.C && key.Modifiers.HasFlag(ConsoleModifiers.Control)) || key.KeyChar == '\x03')
+        if (IsControlC(key))
         {
             return SelectorKey.Cancel;
         }
@@ -123,6 +129,41 @@ internal sealed class FileSelection
         };
     }
 
+    /// <summary>
+    /// Handles one key as the user typed it: '/' starts editing the filter, where text keys edit it,
+    /// Backspace deletes, Enter keeps it and Esc clears it; outside editing, Esc first clears an active
+    /// filter and otherwise cancels. Ctrl-C always cancels. Other keys go through <see cref="KeyOf"/>.
+    /// </summary>
+    public void Press(ConsoleKeyInfo key, int height)
+    {
+        if (State != SelectionState.Choosing)
+        {
+            return;
+        }
+
+        bool escape = key.Key == ConsoleKey.Escape || key.KeyChar == '\x1b';
+        if (IsControlC(key))
+        {
+            Apply(SelectorKey.Cancel, height);
+        }
+        else if (EditingFilter)
+        {
+            EditFilter(key, escape, height);
+        }
+        else if (key.KeyChar == '/')
+        {
+            EditingFilter = true;
+        }
+        else if (escape && Filter.Length > 0)
+        {
+            SetFilter(string.Empty, height);
+        }
+        else
+        {
+            Apply(KeyOf(key), height);
+        }
+    }
+
     /// <summary>Applies one key; <paramref name="height"/> is the terminal height (for paging and scrolling).</summary>
     public void Apply(SelectorKey key, int height)
     {
@@ -132,7 +173,7 @@ internal sealed class FileSelection
         }
 
         int page = Math.Max(1, ListRows(height) - 1);
-        int last = Math.Max(0, Count - 1);
+        int last = Math.Max(0, Shown - 1);
         switch (key)
         {
             case SelectorKey.Up: Cursor = Math.Max(0, Cursor - 1); break;
@@ -141,107 +182,60 @@ internal sealed class FileSelection
             case SelectorKey.PageDown: Cursor = Math.Min(last, Cursor + page); break;
             case SelectorKey.Home: Cursor = 0; break;
             case SelectorKey.End: Cursor = last; break;
-            case SelectorKey.Toggle when Count > 0: Set(Cursor, !_selected[Cursor]); break;
-            case SelectorKey.SelectAll: SetAll(true); break;
-            case SelectorKey.SelectNone: SetAll(false); break;
-            case SelectorKey.Confirm: State = SelectionState.Confirmed; break;
-            case SelectorKey.Cancel: State = SelectionState.Cancelled; break;
+            case SelectorKey.Toggle when Shown > 0: Set(_shown[Cursor], !_selected[_shown[Cursor]]); break;
+            case SelectorKey.SelectAll: SetShown(true); break;
+            case SelectorKey.SelectNone: SetShown(false); break;
+            case SelectorKey.Confirm: State = SelectionState.Confirmed; EditingFilter = false; break;
+            case SelectorKey.Cancel: State = SelectionState.Cancelled; EditingFilter = false; break;
             default: break;
         }
 
         Top = WindowTop(height);
     }
 
-    /// <summary>The footer: "N of M files, X of Y selected".</summary>
-    public string Footer() => $"{SelectedCount} of {Count} files, {Units.Bytes(SelectedBytes)} of {Units.Bytes(_totalBytes)} selected";
+    private static bool IsControlC(ConsoleKeyInfo key) =>
+        (key.Key == ConsoleKey.C && key.Modifiers.HasFlag(ConsoleModifiers.Control)) || key.KeyChar == '\x03';
 
-    /// <summary>
-    /// Renders the selector for a terminal of <paramref name="width"/> x <paramref name="height"/> (0 or less: unknown).
-    /// At most height-1 lines (so drawing never scrolls the terminal), each at most width-1 columns (so it never wraps).
-    /// </summary>
-    public SelectorFrame Render(int width, int height)
+    private void EditFilter(ConsoleKeyInfo key, bool escape, int height)
     {
-        int columns = Math.Max(1, (width > 0 ? width : 80) - 1);
-        (bool header, int rows, bool footer) = Layout(height);
-        int top = WindowTop(height);
-        var lines = new List<string>();
-        if (header)
+        if (escape)
         {
-            lines.Add(TerminalText.Fit(Help.FirstOrDefault(h => h.Length <= columns) ?? Help[^1], columns));
+            EditingFilter = false;
+            SetFilter(string.Empty, height);
         }
-
-        int cursorLine = -1;
-        if (Count == 0 && rows > 0)
+        else if (key.Key == ConsoleKey.Enter || key.KeyChar is '\r' or '\n')
         {
-            lines.Add(TerminalText.Fit("(the offer contains no files)", columns));
+            EditingFilter = false;
         }
-
-        for (int i = top; i < Math.Min(Count, top + rows); i++)
+        else if (key.Key == ConsoleKey.Backspace || key.KeyChar is '\b' or '\x7f')
         {
-            if (i == Cursor)
-            {
-                cursorLine = lines.Count;
-            }
-
-            lines.Add(Row(i, columns));
+            int cut = Filter.Length >= 2 && char.IsLowSurrogate(Filter[^1]) ? 2 : 1;
+            SetFilter(Filter.Length >= cut ? Filter[..^cut] : string.Empty, height);
         }
-
-        if (footer)
+        else if (key.KeyChar != '\0' && !char.IsControl(key.KeyChar) && Filter.Length < MaxFilterLength)
         {
-            lines.Add(FitFooter(top, rows, columns));
+            SetFilter(Filter + key.KeyChar, height);
         }
-
-        return new SelectorFrame(lines, cursorLine);
+        else
+        {
+            SelectorKey move = KeyOf(key); // arrows and paging still move while typing
+            Apply(move is SelectorKey.Up or SelectorKey.Down or SelectorKey.PageUp or SelectorKey.PageDown or SelectorKey.Home or SelectorKey.End ? move : SelectorKey.None, height);
+        }
     }
 
-    /// <summary>The footer with the window position when the list scrolls, shortened step by step for narrow terminals.</summary>
-    private string FitFooter(int top, int rows, int columns)
+    /// <summary>Shows the files whose path contains <paramref name="filter"/>; the cursor stays on its file when that still shows.</summary>
+    private void SetFilter(string filter, int height)
     {
-        string full = Footer();
-        string position = Count > rows ? $" [{top + 1}-{Math.Min(Count, top + rows)} of {Count}]" : string.Empty;
-        string[] candidates =
-        [
-            full + position,
-            full,
-            $"{SelectedCount}/{Count} files, {Units.Bytes(SelectedBytes)}",
-            $"{SelectedCount}/{Count}",
-        ];
-        return TerminalText.Fit(candidates.FirstOrDefault(c => c.Length <= columns) ?? candidates[^1], columns);
-    }
-
-    /// <summary>Which parts fit in a terminal of this height: tiny terminals keep the list row first, then the footer, then the help.</summary>
-    private static (bool Header, int Rows, bool Footer) Layout(int height)
-    {
-        int budget = Math.Max(1, (height > 0 ? height : 24) - 1);
-        return budget switch
-        {
-            1 => (false, 1, false),
-            2 => (false, 1, true),
-            _ => (true, budget - 2, true),
-        };
-    }
-
-    private static int ListRows(int height) => Layout(height).Rows;
-
-    /// <summary>The scroll offset that keeps the cursor visible, moving as little as possible from <see cref="Top"/>.</summary>
-    private int WindowTop(int height)
-    {
-        int rows = ListRows(height);
-        int top = Math.Clamp(Top, Math.Max(0, Cursor - rows + 1), Cursor);
-        return Math.Clamp(top, 0, Math.Max(0, Count - rows));
-    }
-
-    private string Row(int index, int columns)
-    {
-        string prefix = (index == Cursor ? "> " : "  ") + (_selected[index] ? "[x] " : "[ ] ");
-        string size = "  " + Units.Bytes(_files[index].Size);
-        int nameColumns = columns - prefix.Length - size.Length;
-        if (nameColumns < 8)
-        {
-            return TerminalText.Fit(prefix + TerminalText.FitMiddle(_names[index], Math.Max(0, columns - prefix.Length)), columns);
-        }
-
-        return prefix + TerminalText.Pad(TerminalText.FitMiddle(_names[index], nameColumns), nameColumns) + size;
+        int current = CurrentFile;
+        Filter = filter;
+        string needle = TerminalText.Clean(filter);
+        _shown = needle.Length == 0
+            ? [.. Enumerable.Range(0, Count)]
+            : [.. Enumerable.Range(0, Count).Where(i => _names[i].Contains(needle, StringComparison.OrdinalIgnoreCase))];
+        int at = current < 0 ? -1 : _shown.BinarySearch(current);
+        Cursor = Math.Max(0, at);
+        Top = at < 0 ? 0 : Top;
+        Top = WindowTop(height);
     }
 
     private void Set(int index, bool value)
@@ -256,10 +250,19 @@ internal sealed class FileSelection
         SelectedBytes = value ? SelectedBytes + _files[index].Size : SelectedBytes - _files[index].Size;
     }
 
-    private void SetAll(bool value)
+    private void SetShown(bool value)
     {
-        Array.Fill(_selected, value);
-        SelectedCount = value ? Count : 0;
-        SelectedBytes = value ? _totalBytes : 0;
+        if (Shown == Count)
+        {
+            Array.Fill(_selected, value);
+            SelectedCount = value ? Count : 0;
+            SelectedBytes = value ? _totalBytes : 0;
+            return;
+        }
+
+        foreach (int index in _shown)
+        {
+            Set(index, value);
+        }
     }
 }

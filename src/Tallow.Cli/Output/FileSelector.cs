@@ -46,7 +46,7 @@ internal static class FileSelector
                 {
                     ConsoleKeyInfo key = Console.ReadKey(intercept: true);
                     size = TerminalSize();
-                    selection.Apply(FileSelection.KeyOf(key), size.Height);
+                    selection.Press(key, size.Height);
                 }
                 else
                 {
