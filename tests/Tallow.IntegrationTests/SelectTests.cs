@@ -84,6 +84,31 @@ public sealed class SelectTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
     }
 
     [Fact]
+    public async Task Keys_typed_before_the_list_appears_do_not_accept_it()
+    {
+        using var dir = new TempDir();
+        dir.WriteRandomFile("pack/one.bin", 1000);
+        string outDir = dir.Combine("out");
+        Directory.CreateDirectory(outDir);
+        await using TallowProcess sender = TallowProcess.Start(["send", dir.Combine("pack"), "--relay", fixture.Relay.Address, "--json"]);
+        string code = (await sender.WaitForEventAsync("code", Wait)).GetProperty("code").GetString()!;
+        await using PtyProcess receiver = PtyProcess.Start(["receive", code, "--relay", fixture.Relay.Address, "--out", outDir, "--select", "--verify"]);
+
+        // The safety-number question comes before the offer: answering it with one Enter too many
+        // leaves that Enter waiting when the list appears, deterministically.
+        int at = await receiver.WaitForTextAsync("[y/N]", Wait);
+        await receiver.TypeAsync("y\r\r");
+        at = await receiver.WaitForTextAsync("1 of 1 files", Wait, at);
+        await Task.Delay(500);
+        Assert.DoesNotContain("Selected 1 of 1", receiver.Text, StringComparison.Ordinal);
+        await receiver.TypeAsync("q");
+        int receiverExit = await receiver.WaitForExitAsync(Wait);
+        Assert.True(receiverExit == 3, $"receiver exit {receiverExit}\n--- terminal:\n{receiver.Text}");
+        Check.Exit(3, await sender.WaitForExitAsync(Wait), sender, "sender");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
+    }
+
+    [Fact]
     public async Task Select_without_a_terminal_is_a_usage_error_before_connecting()
     {
         string closedRelay = $"127.0.0.1:{Check.ClosedPort()}"; // exit 2, not 4: nothing was connected

@@ -37,6 +37,11 @@ internal static class FileSelector
         try
         {
             Console.TreatControlCAsInput = true; // Ctrl-C arrives as a key and cancels the selection, not the process
+            while (Console.KeyAvailable)
+            {
+                Console.ReadKey(intercept: true); // type-ahead (an Enter pressed while connecting) must not accept a list not yet seen
+            }
+
             err.Write(HideCursor);
             (int Width, int Height) size = TerminalSize();
             drawn = Draw(err, selection.Render(size.Width, size.Height), drawn);
