@@ -15,6 +15,8 @@ internal static class FileSelector
     /// <summary>Keys are polled so that cancellation and resizes are noticed without a thread blocked in ReadKey.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(40);
 
+    private const int MaxKeysPerFrame = 64;
+
     /// <summary>True when keys can be read from a terminal and the list drawn on one (stdin and stderr are terminals).</summary>
     public static bool TerminalAvailable => !Console.IsInputRedirected && !Console.IsErrorRedirected;
 
@@ -49,9 +51,11 @@ internal static class FileSelector
             {
                 if (Console.KeyAvailable)
                 {
-                    ConsoleKeyInfo key = Console.ReadKey(intercept: true);
                     size = TerminalSize();
-                    selection.Press(key, size.Height);
+                    for (int n = 0; n < MaxKeysPerFrame && Console.KeyAvailable && selection.State == SelectionState.Choosing; n++)
+                    {
+                        selection.Press(Console.ReadKey(intercept: true), size.Height); // a held or pasted key redraws once per batch
+                    }
                 }
                 else
                 {
