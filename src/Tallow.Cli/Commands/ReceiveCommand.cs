@@ -1,4 +1,4 @@
-// `tallow receive CODE [--out DIR] [--yes] [--overwrite]`: receives what the sender offers.
+// `tallow receive CODE [--out DIR] [--yes] [--overwrite] [--select]`: receives what the sender offers.
 using System.CommandLine;
 using System.Net;
 using System.Text;
@@ -9,6 +9,7 @@ using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
 using Tallow.Protocol.Transfer;
+using Tallow.Protocol.Transfer.Selection;
 using Tallow.Wire;
 
 namespace Tallow.Cli.Commands;
@@ -23,9 +24,11 @@ internal static class ReceiveCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
         var noResume = new Option<bool>("--no-resume") { Description = "Receive every file from the start, ignoring .tallow-part files and files already here" };
+        var select = new Option<bool>("--select") { Description = "Choose which of the offered files to receive from a list (needs a terminal; in scripts use --only GLOB)" };
+        var only = new Option<string[]>("--only") { Description = "Receive only offered files matching this gitignore-style pattern (repeatable; a matching folder takes everything in it)", AllowMultipleArgumentsPerToken = false };
 
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, noResume, verify };
+        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, noResume, select, only, verify };
         common.AddTo(command);
         command.SetAction((result, ct) =>
         {
@@ -36,16 +39,29 @@ internal static class ReceiveCommand
                 result.GetValue(yes),
                 result.GetValue(overwrite),
                 !result.GetValue(noResume),
+                result.GetValue(select),
+                result.GetValue(only) ?? [],
                 result.GetValue(verify));
             return CommandRunner.RunAsync(reporter, () => RunAsync(result, reporter, common, args, ct));
         });
         return command;
     }
 
-    private sealed record ReceiveArgs(string Code, string OutDir, bool Yes, bool Overwrite, bool Resume, bool Verify);
+    private sealed record ReceiveArgs(string Code, string OutDir, bool Yes, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify);
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, ReceiveArgs args, CancellationToken ct)
     {
+        if (args.Select && (reporter.Json || !FileSelector.TerminalAvailable))
+        {
+            throw new TallowException(FailureKind.Usage, "--select shows an interactive list and needs a terminal on stdin and stderr (and no --json): to choose files in a script, use --only GLOB.");
+        }
+
+        if (args.Select && args.Only.Length > 0)
+        {
+            throw new TallowException(FailureKind.Usage, "give either --select (choose from a list) or --only GLOB, not both.");
+        }
+
+        IReadOnlyList<GlobPattern> only = ParseOnly(args.Only);
         if (!CodePhrase.TryNormalize(args.Code, out string normalized))
         {
             throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the sender shows.");
@@ -74,21 +90,35 @@ internal static class ReceiveCommand
         if (offer.Kind == TransferKind.Files)
         {
             output = new OutputDirectory(args.OutDir, args.Overwrite);
-            long free = FreeSpace(output.Root);
-            if (free >= 0 && (long)offer.TotalSize > free)
-            {
-                await receiver.RejectAsync("not enough disk space", ct).ConfigureAwait(false);
-                throw new TallowException(FailureKind.FileSystem, $"the offer needs {Units.Bytes(offer.TotalSize)} but only {Units.Bytes(free)} is free in '{output.Root}': free some space or choose another --out.");
-            }
         }
 
-        if (!await ConfirmAsync(offer, summary, output, args.Yes, reporter, ct).ConfigureAwait(false))
+        IReadOnlyList<int>? selectedEntryIndices = null; // indices into offer.Entries; null = the whole offer
+        bool accepted;
+        if (args.Select && offer.Kind == TransferKind.Files && offer.Entries.Any(e => e.Type == EntryType.File))
+        {
+            selectedEntryIndices = await SelectAsync(offer, reporter, ct).ConfigureAwait(false); // --select is the consent: no y/N after it
+            accepted = selectedEntryIndices is { Count: > 0 };
+        }
+        else
+        {
+            accepted = await ConfirmAsync(offer, summary, output, args.Yes, reporter, ct).ConfigureAwait(false);
+        }
+
+        if (!accepted)
         {
             await receiver.RejectAsync("declined by the receiver", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Declined, "transfer declined.");
         }
 
-        using ReceivePlan? plan = output is null ? null : ReceivePlan.Create(offer, null, args.Resume ? output : null, reporter.Warn, reporter);
+        Func<int, OfferEntry, bool>? include = Selection(selectedEntryIndices, only);
+        using ReceivePlan? plan = output is null ? null : ReceivePlan.Create(offer, include, args.Resume ? output : null, reporter.Warn, reporter);
+        long free = output is null ? -1 : FreeSpace(output.Root);
+        if (plan is not null && free >= 0 && plan.BytesToReceive > free)
+        {
+            await receiver.RejectAsync("not enough disk space", ct).ConfigureAwait(false);
+            throw new TallowException(FailureKind.FileSystem, $"the offer needs {Units.Bytes(plan.BytesToReceive)} but only {Units.Bytes(free)} is free in '{output!.Root}': free some space or choose another --out.");
+        }
+
         if (plan is null)
         {
             await receiver.AcceptAsync(ct).ConfigureAwait(false);
@@ -103,7 +133,9 @@ internal static class ReceiveCommand
         {
             if (output is not null)
             {
-                reporter.Info($"Receiving {summary} into '{output.Root}'");
+                reporter.Info(plan!.BytesToReceive == (long)offer.TotalSize
+                    ? $"Receiving {summary} into '{output.Root}'"
+                    : $"Receiving {plan.Files.Count} file(s), {Units.Bytes(plan.BytesToReceive)}, into '{output.Root}'");
                 try
                 {
                     await receiver.ReceiveFilesAsync(offer, plan!, output, ct).ConfigureAwait(false);
@@ -168,6 +200,37 @@ internal static class ReceiveCommand
             $"no sender with nameplate {nameplate} found on this local network: check the code, or run the receive command with --relay exactly as the sender printed it (or set TALLOW_RELAY).");
     }
 
+    private static IReadOnlyList<GlobPattern> ParseOnly(string[] patterns)
+    {
+        var parsed = new List<GlobPattern>();
+        foreach (string text in patterns)
+        {
+            if (!GlobPattern.TryParse(text, out GlobPattern? pattern, out string error) || pattern!.IsNegated)
+            {
+                throw new TallowException(FailureKind.Usage, $"--only '{text}' is not a valid pattern: {(pattern?.IsNegated == true ? "'!' cannot be used here" : error)}. Quote it so the shell does not expand it.");
+            }
+
+            parsed.Add(pattern);
+        }
+
+        return parsed;
+    }
+
+    /// <summary>
+    /// Which offered entries to take: the files picked in the list, or the entries whose path (or
+    /// a folder above it) matches an --only pattern; null = everything.
+    /// </summary>
+    private static Func<int, OfferEntry, bool>? Selection(IReadOnlyList<int>? picked, IReadOnlyList<GlobPattern> only)
+    {
+        if (picked is not null)
+        {
+            var set = picked.ToHashSet();
+            return (index, _) => set.Contains(index);
+        }
+
+        return only.Count == 0 ? null : (_, entry) => only.Any(p => p.MatchesPathOrAncestor(entry.Path, entry.Type == EntryType.Directory));
+    }
+
     private static readonly TimeSpan LanDiscoveryTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Text and streams go to stdout: raw bytes when stdout is redirected, escaped for a terminal otherwise; in JSON mode text is an event.</summary>
@@ -191,6 +254,27 @@ internal static class ReceiveCommand
         await using var terminal = new TerminalSafeStream(stdout);
         await receiver.ReceiveStreamAsync(offer, terminal, ct).ConfigureAwait(false);
         await terminal.WriteAsync("\n"u8.ToArray(), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>`--select`: the user picks files; returns the chosen entries' indices in the offer, or null when cancelled.</summary>
+    private static async Task<IReadOnlyList<int>?> SelectAsync(TransferOffer offer, Reporter reporter, CancellationToken ct)
+    {
+        (IReadOnlyList<SelectableFile> files, IReadOnlyList<int> entryIndices) = FileSelection.FromOffer(offer);
+        IReadOnlyList<int>? chosen = await FileSelector.SelectAsync(files, ct).ConfigureAwait(false);
+        if (chosen is null || chosen.Count == 0)
+        {
+            reporter.Info(chosen is null ? "Selection cancelled." : "No files selected.");
+            return chosen;
+        }
+
+        ulong bytes = 0;
+        foreach (int i in chosen)
+        {
+            bytes += files[i].Size;
+        }
+
+        reporter.Info($"Selected {chosen.Count} of {files.Count} files ({Units.Bytes(bytes)}).");
+        return [.. chosen.Select(i => entryIndices[i])];
     }
 
     private static async Task<bool> ConfirmAsync(TransferOffer offer, string summary, OutputDirectory? output, bool yes, Reporter reporter, CancellationToken ct)

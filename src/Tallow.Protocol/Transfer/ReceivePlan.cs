@@ -35,11 +35,11 @@ public sealed class ReceivePlan : IDisposable
     public static ReceivePlan Everything(TransferOffer offer) => Create(offer, null, null, _ => { }, null);
 
     /// <summary>
-    /// Plans the receive of a Files offer. <paramref name="include"/> (offered path, is folder)
-    /// selects entries; with <paramref name="output"/> (null: no resume) already held content is
+    /// Plans the receive of a Files offer. <paramref name="include"/> (entry index, entry) selects
+    /// entries; with <paramref name="output"/> (null: no resume) already held content is
     /// reused and reported through <paramref name="observer"/>.
     /// </summary>
-    public static ReceivePlan Create(TransferOffer offer, Func<string, bool, bool>? include, OutputDirectory? output, Action<string> notice, ITransferObserver? observer)
+    public static ReceivePlan Create(TransferOffer offer, Func<int, OfferEntry, bool>? include, OutputDirectory? output, Action<string> notice, ITransferObserver? observer)
     {
         var files = new List<PlannedFile>();
         var folders = new HashSet<int>();
@@ -48,7 +48,7 @@ public sealed class ReceivePlan : IDisposable
         for (int i = 0; i < offer.Entries.Count; i++)
         {
             OfferEntry entry = offer.Entries[i];
-            if (include is not null && !include(entry.Path, entry.Type == EntryType.Directory))
+            if (include is not null && !include(i, entry))
             {
                 continue;
             }

@@ -1,0 +1,143 @@
+// A real `tallow` process on a pseudo-terminal, for interactive features (`receive --select`).
+// util-linux `script` (package bsdutils, essential on Debian) allocates the terminal: what the
+// test writes to script's stdin arrives as keystrokes, and script's stdout is the terminal's
+// output. The terminal size is set with stty before tallow starts. Always killed (whole tree).
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Tallow.IntegrationTests.Infrastructure;
+
+public sealed partial class PtyProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly MemoryStream _output = new();
+    private readonly Task _pump;
+
+    private PtyProcess(Process process)
+    {
+        _process = process;
+        _pump = PumpAsync();
+    }
+
+    /// <summary>Everything the terminal showed, raw (escape sequences included).</summary>
+    public string Raw { get { lock (_output) { return Encoding.UTF8.GetString(_output.GetBuffer(), 0, (int)_output.Length); } } }
+
+    /// <summary>What the terminal showed with CSI/OSC sequences and carriage returns removed.</summary>
+    public string Text => AnsiSequence().Replace(Raw, string.Empty).Replace("\r", string.Empty, StringComparison.Ordinal);
+
+    public static PtyProcess Start(IEnumerable<string> args, int rows = 24, int columns = 80)
+    {
+        string command = $"stty rows {rows} cols {columns}; exec dotnet {Quote(Repo.TallowDll)} {string.Join(' ', args.Select(Quote))}";
+        var info = new ProcessStartInfo("script")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false, // script's own stderr (its errors only) goes to the test's
+        };
+        foreach (string a in new[] { "--quiet", "--flush", "--return", "--command", command, "/dev/null" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["TERM"] = "xterm-256color";
+        info.Environment.Remove("TALLOW_RELAY");
+        info.Environment.Remove("TALLOW_RELAY_PASS");
+        info.Environment.Remove("TALLOW_PROXY");
+        return new PtyProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start script"));
+    }
+
+    /// <summary>Types keys (raw bytes: "\u001b[B" is the down arrow).</summary>
+    public async Task TypeAsync(string keys)
+    {
+        await _process.StandardInput.BaseStream.WriteAsync(Encoding.UTF8.GetBytes(keys));
+        await _process.StandardInput.BaseStream.FlushAsync();
+    }
+
+    /// <summary>Waits until the terminal text (after <paramref name="from"/>) contains <paramref name="expected"/>; returns the index just after it.</summary>
+    public async Task<int> WaitForTextAsync(string expected, TimeSpan timeout, int from = 0)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            string text = Text;
+            int at = from <= text.Length ? text.IndexOf(expected, from, StringComparison.Ordinal) : -1;
+            if (at >= 0)
+            {
+                return at + expected.Length;
+            }
+
+            if (_process.HasExited || clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the terminal did not show '{expected}' within {timeout} (exited: {_process.HasExited}).\n--- terminal:\n{text}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits for exit; kills the process and fails when the timeout passes.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException($"tallow on a terminal (pid {_process.Id}) did not exit within {timeout}.\n--- terminal:\n{Text}");
+        }
+
+        await _pump.WaitAsync(TimeSpan.FromSeconds(10));
+        return _process.ExitCode;
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        byte[] buffer = new byte[8192];
+        Stream stream = _process.StandardOutput.BaseStream;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            lock (_output)
+            {
+                _output.Write(buffer, 0, read);
+            }
+        }
+    }
+
+    private static string Quote(string arg) => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    [GeneratedRegex(@"\u001b(\[[0-9;?]*[ -/]*[@-~]|\][^\u0007\u001b]*(\u0007|\u001b\\)|[=>78])")]
+    private static partial Regex AnsiSequence();
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}
