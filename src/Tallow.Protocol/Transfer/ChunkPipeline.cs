@@ -51,6 +51,7 @@ internal sealed class ChunkPipeline : IDisposable
                 wire += bodyLength;
                 chunks++;
                 compressedChunks += packed ? 1 : 0;
+                _compressor?.OnSent(current.RawLength);
                 sent(current.RawLength);
             }
             finally
