@@ -295,4 +295,156 @@ public class TransferTests
         Assert.False(File.Exists(Path.Combine(outRoot, "f.txt")));
         Assert.False(File.Exists(Path.Combine(outRoot, "f.txt" + OutputDirectory.PartSuffix)));
     }
+
+    /// <summary>A part file and sidecar as an interrupted receive leaves them: the first <paramref name="length"/> bytes of <paramref name="content"/>.</summary>
+    private static void LeaveInterruptedPart(OutputDirectory output, OfferEntry entry, string[] components, byte[] content, int length)
+    {
+        PartFile part = output.CreatePart(components, Tallow.Protocol.Transfer.Resume.ResumeSidecar.IdentityOf(entry));
+        using var hasher = Blake3.Hasher.New();
+        RandomAccess.Write(part.Handle, content.AsSpan(0, length), 0);
+        hasher.Update(content.AsSpan(0, length));
+        part.Checkpoint(length, hasher);
+        part.Dispose();
+    }
+
+    /// <summary>Runs a transfer of <paramref name="plan"/> whose receiver plans with resume into <paramref name="outRoot"/>.</summary>
+    private static async Task<(Observer Sender, Observer Receiver)> TransferWithResumeAsync(SourcePlan plan, string outRoot, Func<int, OfferEntry, bool>? include = null)
+    {
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var senderObserver = new Observer();
+        var receiverObserver = new Observer();
+        Task<SendSummary> send = new TransferSender(pair.Initiator, senderObserver).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        var receiver = new TransferReceiver(pair.Responder, receiverObserver);
+        TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+        var output = new OutputDirectory(outRoot, overwrite: false);
+        using ReceivePlan receivePlan = ReceivePlan.Create(offer, include, output, receiverObserver.OnNotice, receiverObserver);
+        await receiver.AcceptAsync(receivePlan, CancellationToken.None);
+        await receiver.ReceiveFilesAsync(offer, receivePlan, output, CancellationToken.None).WithTimeout(60);
+        await send.WithTimeout(60);
+        return (senderObserver, receiverObserver);
+    }
+
+    [Fact]
+    public async Task An_interrupted_file_continues_from_its_checkpoint_and_complete_files_are_skipped()
+    {
+        using var dir = new TempDir();
+        string top = dir.Combine("src", "tree");
+        WriteRandom(Path.Combine(top, "a-done.bin"), 50_000, 1);
+        WriteRandom(Path.Combine(top, "b-partial.bin"), 300_000, 2);
+        WriteRandom(Path.Combine(top, "c-new.bin"), 70_000, 3);
+        SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
+        string outRoot = dir.Combine("out");
+        var output = new OutputDirectory(outRoot, overwrite: false);
+
+        // The earlier receive finished a-done.bin and had 200,000 bytes of b-partial.bin.
+        OfferEntry done = plan.Offer.Entries.Single(e => e.Path == "tree/a-done.bin");
+        Directory.CreateDirectory(Path.Combine(outRoot, "tree"));
+        File.Copy(Path.Combine(top, "a-done.bin"), Path.Combine(outRoot, "tree", "a-done.bin"));
+        File.SetLastWriteTimeUtc(Path.Combine(outRoot, "tree", "a-done.bin"), DateTimeOffset.FromUnixTimeSeconds(done.ModifiedUnixSeconds).UtcDateTime);
+        OfferEntry partial = plan.Offer.Entries.Single(e => e.Path == "tree/b-partial.bin");
+        LeaveInterruptedPart(output, partial, ["tree", "b-partial.bin"], File.ReadAllBytes(Path.Combine(top, "b-partial.bin")), 200_000);
+
+        (Observer sender, Observer receiver) = await TransferWithResumeAsync(plan, outRoot);
+
+        Assert.Equal([("tree/a-done.bin", 50_000L, 50_000L), ("tree/b-partial.bin", 200_000L, 300_000L)], receiver.Resumed);
+        Assert.Equal([("tree/b-partial.bin", 200_000L, 300_000L)], sender.Resumed);
+        Assert.Equal(100_000 + 70_000, sender.LastProgress);
+        FileReport resumed = receiver.Reports.Single(r => r.Path == Path.Combine("tree", "b-partial.bin"));
+        Assert.Equal(200_000, resumed.ResumedFrom);
+        Assert.Equal(100_000, resumed.WireBytes);
+        foreach (string name in new[] { "a-done.bin", "b-partial.bin", "c-new.bin" })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(top, name)), File.ReadAllBytes(Path.Combine(outRoot, "tree", name)));
+        }
+
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(outRoot, "tree")).Length); // no part, no sidecar, no "(1)" copy
+        Assert.Empty(receiver.Notices);
+    }
+
+    [Fact]
+    public async Task A_resumed_part_that_no_longer_matches_the_source_is_received_again_from_the_start()
+    {
+        using var dir = new TempDir();
+        string top = dir.Combine("src", "tree");
+        WriteRandom(Path.Combine(top, "changed.bin"), 300_000, 4);
+        WriteRandom(Path.Combine(top, "z-after.bin"), 1_000, 5);
+        SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
+        string outRoot = dir.Combine("out");
+
+        // Same path, size and time as offered, but the earlier bytes came from another version.
+        OfferEntry entry = plan.Offer.Entries.Single(e => e.Path == "tree/changed.bin");
+        byte[] older = File.ReadAllBytes(Path.Combine(top, "changed.bin"));
+        older[10] ^= 0xFF;
+        LeaveInterruptedPart(new OutputDirectory(outRoot, false), entry, ["tree", "changed.bin"], older, 150_000);
+
+        (Observer sender, Observer receiver) = await TransferWithResumeAsync(plan, outRoot);
+
+        Assert.Contains(receiver.Notices, n => n.Contains("received again from the start", StringComparison.Ordinal));
+        Assert.Contains(sender.Notices, n => n.Contains("sending it again from the start", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(top, "changed.bin")), File.ReadAllBytes(Path.Combine(outRoot, "tree", "changed.bin")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(top, "z-after.bin")), File.ReadAllBytes(Path.Combine(outRoot, "tree", "z-after.bin")));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(outRoot, "tree")).Length);
+        Assert.Equal(150_000 + 1_000 + 300_000, sender.LastProgress); // the suffix, the other file, then the whole file again
+        Assert.Equal(0, receiver.Reports.Single(r => r.Path.EndsWith("changed.bin", StringComparison.Ordinal)).ResumedFrom);
+    }
+
+    [Fact]
+    public async Task Only_the_selected_files_are_sent_and_counted()
+    {
+        using var dir = new TempDir();
+        string top = dir.Combine("src", "tree");
+        WriteRandom(Path.Combine(top, "keep.txt"), 10_000, 6);
+        WriteRandom(Path.Combine(top, "skip.bin"), 90_000, 7);
+        WriteRandom(Path.Combine(top, "sub", "keep2.txt"), 5_000, 8);
+        SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
+        string outRoot = dir.Combine("out");
+
+        (Observer sender, Observer receiver) = await TransferWithResumeAsync(plan, outRoot, (_, e) => e.Type == EntryType.File && e.Path.EndsWith(".txt", StringComparison.Ordinal));
+
+        Assert.Equal(15_000, sender.LastProgress);
+        Assert.Equal(2, sender.Completed.Count);
+        Assert.True(File.Exists(Path.Combine(outRoot, "tree", "keep.txt")));
+        Assert.True(File.Exists(Path.Combine(outRoot, "tree", "sub", "keep2.txt")));
+        Assert.False(File.Exists(Path.Combine(outRoot, "tree", "skip.bin")));
+    }
+
+    public static TheoryData<byte[]> HostileAccepts()
+    {
+        static byte[] Encode(params AcceptedFile[] files)
+        {
+            var accept = new AcceptMessage(files);
+            byte[] body = new byte[accept.GetSize()];
+            accept.Write(body);
+            return body;
+        }
+
+        return new TheoryData<byte[]>
+        {
+            Encode(new AcceptedFile(0, 0)),             // the folder entry
+            Encode(new AcceptedFile(7, 0)),             // no such entry
+            Encode(new AcceptedFile(1, 1_000_000)),     // past the end of the file
+            Encode(new AcceptedFile(2, 0), new AcceptedFile(1, 0)),
+            new byte[] { 1, 2, 3 },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileAccepts))]
+    public async Task A_receiver_answering_with_an_impossible_accept_is_refused(byte[] body)
+    {
+        using var dir = new TempDir();
+        string top = dir.Combine("src", "tree");
+        WriteRandom(Path.Combine(top, "a.bin"), 1_000, 9);
+        WriteRandom(Path.Combine(top, "b.bin"), 1_000, 10);
+        SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
+
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        Task<SendSummary> send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        Assert.Equal(RecordKind.Offer, (await pair.Responder.ReceiveAsync(CancellationToken.None)).Kind);
+        await pair.Responder.SendAsync(RecordKind.Accept, body, CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<TallowException>(() => send.WithTimeout());
+        Assert.Contains("broke the protocol", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(RecordKind.Cancel, (await pair.Responder.ReceiveAsync(CancellationToken.None)).Kind);
+    }
 }

@@ -47,6 +47,10 @@ internal static class MessageCodecs
 
     public static byte[] EncodeOffer(TransferOffer m) => Encode(m.GetSize(), m.Write);
 
+    public static byte[] EncodeAccept(AcceptMessage m) => Encode(m.GetSize(), m.Write);
+
+    public static byte[] EncodeResend(ResendMessage m) => Encode(m.GetSize(), m.Write);
+
     public static byte[] EncodeEndpoint(IPEndPoint ep)
     {
         var buffer = new byte[EndpointCodec.MaxSize];
@@ -107,6 +111,10 @@ internal static class MessageCodecs
                 : null),
         new("TransferOffer", WireGen.Offer.Select(EncodeOffer),
             b => TransferOffer.TryParse(b, out var m) ? EncodeOffer(m!) : null),
+        new("Accept", WireGen.Accept.Select(EncodeAccept),
+            b => AcceptMessage.TryParse(b, out var m) ? EncodeAccept(m!) : null),
+        new("Resend", WireGen.Resend.Select(EncodeResend),
+            b => ResendMessage.TryParse(b, out var m) ? EncodeResend(m!) : null),
         new("FileDone", WireGen.FileDone.Select(EncodeFileDone),
             b => FileDoneMessage.TryParse(b, out var m) ? EncodeFileDone(m) : null),
         new("Reason", WireGen.Reason.Select(EncodeReason),

@@ -110,7 +110,19 @@ internal static class WireGen
             (1, Gen.Elements(TransferOffer.MinChunkSize, TransferOffer.MaxChunkSize, 1024 * 1024)),
             (3, Gen.Choose(TransferOffer.MinChunkSize, TransferOffer.MaxChunkSize)))
         from entries in Gen.Choose(0, 12).SelectMany(n => Gen.ArrayOf(Entry, n))
-        select new TransferOffer(kind, chunk, entries);
+        from compression in Gen.Elements(OfferCompression.None, OfferCompression.Zstd)
+        select new TransferOffer(kind, chunk, entries) { Compression = compression };
+
+    public static readonly Gen<AcceptMessage> Accept =
+        from files in Gen.Choose(0, 20).SelectMany(n => Gen.ArrayOf(
+            from index in UInt32
+            from offset in UInt64
+            select new AcceptedFile(index, offset), n))
+        select new AcceptMessage(files);
+
+    public static readonly Gen<ResendMessage> Resend =
+        from indices in Gen.Choose(0, 20).SelectMany(n => Gen.ArrayOf(UInt32, n))
+        select new ResendMessage(indices);
 
     /// <summary>A valid encoding plus an index and bit, for flipping one bit of it.</summary>
     public static Gen<(byte[] Bytes, int Position, int Bit)> WithBitFlip(Gen<byte[]> encodings) =>
