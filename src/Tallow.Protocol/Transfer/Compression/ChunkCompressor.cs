@@ -7,8 +7,9 @@
 //     before it tries again, so already-compressed data costs one trial in 64 chunks.
 //   Is it faster? On a link faster than compression (loopback, 10 GbE) sending raw moves the
 //     file sooner. Auto measures the goodput (file bytes per second) of at least 8 chunks and
-//     150 ms compressed, then as long raw, keeps the faster for the next 56 chunks, then measures
-//     again; each time the same answer comes back, the next hold is twice as long (up to 1024).
+//     300 ms compressed, then as long raw (each over its second half), keeps the faster for the
+//     next 56 chunks, then measures again; each time the same answer comes back, the next hold
+//     is twice as long (up to 1024 chunks).
 using System.Diagnostics;
 using ZstdSharp;
 
@@ -30,8 +31,8 @@ public sealed class ChunkCompressor : IDisposable
     private const int FirstHoldChunks = 56;
     private const int MaxHoldChunks = 1024;
 
-    /// <summary>A probe also lasts this long, so socket buffers and a throttle's allowance do not decide it.</summary>
-    private static readonly TimeSpan MinProbeTime = TimeSpan.FromMilliseconds(150);
+    /// <summary>A probe lasts at least this long and measures its second half.</summary>
+    private static readonly TimeSpan MinProbeTime = TimeSpan.FromMilliseconds(300);
 
     private readonly Compressor _zstd = new(Level);
     private readonly CompressionMode _mode;
@@ -40,8 +41,10 @@ public sealed class ChunkCompressor : IDisposable
 
     private Phase _phase = Phase.ProbeCompressed;
     private int _phaseChunks;
-    private long _phaseStart;
-    private long _phaseBytes;
+    private long _phaseStart = Stopwatch.GetTimestamp();
+    private long _measureStart;
+    private int _measureChunks;
+    private long _measureBytes;
     private double _compressedRate;
     private bool _holdCompressed = true;
     private int _holdChunks = FirstHoldChunks;
@@ -115,44 +118,58 @@ public sealed class ChunkCompressor : IDisposable
 
         long now = Stopwatch.GetTimestamp();
         _phaseChunks++;
+        if (_phase == Phase.Hold)
+        {
+            if (_phaseChunks >= _holdChunks)
+            {
+                StartPhase(Phase.ProbeCompressed, now);
+            }
 
-        // The first two chunks of a phase were prepared under the previous decision: measure after them.
-        if (_phaseChunks == 2)
-        {
-            _phaseStart = now;
-            _phaseBytes = 0;
-        }
-        else if (_phaseChunks > 2)
-        {
-            _phaseBytes += rawBytes;
+            return;
         }
 
-        TimeSpan measured = _phaseChunks > 2 ? Stopwatch.GetElapsedTime(_phaseStart, now) : TimeSpan.Zero;
-        bool probing = _phase != Phase.Hold;
-        if (_phaseChunks < (probing ? ProbeChunks : _holdChunks) || (probing && measured < MinProbeTime))
+        // A probe measures only its second half: the first absorbs the switch (the chunk prepared
+        // under the previous decision, a throttle's saved-up allowance, socket buffers filling).
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(_phaseStart, now);
+        if (_measureStart == 0)
+        {
+            if (elapsed >= MinProbeTime / 2 && _phaseChunks >= ProbeChunks / 2)
+            {
+                _measureStart = now;
+                _measureChunks = 0;
+                _measureBytes = 0;
+            }
+
+            return;
+        }
+
+        _measureChunks++;
+        _measureBytes += rawBytes;
+        if (elapsed < MinProbeTime || _measureChunks < ProbeChunks / 2)
         {
             return;
         }
 
-        double rate = _phaseBytes / Math.Max(1e-6, measured.TotalSeconds);
-        switch (_phase)
+        double rate = _measureBytes / Math.Max(1e-6, Stopwatch.GetElapsedTime(_measureStart, now).TotalSeconds);
+        if (_phase == Phase.ProbeCompressed)
         {
-            case Phase.ProbeCompressed:
-                _compressedRate = rate;
-                _phase = Phase.ProbeRaw;
-                break;
-            case Phase.ProbeRaw:
-                bool compressed = _compressedRate >= rate;
-                _holdChunks = compressed == _holdCompressed ? Math.Min(MaxHoldChunks, _holdChunks * 2) : FirstHoldChunks;
-                _holdCompressed = compressed;
-                _phase = Phase.Hold;
-                break;
-            default:
-                _phase = Phase.ProbeCompressed;
-                break;
+            _compressedRate = rate;
+            StartPhase(Phase.ProbeRaw, now);
+            return;
         }
 
+        bool compressed = _compressedRate >= rate;
+        _holdChunks = compressed == _holdCompressed ? Math.Min(MaxHoldChunks, _holdChunks * 2) : FirstHoldChunks;
+        _holdCompressed = compressed;
+        StartPhase(Phase.Hold, now);
+    }
+
+    private void StartPhase(Phase phase, long now)
+    {
+        _phase = phase;
         _phaseChunks = 0;
+        _phaseStart = now;
+        _measureStart = 0;
     }
 
     public void Dispose() => _zstd.Dispose();
