@@ -239,6 +239,9 @@ internal static class ResumeSupport
         output.WriteLine(Savings(name, offset, size) + string.Create(CultureInfo.InvariantCulture, $"; wire {wire} B in {seconds:0.00} s"));
     }
 
+    /// <summary>A time cut to whole seconds, as the offer carries it.</summary>
+    public static DateTime Seconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+
     public static string Savings(string what, long saved, long size) =>
         string.Create(CultureInfo.InvariantCulture, $"RESUME {what}: saved {saved} of {size} B ({100.0 * saved / size:0.0} %), sent {size - saved} B");
 }
