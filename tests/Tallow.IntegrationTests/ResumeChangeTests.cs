@@ -5,10 +5,11 @@
 // and `receive --no-resume`, which ignores the part. Every run ends with the source's SHA-256.
 using System.Text.Json;
 using Tallow.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Tallow.IntegrationTests;
 
-public sealed class ResumeChangeTests(OpenRelayFixture fixture) : IClassFixture<OpenRelayFixture>
+public sealed class ResumeChangeTests(OpenRelayFixture fixture, ITestOutputHelper output) : IClassFixture<OpenRelayFixture>
 {
     private const long Size = 64L * 1024 * 1024;
 
@@ -99,6 +100,10 @@ public sealed class ResumeChangeTests(OpenRelayFixture fixture) : IClassFixture<
             // The sender sent the rest once (resumed), then the whole file again.
             List<JsonElement> sent = Check.Events(run.Sender, "file_sent");
             Assert.True(sent.Count >= 1 && sent[^1].GetProperty("resumed_from").GetInt64() == 0, Check.Describe(run));
+            output.WriteLine($"resumed at {resume.GetProperty("offset")}; notices: {string.Join(" | ", notices)}");
+            output.WriteLine($"file_sent: {string.Join(", ", sent.Select(e => $"from {e.GetProperty("resumed_from")} wire {e.GetProperty("wire_bytes")}"))}; "
+                + $"file_received: {string.Join(", ", Check.Events(run.Receiver, "file_received").Select(e => $"from {e.GetProperty("resumed_from")} wire {e.GetProperty("wire_bytes")}"))}; "
+                + $"receiver transfer_complete {Check.SingleEvent(run.Receiver, "transfer_complete", "receiver")}; sender transfer_complete {Check.SingleEvent(run.Sender, "transfer_complete", "sender")}");
         }
         finally
         {
@@ -122,6 +127,37 @@ public sealed class ResumeChangeTests(OpenRelayFixture fixture) : IClassFixture<
             Assert.Single(Check.Events(run.Receiver, "file_received"));
             AssertReceivedFromZero(run, source, outDir);
             Assert.Equal(Size, Check.SingleEvent(run.Receiver, "transfer_complete", "receiver").GetProperty("bytes").GetInt64());
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_resumed_receive_killed_again_resumes_from_its_own_later_checkpoint()
+    {
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("src/twice.bin", Size);
+        string outDir = dir.Combine("out");
+        long firstPart = await KillReceiverAsync(source, outDir);
+
+        // The second session resumes (progress counts only its own bytes) and is killed after another 30 % or so.
+        long secondPart;
+        await using (InterruptedRun killed = await InterruptedTransfer.RunAsync(Relay, [source, "--no-p2p", "--throttle", ResumeSupport.ThrottleFor(Size)],
+            code => ResumeSupport.Receive(code, outDir, "--no-p2p"), (long)(Size * 0.30), Victim.Receiver))
+        {
+            long firstOffset = Check.SingleEvent(killed.Receiver, "resume", "receiver").GetProperty("offset").GetInt64();
+            Assert.True(firstOffset > 0 && firstOffset <= firstPart, Check.Describe(killed.Receiver, "receiver"));
+            secondPart = ResumeSupport.AssertInterrupted(outDir, "twice.bin", killed);
+            Assert.True(secondPart >= firstOffset + killed.ProgressAtKill, $"part {secondPart} after resuming at {firstOffset} and {killed.ProgressAtKill} more");
+        }
+
+        TransferRun run = await Transfer.RunAsync(Relay, [source, "--no-p2p"], code => ResumeSupport.Receive(code, outDir, "--no-p2p", "--json"));
+        try
+        {
+            Assert.True(secondPart > firstPart, $"{secondPart} <= {firstPart}");
+            ResumeSupport.AssertResumed(run, source, outDir, "twice.bin", secondPart, output, minimumFraction: 0.55);
         }
         finally
         {

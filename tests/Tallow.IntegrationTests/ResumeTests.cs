@@ -211,14 +211,14 @@ internal static class ResumeSupport
     }
 
     /// <summary>The second run resumed the file from its checkpoint, moved only the rest, and left the source's exact content.</summary>
-    public static void AssertResumed(TransferRun run, string source, string outDir, string name, long partAtKill, ITestOutputHelper output)
+    public static void AssertResumed(TransferRun run, string source, string outDir, string name, long partAtKill, ITestOutputHelper output, double minimumFraction = 0.30)
     {
         Check.Succeeded(run);
         long size = new FileInfo(source).Length;
         JsonElement resume = Check.SingleEvent(run.Receiver, "resume", "receiver");
         long offset = resume.GetProperty("offset").GetInt64();
         Assert.Equal(size, resume.GetProperty("size").GetInt64());
-        Assert.True(offset >= (long)(size * 0.30) && offset <= partAtKill && partAtKill - offset <= CheckpointSlack,
+        Assert.True(offset >= (long)(size * minimumFraction) && offset <= partAtKill && partAtKill - offset <= CheckpointSlack,
             $"resumed at {offset} of {size}; the part file had {partAtKill} bytes at the kill.\n{Check.Describe(run)}");
         Assert.Equal(offset, Check.SingleEvent(run.Sender, "resume", "sender").GetProperty("offset").GetInt64());
 
