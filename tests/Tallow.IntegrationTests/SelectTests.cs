@@ -84,6 +84,38 @@ public sealed class SelectTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
     }
 
     [Fact]
+    public async Task Space_unticks_the_first_file_and_Enter_receives_only_the_others()
+    {
+        using var dir = new TempDir();
+        dir.WriteRandomFile("pack/one.bin", 4000);   // ordinal order: one.bin, three.bin, two.bin
+        dir.WriteRandomFile("pack/three.bin", 3000);
+        dir.WriteRandomFile("pack/two.bin", 5000);
+        string outDir = dir.Combine("out");
+        Directory.CreateDirectory(outDir);
+        await using TallowProcess sender = TallowProcess.Start(["send", dir.Combine("pack"), "--relay", fixture.Relay.Address, "--json"]);
+        string code = (await sender.WaitForEventAsync("code", Wait)).GetProperty("code").GetString()!;
+        await using PtyProcess receiver = PtyProcess.Start(["receive", code, "--relay", fixture.Relay.Address, "--out", outDir, "--select"], rows: 12, columns: 100);
+
+        int at = await receiver.WaitForTextAsync("3 of 3 files", Wait);
+        await receiver.TypeAsync(" "); // the cursor starts on the first file
+        at = await receiver.WaitForTextAsync("2 of 3 files", Wait, at);
+        await receiver.TypeAsync("\r");
+
+        int receiverExit = await receiver.WaitForExitAsync(Wait);
+        Assert.True(receiverExit == 0, $"receiver exit {receiverExit}\n--- terminal:\n{receiver.Text}");
+        Check.Exit(0, await sender.WaitForExitAsync(Wait), sender, "sender");
+        Assert.Contains("Selected 2 of 3 files", receiver.Text, StringComparison.Ordinal);
+        Assert.Equal(["three.bin", "two.bin"], Directory.GetFiles(Path.Combine(outDir, "pack")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (string name in new[] { "three.bin", "two.bin" })
+        {
+            Assert.Equal(TempDir.Sha256(dir.Combine("pack", name)), TempDir.Sha256(Path.Combine(outDir, "pack", name)));
+        }
+
+        Assert.Equal(2, Check.Events(sender, "file_sent").Count);
+        Assert.Equal(8000, Check.SingleEvent(sender, "transfer_complete", "sender").GetProperty("bytes").GetInt64());
+    }
+
+    [Fact]
     public async Task Keys_typed_before_the_list_appears_do_not_accept_it()
     {
         using var dir = new TempDir();
