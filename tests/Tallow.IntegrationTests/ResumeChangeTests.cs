@@ -100,6 +100,16 @@ public sealed class ResumeChangeTests(OpenRelayFixture fixture, ITestOutputHelpe
             // The sender sent the rest once (resumed), then the whole file again.
             List<JsonElement> sent = Check.Events(run.Sender, "file_sent");
             Assert.True(sent.Count >= 1 && sent[^1].GetProperty("resumed_from").GetInt64() == 0, Check.Describe(run));
+            // Both sides count the same session: the rest once, then the whole file; one file.
+            long offset = resume.GetProperty("offset").GetInt64();
+            foreach ((TallowProcess process, string role) in new[] { (run.Sender, "sender"), (run.Receiver, "receiver") })
+            {
+                JsonElement complete = Check.SingleEvent(process, "transfer_complete", role);
+                Assert.True(complete.GetProperty("bytes").GetInt64() == Size - offset + Size, $"{role}: {complete}\n{Check.Describe(run)}");
+                Assert.True(complete.GetProperty("wire_bytes").GetInt64() == Size - offset + Size, $"{role}: {complete}\n{Check.Describe(run)}");
+                Assert.True(complete.GetProperty("files").GetInt32() == 1, $"{role}: {complete}\n{Check.Describe(run)}");
+            }
+
             output.WriteLine($"resumed at {resume.GetProperty("offset")}; notices: {string.Join(" | ", notices)}");
             output.WriteLine($"file_sent: {string.Join(", ", sent.Select(e => $"from {e.GetProperty("resumed_from")} wire {e.GetProperty("wire_bytes")}"))}; "
                 + $"file_received: {string.Join(", ", Check.Events(run.Receiver, "file_received").Select(e => $"from {e.GetProperty("resumed_from")} wire {e.GetProperty("wire_bytes")}"))}; "

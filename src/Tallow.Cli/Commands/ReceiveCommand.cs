@@ -129,6 +129,7 @@ internal static class ReceiveCommand
         }
 
         reporter.StartTransferClock();
+        TransferSummary received;
         try
         {
             if (output is not null)
@@ -138,7 +139,7 @@ internal static class ReceiveCommand
                     : $"Receiving {plan.Files.Count} file(s), {Units.Bytes(plan.BytesToReceive)}, into '{output.Root}'");
                 try
                 {
-                    await receiver.ReceiveFilesAsync(offer, plan!, output, ct).ConfigureAwait(false);
+                    received = await receiver.ReceiveFilesAsync(offer, plan, output, ct).ConfigureAwait(false);
                 }
                 catch (TallowException ex) when (reporter.FilesCompleted > 0)
                 {
@@ -147,7 +148,7 @@ internal static class ReceiveCommand
             }
             else
             {
-                await ReceiveToStdoutAsync(receiver, offer, reporter, ct).ConfigureAwait(false);
+                received = await ReceiveToStdoutAsync(receiver, offer, reporter, ct).ConfigureAwait(false);
             }
         }
         finally
@@ -155,12 +156,11 @@ internal static class ReceiveCommand
             reporter.FinishProgress();
         }
 
-        long? bytes = plan?.BytesToReceive ?? (offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize);
-        reporter.Event("transfer_complete", ("bytes", bytes), ("wire_bytes", reporter.WireBytes), ("files", reporter.FilesCompleted), ("seconds", reporter.TransferElapsed.TotalSeconds));
+        reporter.Event("transfer_complete", ("bytes", received.Bytes), ("wire_bytes", received.WireBytes), ("files", received.Files), ("seconds", reporter.TransferElapsed.TotalSeconds));
         string what = plan is not null && plan.Files.Count != offer.Entries.Count(e => e.Type == EntryType.File)
-            ? $"{reporter.FilesCompleted} of {offer.Entries.Count(e => e.Type == EntryType.File)} files ({Units.Bytes(plan.BytesToReceive)}; the rest were already here or not selected)"
+            ? $"{received.Files} of {offer.Entries.Count(e => e.Type == EntryType.File)} files ({Units.Bytes(received.Bytes)}; the rest were already here or not selected)"
             : summary;
-        reporter.Info($"Received {what} in {reporter.TransferElapsed.TotalSeconds:0.0} s{SendCommand.Compressed(bytes ?? 0, reporter.WireBytes)}.");
+        reporter.Info($"Received {what} in {reporter.TransferElapsed.TotalSeconds:0.0} s{SendCommand.Compressed(received.Bytes, received.WireBytes)}.");
     }
 
     /// <summary>
@@ -234,26 +234,26 @@ internal static class ReceiveCommand
     private static readonly TimeSpan LanDiscoveryTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Text and streams go to stdout: raw bytes when stdout is redirected, escaped for a terminal otherwise; in JSON mode text is an event.</summary>
-    private static async Task ReceiveToStdoutAsync(TransferReceiver receiver, TransferOffer offer, Reporter reporter, CancellationToken ct)
+    private static async Task<TransferSummary> ReceiveToStdoutAsync(TransferReceiver receiver, TransferOffer offer, Reporter reporter, CancellationToken ct)
     {
         if (reporter.Json)
         {
             using var buffer = new BoundedBuffer(16 * 1024 * 1024);
-            await receiver.ReceiveStreamAsync(offer, buffer, ct).ConfigureAwait(false);
+            TransferSummary text = await receiver.ReceiveStreamAsync(offer, buffer, ct).ConfigureAwait(false);
             reporter.Event("text_received", ("text", Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)));
-            return;
+            return text;
         }
 
         await using Stream stdout = Console.OpenStandardOutput();
         if (Console.IsOutputRedirected)
         {
-            await receiver.ReceiveStreamAsync(offer, stdout, ct).ConfigureAwait(false);
-            return;
+            return await receiver.ReceiveStreamAsync(offer, stdout, ct).ConfigureAwait(false);
         }
 
         await using var terminal = new TerminalSafeStream(stdout);
-        await receiver.ReceiveStreamAsync(offer, terminal, ct).ConfigureAwait(false);
+        TransferSummary shown = await receiver.ReceiveStreamAsync(offer, terminal, ct).ConfigureAwait(false);
         await terminal.WriteAsync("\n"u8.ToArray(), ct).ConfigureAwait(false);
+        return shown;
     }
 
     /// <summary>`--select`: the user picks files; returns the chosen entries' indices in the offer, or null when cancelled.</summary>

@@ -153,7 +153,7 @@ internal static class SendCommand
 
         var sender = new TransferSender(channel, reporter, args.Compression);
         reporter.StartTransferClock();
-        SendSummary sent;
+        TransferSummary sent;
         try
         {
             if (content.Plan is SourcePlan plan)
@@ -172,11 +172,11 @@ internal static class SendCommand
         }
 
         TimeSpan elapsed = reporter.TransferElapsed;
-        reporter.Event("transfer_complete", ("bytes", sent.Bytes), ("wire_bytes", reporter.WireBytes), ("files", sent.Files), ("seconds", elapsed.TotalSeconds));
+        reporter.Event("transfer_complete", ("bytes", sent.Bytes), ("wire_bytes", sent.WireBytes), ("files", sent.Files), ("seconds", elapsed.TotalSeconds));
         string what = content.Plan is SourcePlan sentPlan && sent.Bytes != content.Bytes
             ? $"{sent.Files} of {sentPlan.Offer.Entries.Count(e => e.Type == EntryType.File)} files ({Units.Bytes(sent.Bytes)}; the receiver had or skipped the rest)"
             : content.Summary;
-        reporter.Info($"Sent {what} in {elapsed.TotalSeconds:0.0} s{Compressed(sent.Bytes, reporter.WireBytes)}.");
+        reporter.Info($"Sent {what} in {elapsed.TotalSeconds:0.0} s{Compressed(sent.Bytes, sent.WireBytes)}.");
     }
 
     /// <summary>", 3.1x smaller on the wire" when compression saved at least 5%.</summary>

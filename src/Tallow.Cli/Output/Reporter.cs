@@ -132,7 +132,6 @@ internal sealed class Reporter : ITransferObserver
     public void OnFileCompleted(FileReport file)
     {
         FilesCompleted++;
-        WireBytes += file.WireBytes;
         Event(
             _fileEventName,
             ("path", file.Path),
@@ -143,9 +142,6 @@ internal sealed class Reporter : ITransferObserver
             ("chunks", file.Chunks),
             ("compressed_chunks", file.CompressedChunks));
     }
-
-    /// <summary>Content bytes that crossed the wire for completed files (after compression).</summary>
-    public long WireBytes { get; private set; }
 
     public void OnResume(string path, long offset, long size)
     {

@@ -31,7 +31,7 @@ internal sealed class ChunkPipeline : IDisposable
     /// known, else to its end) through <paramref name="send"/>, hashing the raw bytes into
     /// <paramref name="hasher"/> when one is given.
     /// </summary>
-    public async Task<Totals> RunAsync(Stream source, long length, Blake3.Hasher? hasher, Func<RecordBuffer, RecordKind, int, ValueTask> send, Action<int> sent, CancellationToken ct)
+    public async Task<Totals> RunAsync(Stream source, long length, Blake3.Hasher? hasher, Func<RecordBuffer, RecordKind, int, ValueTask> send, Action<long, long> sent, CancellationToken ct)
     {
         long position = 0, wire = 0;
         int chunks = 0, compressedChunks = 0;
@@ -52,7 +52,7 @@ internal sealed class ChunkPipeline : IDisposable
                 chunks++;
                 compressedChunks += packed ? 1 : 0;
                 _compressor?.OnSent(current.RawLength);
-                sent(current.RawLength);
+                sent(current.RawLength, bodyLength);
             }
             finally
             {

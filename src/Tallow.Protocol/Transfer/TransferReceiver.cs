@@ -115,10 +115,10 @@ public sealed class TransferReceiver
     public Task RejectAsync(string reason, CancellationToken ct) => _channel.SendReasonAsync(RecordKind.Reject, CancelReason.Declined, reason, ct);
 
     /// <summary>Receives every entry of a Files offer into the output directory (after <see cref="AcceptAsync(CancellationToken)"/>).</summary>
-    public async Task ReceiveFilesAsync(TransferOffer offer, OutputDirectory output, CancellationToken ct)
+    public async Task<TransferSummary> ReceiveFilesAsync(TransferOffer offer, OutputDirectory output, CancellationToken ct)
     {
         using ReceivePlan plan = ReceivePlan.Everything(offer);
-        await ReceiveFilesAsync(offer, plan, output, ct).ConfigureAwait(false);
+        return await ReceiveFilesAsync(offer, plan, output, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -126,7 +126,7 @@ public sealed class TransferReceiver
     /// A resumed file whose whole-file hash does not match is discarded and asked for again from
     /// the start after the last file (Resend); any other mismatch stops the transfer.
     /// </summary>
-    public async Task ReceiveFilesAsync(TransferOffer offer, ReceivePlan plan, OutputDirectory output, CancellationToken ct)
+    public async Task<TransferSummary> ReceiveFilesAsync(TransferOffer offer, ReceivePlan plan, OutputDirectory output, CancellationToken ct)
     {
         using ChunkDecompressor? decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
         _decompressor = decompressor;
@@ -181,6 +181,8 @@ public sealed class TransferReceiver
         {
             OutputDirectory.SetFolderTime(folders[i].Path, folders[i].Modified); // deepest first: their own content is final
         }
+
+        return progress.Summary(plan.Files.Count);
     }
 
     /// <summary>Receives one file into its part file and commits it; false when a resumed file failed its whole-file check.</summary>
@@ -223,13 +225,14 @@ public sealed class TransferReceiver
     }
 
     /// <summary>Receives a text or stream offer into <paramref name="sink"/> (stdout).</summary>
-    public async Task ReceiveStreamAsync(TransferOffer offer, Stream sink, CancellationToken ct)
+    public async Task<TransferSummary> ReceiveStreamAsync(TransferOffer offer, Stream sink, CancellationToken ct)
     {
         using ChunkDecompressor? decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
         _decompressor = decompressor;
         long size = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
         using var hasher = Blake3.Hasher.New();
-        Content content = await ReceiveContentAsync(0, size, new StreamSink(sink), 0, hasher, new TransferProgress(_observer, size < 0 ? null : size), ct).ConfigureAwait(false);
+        var progress = new TransferProgress(_observer, size < 0 ? null : size);
+        Content content = await ReceiveContentAsync(0, size, new StreamSink(sink), 0, hasher, progress, ct).ConfigureAwait(false);
         if (!content.Verified)
         {
             await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "the stream failed verification", ct).ConfigureAwait(false);
@@ -240,6 +243,7 @@ public sealed class TransferReceiver
         _observer.OnFileCompleted(content.Report(offer.Entries[0].Path, 0));
         await ExpectEndAsync(ct).ConfigureAwait(false);
         await _channel.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+        return progress.Summary(1);
     }
 
     private ChunkDecompressor? _decompressor;
@@ -307,7 +311,7 @@ public sealed class TransferReceiver
                 checkpointed = written;
             }
 
-            progress.Add(data.Length);
+            progress.Add(data.Length, record.Body.Length);
         }
 
         if (record.Kind == RecordKind.Cancel)

@@ -13,9 +13,6 @@ using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
 
-/// <summary>Files and content bytes this session actually sent.</summary>
-public readonly record struct SendSummary(int Files, long Bytes);
-
 public sealed class TransferSender
 {
     private readonly SecureChannel _channel;
@@ -30,7 +27,7 @@ public sealed class TransferSender
     }
 
     /// <summary>Sends files; <paramref name="localPaths"/> maps entry index to a local file (null for folders).</summary>
-    public async Task<SendSummary> SendFilesAsync(TransferOffer offer, IReadOnlyList<string?> localPaths, CancellationToken ct)
+    public async Task<TransferSummary> SendFilesAsync(TransferOffer offer, IReadOnlyList<string?> localPaths, CancellationToken ct)
     {
         offer = WithCompression(offer);
         IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
@@ -49,7 +46,6 @@ public sealed class TransferSender
 
         await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
         Record reply = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
-        int files = accepted.Count;
         if (reply.Kind == RecordKind.Resend)
         {
             IReadOnlyList<uint> again = ParseResend(reply, accepted) ?? throw await ProtocolViolationAsync("an invalid request to send files again", ct).ConfigureAwait(false);
@@ -60,17 +56,16 @@ public sealed class TransferSender
                 await SendFileAsync(offer, new AcceptedFile(index, 0), localPaths, pipeline, progress, ct).ConfigureAwait(false);
             }
 
-            files += again.Count;
             await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
             reply = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
         }
 
         ExpectDone(reply);
-        return new SendSummary(files, progress.Done);
+        return progress.Summary(accepted.Count);
     }
 
     /// <summary>Sends text or a stream of unknown length (stdin) as the offer's single entry.</summary>
-    public async Task<SendSummary> SendStreamAsync(TransferOffer offer, Stream source, CancellationToken ct)
+    public async Task<TransferSummary> SendStreamAsync(TransferOffer offer, Stream source, CancellationToken ct)
     {
         offer = WithCompression(offer);
         IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
@@ -88,7 +83,7 @@ public sealed class TransferSender
         _observer.OnFileCompleted(Report(offer.Entries[0].Path, totals, hash, 0));
         await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
         ExpectDone(await _channel.ReceiveAsync(ct).ConfigureAwait(false));
-        return new SendSummary(1, totals.ContentBytes);
+        return progress.Summary(1);
     }
 
     private TransferOffer WithCompression(TransferOffer offer) =>
@@ -154,7 +149,7 @@ public sealed class TransferSender
             length,
             hasher,
             (buffer, kind, bodyLength) => _channel.SendAsync(buffer, kind, bodyLength, ct),
-            sent => progress.Add(sent),
+            progress.Add,
             ct).ConfigureAwait(false);
         if (length >= 0 && totals.ContentBytes != length)
         {

@@ -313,7 +313,7 @@ public class TransferTests
         await using ChannelPair pair = await ChannelPair.CreateAsync();
         var senderObserver = new Observer();
         var receiverObserver = new Observer();
-        Task<SendSummary> send = new TransferSender(pair.Initiator, senderObserver).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        Task<TransferSummary> send = new TransferSender(pair.Initiator, senderObserver).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         var receiver = new TransferReceiver(pair.Responder, receiverObserver);
         TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
         var output = new OutputDirectory(outRoot, overwrite: false);
@@ -439,7 +439,7 @@ public class TransferTests
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        Task<SendSummary> send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        Task<TransferSummary> send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         Assert.Equal(RecordKind.Offer, (await pair.Responder.ReceiveAsync(CancellationToken.None)).Kind);
         await pair.Responder.SendAsync(RecordKind.Accept, body, CancellationToken.None);
 
