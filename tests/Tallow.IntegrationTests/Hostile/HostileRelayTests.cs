@@ -121,7 +121,7 @@ public sealed class HostileRelayTests
         string[] files = Directory.Exists(outDir) ? Directory.GetFiles(outDir, "*", SearchOption.AllDirectories) : [];
         foreach (string f in files)
         {
-            Assert.True(Path.GetFileName(f).Contains(".tallow-part", StringComparison.Ordinal), $"unexpected file in the output folder: {f}");
+            Assert.True(Path.GetFileName(f).EndsWith(".tallow-part", StringComparison.Ordinal) || Path.GetFileName(f).EndsWith(".tallow-resume", StringComparison.Ordinal), $"unexpected file in the output folder: {f}");
         }
     }
 

@@ -158,7 +158,7 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
     {
         foreach (string f in Directory.GetFiles(outDir, "*", SearchOption.AllDirectories))
         {
-            Assert.True(Path.GetFileName(f).Contains(".tallow-part", StringComparison.Ordinal), $"unexpected file in the output folder: {f}");
+            Assert.True(Path.GetFileName(f).EndsWith(".tallow-part", StringComparison.Ordinal) || Path.GetFileName(f).EndsWith(".tallow-resume", StringComparison.Ordinal), $"unexpected file in the output folder: {f}");
         }
     }
 
