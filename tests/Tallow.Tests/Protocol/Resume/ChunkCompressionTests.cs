@@ -1,6 +1,7 @@
 // Per-chunk zstd: what shrinks is compressed, what does not is sent raw, and the receiver
 // refuses frames that are malformed or expand beyond their bound (no zip bombs).
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using Tallow.Protocol.Transfer.Compression;
 
 namespace Tallow.Tests.Protocol.Resume;
@@ -30,13 +31,11 @@ public class ChunkCompressionTests
         return bytes;
     }
 
-    [Theory]
-    [InlineData(CompressionMode.Auto)]
-    [InlineData(CompressionMode.Always)]
-    public void Text_shrinks_and_round_trips(CompressionMode mode)
+    [Fact]
+    public void Text_shrinks_and_round_trips()
     {
         byte[] raw = Text(Chunk, 1);
-        using var compressor = new ChunkCompressor(mode);
+        using var compressor = new ChunkCompressor(CompressionMode.Always);
         byte[] frame = new byte[Chunk];
         Assert.True(compressor.TryCompress(raw, frame, out int written));
         Assert.InRange(written, 1, Chunk / 3);
@@ -44,13 +43,6 @@ public class ChunkCompressionTests
         using var decompressor = new ChunkDecompressor(Chunk);
         Assert.True(decompressor.TryDecompress(frame.AsSpan(0, written), Chunk, out ReadOnlyMemory<byte> content));
         Assert.True(content.Span.SequenceEqual(raw));
-    }
-
-    [Fact]
-    public void Never_compresses_nothing()
-    {
-        using var compressor = new ChunkCompressor(CompressionMode.Never);
-        Assert.False(compressor.TryCompress(Text(Chunk, 2), new byte[Chunk], out _));
     }
 
     [Theory]
@@ -66,19 +58,71 @@ public class ChunkCompressionTests
         }
     }
 
-    [Fact]
-    public void Auto_skips_chunks_after_one_that_did_not_shrink_and_Always_does_not()
+    /// <summary>
+    /// Feeds <paramref name="chunks"/> chunks to Auto as the pipeline does (prepare, then sent),
+    /// each taking <paramref name="perChunk"/> on the wire (<paramref name="perCompressedChunk"/>
+    /// when it went compressed); returns which chunks were compressed.
+    /// </summary>
+    private static bool[] Drive(ChunkCompressor compressor, FakeTimeProvider time, Func<int, byte[]> content, int chunks, TimeSpan perChunk, TimeSpan perCompressedChunk)
     {
-        using var auto = new ChunkCompressor(CompressionMode.Auto);
-        using var always = new ChunkCompressor(CompressionMode.Always);
         byte[] frame = new byte[Chunk];
-        Assert.False(auto.TryCompress(RandomBytes(Chunk, 1), frame, out _));
-        Assert.False(always.TryCompress(RandomBytes(Chunk, 1), frame, out _));
+        bool[] compressed = new bool[chunks];
+        for (int i = 0; i < chunks; i++)
+        {
+            compressed[i] = compressor.TryCompress(content(i), frame, out _);
+            time.Advance(compressed[i] ? perCompressedChunk : perChunk);
+            compressor.OnSent(Chunk);
+        }
 
-        // The very next chunk is text: Auto is backing off (skips 1 chunk), Always tries it.
-        Assert.False(auto.TryCompress(Text(Chunk, 3), frame, out _));
-        Assert.True(always.TryCompress(Text(Chunk, 3), frame, out _));
-        Assert.True(auto.TryCompress(Text(Chunk, 4), frame, out _));
+        return compressed;
+    }
+
+    [Fact]
+    public void Auto_sends_raw_first_and_compresses_text_once_it_measured_that_this_moves_the_file_faster()
+    {
+        var time = new FakeTimeProvider();
+        using var compressor = new ChunkCompressor(CompressionMode.Auto, time);
+        byte[] text = Text(Chunk, 3);
+
+        // A link of 25 MB/s raw; compressed chunks (about 4x smaller) leave four times as fast.
+        bool[] compressed = Drive(compressor, time, _ => text, 400, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(2.5));
+        int firstCompressed = Array.IndexOf(compressed, true);
+        Assert.InRange(firstCompressed, 8, 64);                    // after the raw probe, never before
+        Assert.True(compressed[firstCompressed..].Count(c => c) > 300, "kept compressing after the probes");
+    }
+
+    [Fact]
+    public void Auto_goes_back_to_raw_when_the_compressed_probe_was_slower()
+    {
+        var time = new FakeTimeProvider();
+        using var compressor = new ChunkCompressor(CompressionMode.Auto, time);
+        byte[] text = Text(Chunk, 4);
+
+        // Compressed chunks take longer (a CPU-bound machine): after one probe, raw for good.
+        bool[] compressed = Drive(compressor, time, _ => text, 400, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(4));
+        int compressedCount = compressed.Count(c => c);
+        Assert.InRange(compressedCount, 8, 200);
+        Assert.DoesNotContain(true, compressed[^100..]);
+    }
+
+    [Fact]
+    public void Auto_never_compresses_data_that_does_not_shrink()
+    {
+        var time = new FakeTimeProvider();
+        using var compressor = new ChunkCompressor(CompressionMode.Auto, time);
+        bool[] compressed = Drive(compressor, time, i => RandomBytes(Chunk, i), 300, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(1));
+        Assert.DoesNotContain(true, compressed);
+    }
+
+    [Fact]
+    public void Always_tries_every_chunk_and_Never_none()
+    {
+        using var always = new ChunkCompressor(CompressionMode.Always);
+        using var never = new ChunkCompressor(CompressionMode.Never);
+        byte[] frame = new byte[Chunk];
+        Assert.False(always.TryCompress(RandomBytes(Chunk, 1), frame, out _));
+        Assert.True(always.TryCompress(Text(Chunk, 3), frame, out _)); // no back-off after random data
+        Assert.False(never.TryCompress(Text(Chunk, 3), frame, out _));
     }
 
     [Fact]
