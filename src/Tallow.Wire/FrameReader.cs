@@ -1,5 +1,7 @@
 // Reads whole frames from a stream into one reusable buffer that grows only up to the
 // frame limit the caller allows, so a hostile length prefix cannot force a large allocation.
+// Once a frame's header is known, reads ask for exactly the rest of that frame, so large frames
+// are never followed by a partial next frame that would have to be moved to the front.
 using System.Buffers;
 
 namespace Tallow.Wire;
@@ -57,7 +59,13 @@ public sealed class FrameReader : IDisposable
                 EnsureCapacity(Frame.HeaderSize);
             }
 
-            int read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            Memory<byte> space = _buffer.AsMemory(_end);
+            if (status == FrameStatus.Ok)
+            {
+                space = space[..(Frame.HeaderSize + payloadLength - (_end - _start))];
+            }
+
+            int read = await _stream.ReadAsync(space, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 bool clean = _end == _start;
@@ -72,6 +80,11 @@ public sealed class FrameReader : IDisposable
     private void EnsureCapacity(int needed)
     {
         int available = _end - _start;
+        if (available == 0)
+        {
+            _start = _end = 0; // nothing buffered: start over at the front, no copy
+        }
+
         if (_start + needed <= _buffer.Length && _end < _buffer.Length)
         {
             return;
@@ -83,7 +96,8 @@ public sealed class FrameReader : IDisposable
         }
         else
         {
-            byte[] larger = ArrayPool<byte>.Shared.Rent(needed);
+            // Exact size for large frames (the pool would round a 1 MiB frame up to 2 MiB).
+            byte[] larger = needed <= PooledUpTo ? ArrayPool<byte>.Shared.Rent(needed) : GC.AllocateUninitializedArray<byte>(needed);
             Buffer.BlockCopy(_buffer, _start, larger, 0, available);
             ReturnBuffer();
             _buffer = larger;
@@ -93,10 +107,15 @@ public sealed class FrameReader : IDisposable
         _end = available;
     }
 
+    private const int PooledUpTo = 64 * 1024;
+
     private void ReturnBuffer()
     {
         Array.Clear(_buffer);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length <= PooledUpTo)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
     }
 
     public void Dispose()

@@ -1,7 +1,6 @@
 // Direct-path half of PathSwitchingTransport: the writer with its retransmit window, the
 // background reader that queues records and consumes acknowledgements, the ack/heartbeat loop
 // with silence detection, and the relay watcher and pinger that keep the fallback ready.
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -15,16 +14,18 @@ public sealed partial class PathSwitchingTransport
 
     private readonly record struct SentFrame(long Index, byte[] Array, int Length);
 
-    /// <summary>Records read from the direct connection, waiting for the consumer (bounded: back-pressure).</summary>
+    /// <summary>
+    /// Records read from the direct connection, waiting for the consumer (bounded: back-pressure).
+    /// Two are enough to keep the reader one record ahead of the consumer.
+    /// </summary>
     private readonly Channel<InboundFrame> _inbound = Channel.CreateBounded<InboundFrame>(
-        new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>
-    /// Frame copies (retransmit buffer, inbound queue). The shared pool keeps only a few arrays
-    /// per size, far fewer than a 16 MiB window of 1 MiB frames, so every copy would be a fresh
-    /// large-object allocation; this pool keeps enough of them.
+    /// Frame copies (retransmit buffer, inbound queue), kept at their exact size for reuse: enough
+    /// for a full window of 1 MiB frames plus the inbound queue.
     /// </summary>
-    private static readonly ArrayPool<byte> FramePool = ArrayPool<byte>.Create(Frame.MaxLength + Frame.HeaderSize, 64);
+    private static readonly FrameArrays FramePool = new(maxKept: 16);
 
     private readonly Queue<SentFrame> _unacknowledged = new();
     private readonly SemaphoreSlim _directWriteLock = new(1, 1);

@@ -5,12 +5,15 @@ public sealed record PathTimings
 {
     /// <summary>
     /// Sealed bytes sent on the direct path but not yet acknowledged. They are kept so a broken
-    /// direct connection can be replayed over the relay; 16 MiB fills a 100 ms path at 160 MB/s.
+    /// direct connection can be replayed over the relay, and they are the sender's largest memory
+    /// cost (DESIGN: sender and receiver stay under 40 MiB); 4 MiB fills a 50 ms path at
+    /// 80 MB/s, far more than a LAN or loopback needs. Longer, faster paths are capped at
+    /// window / RTT.
     /// </summary>
-    public int RetransmitWindow { get; init; } = 16 * 1024 * 1024;
+    public int RetransmitWindow { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>The receiver acknowledges after this many bytes (a quarter of the window keeps the pipe full).</summary>
-    public int AckEveryBytes { get; init; } = 2 * 1024 * 1024;
+    public int AckEveryBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Acknowledgements also go out on this tick when frames arrived, and double as heartbeats.</summary>
     public TimeSpan AckInterval { get; init; } = TimeSpan.FromMilliseconds(250);

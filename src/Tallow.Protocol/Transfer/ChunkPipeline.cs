@@ -1,7 +1,7 @@
 // The sender's read → hash → compress → seal → send pipeline for one entry (DESIGN.md §8).
 // Two slots alternate: while one chunk is sealed and sent, the next is read from disk, hashed
 // and (when it pays) compressed on another thread, so disk, CPU and network overlap. Each slot
-// is a record buffer for the raw chunk plus, with compression, one for the zstd frame; the
+// is a record buffer for the raw chunk plus, once compression is tried, one for the zstd frame; the
 // bytes go from the file straight into the buffer that is sealed in place. Memory is four
 // chunks at most, whatever the file size.
 using Tallow.Protocol.Records;
@@ -19,8 +19,8 @@ internal sealed class ChunkPipeline : IDisposable
     public ChunkPipeline(int chunkSize, CompressionMode mode)
     {
         _compressor = mode == CompressionMode.Never ? null : new ChunkCompressor(mode);
-        _a = new Slot(chunkSize, _compressor is not null);
-        _b = new Slot(chunkSize, _compressor is not null);
+        _a = new Slot(chunkSize);
+        _b = new Slot(chunkSize);
     }
 
     /// <summary>What one entry cost on the wire.</summary>
@@ -47,7 +47,7 @@ internal sealed class ChunkPipeline : IDisposable
             {
                 bool packed = current.PackedLength > 0;
                 int bodyLength = packed ? current.PackedLength : current.RawLength;
-                await send(packed ? current.Packed! : current.Raw, packed ? RecordKind.DataZstd : RecordKind.Data, bodyLength).ConfigureAwait(false);
+                await send(packed ? current.Packed : current.Raw, packed ? RecordKind.DataZstd : RecordKind.Data, bodyLength).ConfigureAwait(false);
                 wire += bodyLength;
                 chunks++;
                 compressedChunks += packed ? 1 : 0;
@@ -76,7 +76,7 @@ internal sealed class ChunkPipeline : IDisposable
 
         ReadOnlySpan<byte> raw = slot.Raw.Body.Span[..slot.RawLength];
         hasher?.Update(raw);
-        if (_compressor is not null && _compressor.TryCompress(raw, slot.Packed!.Body.Span, out int packed))
+        if (_compressor is not null && _compressor.TryCompress(raw, slot.Packed.Body.Span, out int packed))
         {
             slot.PackedLength = packed;
         }
@@ -120,11 +120,14 @@ internal sealed class ChunkPipeline : IDisposable
         _compressor?.Dispose();
     }
 
-    private sealed class Slot(int chunkSize, bool compressed) : IDisposable
+    private sealed class Slot(int chunkSize) : IDisposable
     {
+        private RecordBuffer? _packed;
+
         public RecordBuffer Raw { get; } = new(chunkSize);
 
-        public RecordBuffer? Packed { get; } = compressed ? new RecordBuffer(chunkSize) : null;
+        /// <summary>The compressed form's buffer, made on first use (a transfer that never compresses never has it).</summary>
+        public RecordBuffer Packed => _packed ??= new RecordBuffer(chunkSize);
 
         public int RawLength { get; set; }
 
@@ -133,7 +136,7 @@ internal sealed class ChunkPipeline : IDisposable
         public void Dispose()
         {
             Raw.Dispose();
-            Packed?.Dispose();
+            _packed?.Dispose();
         }
     }
 }

@@ -8,18 +8,21 @@ namespace Tallow.Protocol.Transfer.Compression;
 
 public sealed class ChunkDecompressor : IDisposable
 {
-    private readonly Decompressor _zstd = new();
-    private readonly byte[] _output;
+    private readonly int _chunkSize;
+    private Decompressor? _zstd;
+    private byte[]? _output;
 
     public ChunkDecompressor(int chunkSize)
     {
-        _output = new byte[chunkSize];
+        _chunkSize = chunkSize;
     }
 
     /// <summary>Decompresses one frame of at most <paramref name="maxLength"/> bytes; false when it is invalid or too large.</summary>
     public bool TryDecompress(ReadOnlySpan<byte> frame, long maxLength, out ReadOnlyMemory<byte> content)
     {
         content = ReadOnlyMemory<byte>.Empty;
+        _zstd ??= new Decompressor();
+        _output ??= GC.AllocateUninitializedArray<byte>(_chunkSize); // on the first compressed chunk only
         int limit = (int)Math.Min(_output.Length, Math.Max(0, maxLength));
         try
         {
@@ -37,5 +40,5 @@ public sealed class ChunkDecompressor : IDisposable
         }
     }
 
-    public void Dispose() => _zstd.Dispose();
+    public void Dispose() => _zstd?.Dispose();
 }

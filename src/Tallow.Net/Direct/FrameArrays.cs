@@ -1,0 +1,66 @@
+// Arrays for frame copies on the direct path (retransmit window, inbound queue). Small frames
+// use the shared pool; large ones are kept at their exact length (almost all are one chunk's
+// frame), because a power-of-two pool would hand out 2 MiB for every 1 MiB frame and double
+// the memory the window really needs. A bounded number of them is kept for reuse, so a steady
+// transfer allocates no new large objects.
+using System.Buffers;
+
+namespace Tallow.Net.Direct;
+
+internal sealed class FrameArrays
+{
+    private const int SmallUpTo = 64 * 1024;
+    private readonly Dictionary<int, Stack<byte[]>> _large = [];
+    private readonly int _maxKept;
+    private int _kept;
+
+    public FrameArrays(int maxKept)
+    {
+        _maxKept = maxKept;
+    }
+
+    /// <summary>An array of at least <paramref name="length"/> bytes (exactly that many when it is large).</summary>
+    public byte[] Rent(int length)
+    {
+        if (length <= SmallUpTo)
+        {
+            return ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        lock (_large)
+        {
+            if (_large.TryGetValue(length, out Stack<byte[]>? stack) && stack.TryPop(out byte[]? array))
+            {
+                _kept--;
+                return array;
+            }
+        }
+
+        return GC.AllocateUninitializedArray<byte>(length);
+    }
+
+    public void Return(byte[] array)
+    {
+        if (array.Length <= SmallUpTo)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+            return;
+        }
+
+        lock (_large)
+        {
+            if (_kept >= _maxKept)
+            {
+                return; // the collector takes it
+            }
+
+            if (!_large.TryGetValue(array.Length, out Stack<byte[]>? stack))
+            {
+                _large[array.Length] = stack = new Stack<byte[]>();
+            }
+
+            stack.Push(array);
+            _kept++;
+        }
+    }
+}
