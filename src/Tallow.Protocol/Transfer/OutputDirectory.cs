@@ -75,12 +75,12 @@ public sealed class OutputDirectory
     /// Opens a fresh part file for the entry (replacing an old one and its sidecar); with an
     /// identity it also starts a resume sidecar. The caller writes, then calls <see cref="Commit"/>.
     /// </summary>
-    public PartFile CreatePart(IReadOnlyList<string> components, byte[]? resumeIdentity = null)
+    public PartFile CreatePart(IReadOnlyList<string> components, byte[]? resumeIdentity = null, long expectedSize = 0)
     {
         (string directory, string partPath) = PartLocation(components);
         RemoveStale(partPath);
         RemoveStale(partPath[..^PartSuffix.Length] + ResumeSidecar.Suffix);
-        SafeFileHandle handle = Open(partPath, FileMode.CreateNew);
+        SafeFileHandle handle = Open(partPath, FileMode.CreateNew, expectedSize);
         return Guard(new PartFile(handle, partPath, directory, components[^1], OpenSidecar(partPath, resumeIdentity)));
     }
 
@@ -228,11 +228,12 @@ public sealed class OutputDirectory
         }
     }
 
-    private static SafeFileHandle Open(string path, FileMode mode)
+    /// <summary>Opens a part file; a new one reserves <paramref name="preallocate"/> bytes on disk up front (fewer, larger extents, faster writes; the length stays 0).</summary>
+    private static SafeFileHandle Open(string path, FileMode mode, long preallocate = 0)
     {
         try
         {
-            return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None);
+            return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None, mode == FileMode.CreateNew ? Math.Max(0, preallocate) : 0);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

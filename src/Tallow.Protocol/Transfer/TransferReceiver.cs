@@ -189,7 +189,7 @@ public sealed class TransferReceiver
     private async Task<bool> ReceiveFileAsync(OfferEntry entry, PlannedFile file, string[] components, OutputDirectory output, TransferProgress progress, CancellationToken ct)
     {
         byte[] identity = ResumeSidecar.IdentityOf(entry);
-        PartFile part = file.Offset > 0 ? output.ResumePart(components, identity, file.Offset) : output.CreatePart(components, identity);
+        PartFile part = file.Offset > 0 ? output.ResumePart(components, identity, file.Offset) : output.CreatePart(components, identity, (long)entry.Size);
         Blake3.Hasher hasher = file.Prefix ?? Blake3.Hasher.New();
         Content content;
         try
