@@ -519,6 +519,12 @@ class Bench:
         self.baselines["aes_256_gcm_openssl_mb_per_s"] = float(m.group(1)) * 1000 / MB if m else None
         self.baselines["aes_256_gcm_openssl_raw"] = out.strip().splitlines()[-1] if out.strip() else None
         log(f"openssl AES-256-GCM 1 MiB blocks, one core: {self.baselines['aes_256_gcm_openssl_mb_per_s']} MB/s")
+        tool = os.path.join(self.root, "artifacts", "aes-gcm", "aes-gcm-speed")
+        if os.access(tool, os.X_OK):
+            out = subprocess.run([tool, "3", str(MiB)], capture_output=True, text=True, timeout=120).stdout
+            m = re.search(r"aes-256-gcm-dotnet ([\d.]+)", out)
+            self.baselines["aes_256_gcm_dotnet_mb_per_s"] = float(m.group(1)) if m else None
+            log(f".NET AesGcm 1 MiB blocks, one core: {self.baselines['aes_256_gcm_dotnet_mb_per_s']} MB/s")
 
     def run_capacity(self, pairs, size):
         port, mport = free_port(), free_port()
@@ -617,6 +623,10 @@ def print_report(b, target_rows):
     aes = b.baselines.get("aes_256_gcm_openssl_mb_per_s")
     if aes:
         rows.append(["openssl", "aes-256-gcm 1 core", "1 MiB blocks", "-", "-", fmt(aes), "-", "-", "-", "-", "-",
+                     "-", "-"])
+    aes = b.baselines.get("aes_256_gcm_dotnet_mb_per_s")
+    if aes:
+        rows.append([".NET AesGcm", "aes-256-gcm 1 core", "1 MiB blocks", "-", "-", fmt(aes), "-", "-", "-", "-", "-",
                      "-", "-"])
     for l in b.latency:
         rows.append([l["tool"], "--text " + l["mode"], "hello", "-", fmt(l["median_s"], ".3f"), "-", "-", "-",

@@ -5,7 +5,7 @@
 #   bench/run.sh --quick    100 MiB only, 1 repetition
 #   bench/run.sh --reps 5   other options are passed to bench/compare.py (see --help there)
 # Installs what is missing from Debian (apt-get, needs root or sudo), publishes tallow through
-# ./tallow, builds bench/relay-load, then runs bench/compare.py with Debian's python3.
+# ./tallow, builds bench/relay-load and bench/aes-gcm, then runs bench/compare.py with Debian's python3.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -29,6 +29,7 @@ fi
 # --- 2. build tallow (the wrapper publishes artifacts/tallow when stale) and relay-load -----
 ./tallow version >/dev/null
 dotnet build bench/relay-load/RelayLoad.csproj -c Release --nologo -v quiet -o artifacts/relay-load >/dev/null
+dotnet build bench/aes-gcm/AesGcmSpeed.csproj -c Release --nologo -v quiet -o artifacts/aes-gcm >/dev/null
 
 # --- 3. run --------------------------------------------------------------------------------
 # Many sockets for the 100-pair relay test.
