@@ -32,6 +32,7 @@ GiB = 1 << 30
 MB = 1e6
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WH_EXTRA_ADDR = "10.233.0.1/32"
+ACTIVE = set()  # client processes running now, killed (process group) when the benchmark is interrupted
 
 
 def log(msg):
@@ -115,13 +116,24 @@ def size_name(n):
 
 
 class Server:
-    def __init__(self, name, cmd, port, logfile, wait_s=60):
+    def __init__(self, name, cmd, port, logfile, wait_s=60, netns=False):
         self.name, self.port = name, port
         self.log = open(logfile, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
         deadline = time.monotonic() + wait_s
-        while not listening(self.proc.pid, port):
+        own_ns = os.readlink("/proc/self/ns/net")
+
+        def ready():
+            # In a namespace: only once `ip netns exec` has switched (before that /proc/PID/net is the host's).
+            try:
+                if netns and os.readlink(f"/proc/{self.proc.pid}/ns/net") == own_ns:
+                    return False
+            except OSError:
+                return False
+            return listening(self.proc.pid, port)
+
+        while not ready():
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{name} exited ({self.proc.returncode}): {read(logfile)[-2000:]}")
             if time.monotonic() > deadline:
@@ -159,6 +171,7 @@ class Run:
                              stdout=open(out, "w"), stderr=subprocess.STDOUT,
                              stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
                              start_new_session=True)
+        ACTIVE.add(p)
         if stdin_text is not None:
             p.stdin.write(stdin_text.encode())
             p.stdin.close()
@@ -214,6 +227,7 @@ def run_pair(work, tag, sender, receiver, ready, timeout, servers=(), receiver_c
         if p is not None and p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+        ACTIVE.discard(p)
     tw.join(1)
     time.sleep(0.02)
     wall = (max(exits.values()) - t0) if len(exits) == 2 else None
@@ -299,13 +313,19 @@ class Bench:
         self.mailbox = self.server("wormhole-mailbox", self.ns([
             "twistd3", "-n", "--pidfile=", "--logfile=-", "wormhole-mailbox",
             f"--port=tcp:{mb_port}:interface=127.0.0.1", f"--channel-db={self.work}/mailbox.sqlite"]),
-            mb_port, os.path.join(self.work, "mailbox.log"))
+            mb_port, os.path.join(self.work, "mailbox.log"), netns=have_ns)
         self.transit_relay = self.server("transit-relay", self.ns([
             "sh", "-c", f'exec twistd3 -n --pidfile= --logfile=- transitrelay '
             f'--port=tcp:{tr_port}:interface=127.0.0.1 --log-fd=3 3>>"{self.transit_usage}"']),
-            tr_port, os.path.join(self.work, "transit.log"))
+            tr_port, os.path.join(self.work, "transit.log"), netns=have_ns)
 
     def stop_all(self):
+        for p in list(ACTIVE):
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         for s in reversed(self.servers):
             try:
                 s.stop()
@@ -385,6 +405,7 @@ class Bench:
             out = open(received, "wb")
             listener = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=out, stdin=subprocess.DEVNULL,
                                         start_new_session=True)
+            ACTIVE.add(listener)
             deadline = time.monotonic() + 10
             while not listening(listener.pid, port) and time.monotonic() < deadline:
                 time.sleep(0.005)
@@ -398,6 +419,7 @@ class Bench:
                 os.killpg(listener.pid, signal.SIGKILL)
                 listener.wait()
             wall = time.monotonic() - t0
+            ACTIVE.discard(listener)
             out.close()
             m = re.search(r"^(\d+) ([\d.]+) ([\d.]+)", read(usage), re.M)
             r = {"wall_s": wall, "sender_rc": rc, "receiver_rc": listener.returncode,
@@ -659,7 +681,7 @@ def print_report(b, target_rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap.add_argument("--quick", action="store_true", help="100 MiB only, 1 repetition, 20 concurrent pairs")
+    ap.add_argument("--quick", action="store_true", help="100 MiB only, 1 repetition")
     ap.add_argument("--reps", type=int, default=None, help="repetitions per measurement (default 3, quick 1)")
     ap.add_argument("--sizes", default=None, help="comma-separated MiB, default 1024,100 (quick: 100)")
     ap.add_argument("--pairs", type=int, default=None, help="concurrent pairs for relay capacity (default 100)")
@@ -678,7 +700,8 @@ def main():
     def on_signal(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, on_signal)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     started = datetime.datetime.now(datetime.timezone.utc)
     try:
         b.start_servers()
