@@ -40,14 +40,16 @@ internal sealed class GoodPair
         }
     }
 
-    public async Task<bool> TransferAsync(long bytes, CancellationToken token)
+    public async Task<bool> TransferAsync(long bytes, bool oneWay, CancellationToken token)
     {
         try
         {
+            // One way: only the creator sends (like a file transfer); both ways: each side sends Bytes.
+            long back = oneWay ? 0 : bytes;
             Task<long>[] work =
             [
-                SendAsync(_creator!.Stream, bytes, 1, token), SendAsync(_joiner!.Stream, bytes, 2, token),
-                ReceiveAsync(_creator.Stream, bytes, 2, token), ReceiveAsync(_joiner.Stream, bytes, 1, token),
+                SendAsync(_creator!.Stream, bytes, 1, token), SendAsync(_joiner!.Stream, back, 2, token),
+                ReceiveAsync(_creator.Stream, back, 2, token), ReceiveAsync(_joiner.Stream, bytes, 1, token),
             ];
             long[] done = await Task.WhenAll(work).ConfigureAwait(false);
             BytesReceived = done[2] + done[3];

@@ -1,6 +1,7 @@
 // relay-load: drives a running `tallow relay serve` (see run.sh).
-//   load  --relay H:P --pid N [--pairs 1000] [--bytes 1048576] [--parallel 256]
-//         all pairs set up (Allocate/Claim/Paired), then all transfer at once, Bytes each way.
+//   load  --relay H:P --pid N [--pairs 1000] [--bytes 1048576] [--parallel 256] [--direction both|one]
+//         all pairs set up (Allocate/Claim/Paired), then all transfer at once, Bytes each way
+//         (--direction one: only the creator sends, like a file transfer).
 //   abuse --relay H:P --pid N [--pairs 100] [--bytes 33554432] [--attackers 64] [--half-open 1000]
 //         hostile connections hammer the relay while the good pairs set up and transfer.
 // --metrics H:P prints the relay's rejection counters at the end. Exit 1 when a good pair failed.
@@ -12,7 +13,7 @@ using Tallow.Bench.RelayLoad;
 
 if (args.Length == 0 || args[0] is not ("load" or "abuse"))
 {
-    Console.Error.WriteLine("usage: relay-load load|abuse --relay HOST:PORT --pid PID [--metrics HOST:PORT] [--pairs N] [--bytes N] [--parallel N] [--attackers N] [--half-open N]");
+    Console.Error.WriteLine("usage: relay-load load|abuse --relay HOST:PORT --pid PID [--metrics HOST:PORT] [--pairs N] [--bytes N] [--parallel N] [--direction both|one] [--attackers N] [--half-open N]");
     return 2;
 }
 
@@ -32,12 +33,13 @@ bool abuse = mode == "abuse";
 int pairCount = (int)Number("--pairs", abuse ? 100 : 1000);
 long bytes = Number("--bytes", abuse ? 32L << 20 : 1L << 20);
 int parallel = (int)Number("--parallel", 256);
+bool oneWay = Get("--direction", "both") == "one";
 string host = relay.Address.ToString();
 using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
 CancellationToken token = deadline.Token;
 
 RelayProcStats? before = RelayProcStats.Read(pid);
-Console.WriteLine($"mode {mode}: {pairCount} pairs, {bytes} bytes each way per pair, relay {relay} (pid {pid}); relay before: {before}");
+Console.WriteLine($"mode {mode}: {pairCount} pairs, {bytes} bytes {(oneWay ? "one way" : "each way")} per pair, relay {relay} (pid {pid}); relay before: {before}");
 
 var attacker = new Attacker(relay);
 using var attackStop = new CancellationTokenSource();
@@ -75,7 +77,7 @@ RelayProcStats? afterSetup = RelayProcStats.Read(pid);
 Console.WriteLine($"setup: {paired.Length}/{pairCount} pairs paired in {setupWall.TotalSeconds:0.00} s ({paired.Length * 2} relay connections open); relay: {afterSetup}");
 
 var transferClock = Stopwatch.StartNew();
-bool[] transferred = await Task.WhenAll(paired.Select(p => Task.Run(() => p.TransferAsync(bytes, token))));
+bool[] transferred = await Task.WhenAll(paired.Select(p => Task.Run(() => p.TransferAsync(bytes, oneWay, token))));
 TimeSpan transferWall = transferClock.Elapsed;
 attackStop.Cancel();
 await attack.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
