@@ -11,8 +11,10 @@ namespace Tallow.Relay;
 
 internal sealed partial class RelaySession
 {
-    // Large enough for a full-rate TCP window per read; one buffer per direction.
+    // One buffer per direction: 64 KiB, grown once to 256 KiB when a read fills it (a bulk
+    // transfer), which quarters the read/write calls per byte; idle and chatty rooms stay small.
     private const int SpliceBufferSize = 64 * 1024;
+    private const int BulkSpliceBufferSize = 256 * 1024;
 
     private static readonly TimeSpan ErrorWriteTimeout = TimeSpan.FromSeconds(2);
 
@@ -59,6 +61,12 @@ internal sealed partial class RelaySession
                     }
 
                     await ForwardAsync(partner, room, buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                    if (read == buffer.Length && buffer.Length < BulkSpliceBufferSize)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                        buffer = ArrayPool<byte>.Shared.Rent(BulkSpliceBufferSize);
+                    }
                 }
             }
 
