@@ -30,7 +30,11 @@ public static class P2PFallbackReasons
     };
 }
 
-public readonly record struct P2PIntentMessage(byte Version, bool Enabled)
+/// <summary>
+/// P2PIntent{version, u8 intent}: 0 = disabled (--no-p2p, proxy), 1 = wants a direct path,
+/// 2 = not needed (the sender's content is too small for the attempt to pay off).
+/// </summary>
+public readonly record struct P2PIntentMessage(byte Version, bool Enabled, bool NotNeeded = false)
 {
     public const byte CurrentVersion = 1;
     public const int Size = 2;
@@ -38,19 +42,19 @@ public readonly record struct P2PIntentMessage(byte Version, bool Enabled)
     public int Write(Span<byte> destination)
     {
         destination[0] = Version;
-        destination[1] = Enabled ? (byte)1 : (byte)0;
+        destination[1] = Enabled ? (byte)1 : NotNeeded ? (byte)2 : (byte)0;
         return Size;
     }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out P2PIntentMessage message)
     {
         message = default;
-        if (body.Length != Size || body[1] > 1)
+        if (body.Length != Size || body[1] > 2)
         {
             return false;
         }
 
-        message = new P2PIntentMessage(body[0], body[1] == 1);
+        message = new P2PIntentMessage(body[0], body[1] == 1, body[1] == 2);
         return true;
     }
 }

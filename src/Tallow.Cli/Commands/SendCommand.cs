@@ -19,6 +19,12 @@ internal static class SendCommand
 {
     public const int DefaultChunkSize = 1024 * 1024;
 
+    /// <summary>
+    /// Below this size (text, small files) no direct path is attempted: the attempt costs a
+    /// round of messages on loopback and about a second through NATs, more than it saves.
+    /// </summary>
+    private const long DirectWorthwhileBytes = 1024 * 1024;
+
     public static Command Create()
     {
         var common = new CommonOptions();
@@ -118,7 +124,10 @@ internal static class SendCommand
 
         RelayAddress? configured = common.ResolveRelay(result);
         await using EmbeddedRelay? embedded = configured is null ? await EmbeddedRelay.StartAsync(ct).ConfigureAwait(false) : null;
-        SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result));
+        SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result)) with
+        {
+            DirectNotNeeded = content.Bytes is >= 0 and < DirectWorthwhileBytes,
+        };
         if (embedded is not null && requestedNameplate == 0)
         {
             // A LAN may have several embedded relays, each with its own nameplate 1: a random one

@@ -36,7 +36,11 @@ public sealed record P2PContext(
     IPEndPoint RelayEndPoint,
     IPEndPoint ObservedByRelay,
     int ProbePort,
-    PunchOptions Punch);
+    PunchOptions Punch)
+{
+    /// <summary>The sender's content is small: no attempt is made, quietly, on either side.</summary>
+    public bool NotNeeded { get; init; }
+}
 
 public static class P2PNegotiator
 {
@@ -46,9 +50,9 @@ public static class P2PNegotiator
     public static async Task<DirectConnection?> NegotiateAsync(
         SecureChannel channel, PathSwitchingTransport transport, DirectPathKey key, P2PContext context, IP2PObserver observer, CancellationToken ct)
     {
-        bool enabled = context.Enabled && context.Listener is not null;
+        bool enabled = context.Enabled && context.Listener is not null && !context.NotNeeded;
         byte[] intent = new byte[P2PIntentMessage.Size];
-        new P2PIntentMessage(P2PIntentMessage.CurrentVersion, enabled).Write(intent);
+        new P2PIntentMessage(P2PIntentMessage.CurrentVersion, enabled, context.NotNeeded).Write(intent);
         await channel.SendAsync(RecordKind.P2PIntent, intent, ct).ConfigureAwait(false);
         Record peerIntent = await ExpectAsync(channel, RecordKind.P2PIntent, ct).ConfigureAwait(false);
         if (!P2PIntentMessage.TryParse(peerIntent.Body.Span, out P2PIntentMessage peer))
@@ -56,9 +60,9 @@ public static class P2PNegotiator
             throw Broken();
         }
 
-        if (!enabled)
+        if (!enabled || peer.NotNeeded)
         {
-            return null; // silent: the user asked for no P2P
+            return null; // silent: the user asked for no P2P, or the transfer is too small for it to pay off
         }
 
         if (!peer.Enabled || peer.Version != P2PIntentMessage.CurrentVersion)

@@ -36,6 +36,9 @@ public sealed record SessionOptions
     /// <summary>This side allows the direct upgrade (false for --no-p2p; a proxy turns it off regardless).</summary>
     public bool DirectEnabled { get; init; } = true;
 
+    /// <summary>The sender knows its content is small: skip the direct attempt on both sides (it costs more than it saves).</summary>
+    public bool DirectNotNeeded { get; init; }
+
     /// <summary>SOCKS5 proxy for the relay connection (--proxy, --tor); null connects directly.</summary>
     public ProxyAddress? Proxy { get; init; }
 
@@ -188,7 +191,10 @@ public sealed class PeerSession : IAsyncDisposable
         }
 
         _transport.FellBackToRelay += () => observer.FellBack(P2PFallbackReason.DirectConnectionLost);
-        var context = new P2PContext(options.DirectEnabled && options.Proxy is null, _isInitiator, _listener, _relayEndPoint, _relay.ObservedAddress, _relay.ProbePort, options.Punch);
+        var context = new P2PContext(options.DirectEnabled && options.Proxy is null, _isInitiator, _listener, _relayEndPoint, _relay.ObservedAddress, _relay.ProbePort, options.Punch)
+        {
+            NotNeeded = options.DirectNotNeeded,
+        };
         DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Channel, _transport, _directKey, context, observer, ct).ConfigureAwait(false);
         return direct is not null;
     }

@@ -3,6 +3,7 @@
 //  - upgrade: both sides report p2p_upgrade, the relay forwards < 1 MiB of a 64 MiB transfer;
 //  - --no-p2p on either side: that side says nothing about P2P, the other falls back with
 //    "disabled by peer" without an "Attempting" line, and the relay carries the whole file;
+//  - a small transfer (text, files under 1 MiB) makes no attempt and says nothing about P2P;
 //  - the direct socket killed mid-transfer (ss -K): both sides fall back to the kept relay
 //    connection and the file arrives intact, neither corrupted nor restarted.
 using System.Text.Json;
@@ -43,6 +44,38 @@ public sealed class P2PLoopbackTests
 
             double forwarded = await ForwardedAsync(relay);
             Assert.True(forwarded < MiB, $"the relay forwarded {forwarded} bytes after the upgrade\n{Check.Describe(run)}");
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("text")]
+    [InlineData("file")]
+    public async Task Small_transfers_skip_the_direct_attempt_quietly_on_both_sides(string what)
+    {
+        await using RelayProcess relay = await RelayProcess.StartAsync();
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("src/small.bin", MiB - 1);
+        string outDir = dir.Combine("out");
+        string[] sending = what == "text" ? ["--text", "hello"] : [source];
+
+        TransferRun run = await Transfer.RunAsync(relay, sending, code => ReceiveInto(code, outDir, "--json"));
+        try
+        {
+            Check.Succeeded(run);
+            if (what == "file")
+            {
+                Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "small.bin")));
+            }
+
+            foreach ((TallowProcess process, string role) in new[] { (run.Sender, "sender"), (run.Receiver, "receiver") })
+            {
+                Assert.True(Check.Events(process, "p2p_attempt").Count + Check.Events(process, "p2p_fallback").Count + Check.Events(process, "p2p_upgrade").Count == 0,
+                    $"{role} reported P2P for a small transfer\n{Check.Describe(run)}");
+            }
         }
         finally
         {

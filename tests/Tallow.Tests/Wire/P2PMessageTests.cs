@@ -18,7 +18,7 @@ public class P2PMessageTests
     // ---- generators -------------------------------------------------------------------------
 
     private static readonly Gen<P2PIntentMessage> Intent =
-        Gen.Zip(WireGen.Byte, Gen.Elements(true, false)).Select(t => new P2PIntentMessage(t.Item1, t.Item2));
+        Gen.Zip(WireGen.Byte, Gen.Elements((true, false), (false, false), (false, true))).Select(t => new P2PIntentMessage(t.Item1, t.Item2.Item1, t.Item2.Item2));
 
     private static readonly Gen<WireCandidate> Candidate =
         Gen.Zip(Gen.Elements<byte>(1, 2), WireGen.Endpoint).Select(t => new WireCandidate(t.Item1, t.Item2));
@@ -210,10 +210,18 @@ public class P2PMessageTests
     }
 
     [Theory]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(255)]
-    public void P2PIntent_with_an_enabled_byte_other_than_0_or_1_is_refused(byte enabled) =>
-        Assert.False(P2PIntentMessage.TryParse([P2PIntentMessage.CurrentVersion, enabled], out _));
+    public void P2PIntent_with_an_intent_byte_other_than_0_1_or_2_is_refused(byte intent) =>
+        Assert.False(P2PIntentMessage.TryParse([P2PIntentMessage.CurrentVersion, intent], out _));
+
+    [Fact]
+    public void P2PIntent_2_means_not_needed_and_not_enabled()
+    {
+        Assert.True(P2PIntentMessage.TryParse([P2PIntentMessage.CurrentVersion, 2], out P2PIntentMessage intent));
+        Assert.False(intent.Enabled);
+        Assert.True(intent.NotNeeded);
+    }
 
     [Fact]
     public void P2PCandidates_with_seventeen_candidates_are_refused()
