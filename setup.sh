@@ -11,9 +11,10 @@ if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'
   exit 1
 fi
 
-# Debian packages the test suites need; installed only when missing.
+# Debian packages the test suites need, and the native toolchain NativeAOT links the CLI with
+# (clang, which brings binutils' ld and objcopy, and zlib1g-dev); installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl microsocks; do
+for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -25,10 +26,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   fi
 fi
 
-echo "setup: restoring and building (Release)..." >&2
+echo "setup: restoring and building (Release; the CLI is compiled to a native binary, about a minute)..." >&2
 dotnet restore Tallow.slnx --nologo -v quiet >&2
+# A framework-dependent build from before NativeAOT left tallow.dll and friends here: drop them.
+[ ! -f artifacts/tallow/tallow.dll ] || rm -rf artifacts/tallow
 dotnet publish src/Tallow.Cli/Tallow.Cli.csproj -c Release -o artifacts/tallow --nologo -v quiet >&2
-touch artifacts/tallow/tallow.dll
+touch artifacts/tallow/tallow
 echo "setup: done. Run ./tallow --help" >&2
 
 if [ "${1:-}" = "--demo" ]; then

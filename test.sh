@@ -7,12 +7,13 @@ cd "$root"
 results="$root/TestResults"
 rm -rf "$results"
 
-# The integration tests run the published CLI, exactly as users do.
+# The integration tests run the published CLI (the NativeAOT binary artifacts/tallow/tallow), exactly as users do.
+[ ! -f artifacts/tallow/tallow.dll ] || rm -rf artifacts/tallow
 if ! dotnet publish src/Tallow.Cli/Tallow.Cli.csproj -c Release -o artifacts/tallow --nologo -v quiet; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-touch artifacts/tallow/tallow.dll
+touch artifacts/tallow/tallow
 
 status=0
 for project in tests/Tallow.Tests tests/Tallow.IntegrationTests; do

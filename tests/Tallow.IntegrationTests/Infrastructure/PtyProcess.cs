@@ -28,7 +28,7 @@ public sealed partial class PtyProcess : IAsyncDisposable
 
     public static PtyProcess Start(IEnumerable<string> args, int rows = 24, int columns = 80)
     {
-        string command = $"stty rows {rows} cols {columns}; exec dotnet {Quote(Repo.TallowDll)} {string.Join(' ', args.Select(Quote))}";
+        string command = $"stty rows {rows} cols {columns}; exec {Quote(Repo.TallowBinary)} {string.Join(' ', args.Select(Quote))}";
         var info = new ProcessStartInfo("script")
         {
             RedirectStandardInput = true,

@@ -7,13 +7,13 @@ namespace Tallow.IntegrationTests.Infrastructure;
 public static class Repo
 {
     private static readonly Lazy<string> RootPath = new(FindRoot);
-    private static readonly Lazy<string> DllPath = new(EnsureBuilt);
+    private static readonly Lazy<string> BinaryPath = new(EnsureBuilt);
     private static readonly Lock BuildLock = new();
 
     public static string Root => RootPath.Value;
 
-    /// <summary>Path of tallow.dll, run with `dotnet`.</summary>
-    public static string TallowDll => DllPath.Value;
+    /// <summary>Path of the published NativeAOT binary (artifacts/tallow/tallow), run directly.</summary>
+    public static string TallowBinary => BinaryPath.Value;
 
     private static string FindRoot()
     {
@@ -28,24 +28,25 @@ public static class Repo
 
     private static string EnsureBuilt()
     {
-        string dll = Path.Combine(Root, "artifacts", "tallow", "tallow.dll");
+        string binary = Path.Combine(Root, "artifacts", "tallow", "tallow");
         lock (BuildLock)
         {
-            if (!File.Exists(dll))
+            // Without tallow.dll beside it: a framework-dependent build from before NativeAOT also had an apphost named tallow.
+            if (!File.Exists(binary) || File.Exists(binary + ".dll"))
             {
-                using var build = Process.Start(new ProcessStartInfo("dotnet", ["publish", Path.Combine(Root, "src", "Tallow.Cli", "Tallow.Cli.csproj"), "-c", "Release", "-o", Path.GetDirectoryName(dll)!, "--nologo", "-v", "quiet"])
+                using var build = Process.Start(new ProcessStartInfo("dotnet", ["publish", Path.Combine(Root, "src", "Tallow.Cli", "Tallow.Cli.csproj"), "-c", "Release", "-o", Path.GetDirectoryName(binary)!, "--nologo", "-v", "quiet"])
                 {
                     RedirectStandardOutput = true,
                     RedirectStandardError = true,
                 })!;
-                build.WaitForExit(TimeSpan.FromMinutes(5));
-                if (!File.Exists(dll))
+                build.WaitForExit(TimeSpan.FromMinutes(10));
+                if (!File.Exists(binary))
                 {
                     throw new InvalidOperationException("building tallow failed: " + build.StandardError.ReadToEnd() + build.StandardOutput.ReadToEnd());
                 }
             }
         }
 
-        return dll;
+        return binary;
     }
 }

@@ -63,13 +63,13 @@ public sealed class TallowProcess : IAsyncDisposable
         EventArrival(first) is long a && EventArrival(second) is long b ? Stopwatch.GetElapsedTime(a, b) : null;
 
     /// <summary>
-    /// Starts `dotnet tallow.dll args...`. stdin is redirected (closed unless <paramref name="stdin"/> writes to it).
-    /// With <paramref name="netns"/> it runs as `ip netns exec NS dotnet tallow.dll args...`; `ip netns exec`
-    /// execs dotnet in place, so <see cref="Pid"/> is the dotnet process and kill-by-PID still kills the real tree.
+    /// Starts the native binary `artifacts/tallow/tallow args...`. stdin is redirected (closed unless <paramref name="stdin"/> writes to it).
+    /// With <paramref name="netns"/> it runs as `ip netns exec NS artifacts/tallow/tallow args...`; `ip netns exec`
+    /// execs tallow in place, so <see cref="Pid"/> is the tallow process and kill-by-PID still kills the real tree.
     /// </summary>
     public static TallowProcess Start(IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string?>? environment = null, Func<Stream, Task>? stdin = null, bool rawStdout = false, string? netns = null)
     {
-        var info = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
+        var info = new ProcessStartInfo(netns is null ? Repo.TallowBinary : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -81,13 +81,12 @@ public sealed class TallowProcess : IAsyncDisposable
         };
         if (netns is not null)
         {
-            foreach (string a in new[] { "netns", "exec", netns, "dotnet" })
+            foreach (string a in new[] { "netns", "exec", netns, Repo.TallowBinary })
             {
                 info.ArgumentList.Add(a);
             }
         }
 
-        info.ArgumentList.Add(Repo.TallowDll);
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -43,7 +43,7 @@ public sealed class NatLabTests(ITestOutputHelper output)
             await lab.DisposeAsync();
         }
 
-        Assert.False(Directory.Exists($"/proc/{relayPid}"), $"relay (pid {relayPid}, the dotnet process itself) killed by PID");
+        Assert.False(Directory.Exists($"/proc/{relayPid}"), $"relay (pid {relayPid}, the tallow process itself) killed by PID");
         Assert.All(created, ns => Assert.DoesNotContain(ns, Netns.List()));
     }
 
