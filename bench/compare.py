@@ -448,6 +448,9 @@ class Bench:
             results = {m: [] for m in modes}
             for rep in range(reps):
                 for tool, mode in modes:
+                    # Every run starts with no dirty pages left by the previous one (each writes the
+                    # whole file), so no tool pays for another's disk writeback.
+                    subprocess.run(["sync"], check=False)
                     r = self.transfer(tool, mode, path, digest, size)
                     if r is None:
                         continue
