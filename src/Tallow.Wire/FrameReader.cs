@@ -80,6 +80,7 @@ public sealed class FrameReader : IDisposable
     private void EnsureCapacity(int needed)
     {
         int available = _end - _start;
+        _frameLength = 0; // the previous frame is gone once reading goes on (CurrentFrame is empty until the next one)
         if (available == 0)
         {
             _start = _end = 0; // nothing buffered: start over at the front, no copy

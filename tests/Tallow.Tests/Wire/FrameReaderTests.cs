@@ -244,4 +244,19 @@ public class FrameReaderTests
         var frames = await ReadAllAsync(reader, Frame.MaxLength);
         Assert.Equal([1, 200_000, 1, 200_000, 1], frames.Select(f => f.Payload.Length));
     }
+
+    [Fact]
+    public async Task After_the_last_frame_the_end_of_stream_leaves_an_empty_current_frame()
+    {
+        byte[] data = [.. Frame.Encode(FrameType.Record, new byte[100_000]), .. Frame.Encode(FrameType.Record, new byte[10])];
+        using var reader = new FrameReader(new TrickleStream(data, 70_000));
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).IsFrame);
+        Assert.Equal(Frame.HeaderSize + 100_000, reader.CurrentFrame.Length);
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).IsFrame);
+        Assert.Equal(Frame.HeaderSize + 10, reader.CurrentFrame.Length);
+
+        FrameReadResult end = await reader.ReadAsync(Frame.MaxLength, CancellationToken.None);
+        Assert.True(end.EndOfStream);
+        Assert.Equal(0, reader.CurrentFrame.Length); // and no exception: the buffer was reset for the read
+    }
 }
