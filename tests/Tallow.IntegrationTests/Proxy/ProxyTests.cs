@@ -3,11 +3,12 @@
 // proxy no candidate is exchanged (no p2p_* event on either side) and the relay's metrics show it
 // carried the whole file. Failures are network errors (exit 4) that say what happened: wrong
 // proxy password (never echoed), nothing listening, the proxy refusing the destination, and
-// --tor with nothing on 127.0.0.1:9050.
+// --tor with nothing on 127.0.0.1:9050 (checked inside a namespace of its own).
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Tallow.IntegrationTests.Infrastructure;
+using Tallow.IntegrationTests.NatLab;
 
 namespace Tallow.IntegrationTests.Proxy;
 
@@ -65,9 +66,9 @@ public sealed class ProxyTests
     }
 
     /// <summary>Runs a command expected to fail with exit 4 and returns its JSON error message.</summary>
-    private static async Task<string> NetworkErrorAsync(IEnumerable<string> args, string role, IDictionary<string, string?>? environment = null)
+    private static async Task<string> NetworkErrorAsync(IEnumerable<string> args, string role, IDictionary<string, string?>? environment = null, string? netns = null)
     {
-        await using TallowProcess process = TallowProcess.Start([.. args, "--json"], environment: environment);
+        await using TallowProcess process = TallowProcess.Start([.. args, "--json"], environment: environment, netns: netns);
         int exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Check.Exit(4, exit, process, role);
         string message = Check.ErrorMessage(process, role, 4);
@@ -135,12 +136,26 @@ public sealed class ProxyTests
         Check.Contains("refused", message, message);
     }
 
-    [TorAbsentFact]
+    /// <summary>
+    /// Runs in a network namespace of its own (only its loopback up), so nothing can be listening on
+    /// 127.0.0.1:9050 there, whether or not this machine runs Tor.
+    /// </summary>
+    [NatLabFact]
     public async Task Tor_flag_with_nothing_on_9050_says_Tor_is_not_running()
     {
-        string message = await NetworkErrorAsync(["receive", "7-alpha-bravo", "--relay", "relay.example.org:4433", "--tor"], "receiver");
-        Check.Contains("Tor is not running", message, message);
-        Check.Contains("systemctl start tor", message, message);
+        string ns = "tltor" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+        Netns.Run("ip", "netns", "add", ns);
+        try
+        {
+            Netns.Run("ip", "-n", ns, "link", "set", "lo", "up");
+            string message = await NetworkErrorAsync(["receive", "7-alpha-bravo", "--relay", "relay.example.org:4433", "--tor"], "receiver", netns: ns);
+            Check.Contains("Tor is not running", message, message);
+            Check.Contains("systemctl start tor", message, message);
+        }
+        finally
+        {
+            Netns.Delete(ns);
+        }
     }
 
     [Fact]
@@ -153,23 +168,5 @@ public sealed class ProxyTests
         Check.Exit(2, exit, process, "sender");
         Check.Contains("--relay", Check.ErrorMessage(process, "sender", 2), Check.Describe(process, "sender"));
         Assert.Empty(Check.Events(process, "code")); // no embedded relay, no code, no mDNS
-    }
-}
-
-/// <summary>A [Fact] reported as skipped when something already listens on 127.0.0.1:9050 (e.g. a running Tor).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class TorAbsentFactAttribute : FactAttribute
-{
-    public TorAbsentFactAttribute()
-    {
-        try
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 9050);
-            probe.Start();
-        }
-        catch (SocketException)
-        {
-            Skip = "127.0.0.1:9050 is in use on this machine (Tor running?): cannot check the 'Tor is not running' message";
-        }
     }
 }
