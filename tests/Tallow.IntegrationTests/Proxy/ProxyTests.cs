@@ -4,8 +4,6 @@
 // carried the whole file. Failures are network errors (exit 4) that say what happened: wrong
 // proxy password (never echoed), nothing listening, the proxy refusing the destination, and
 // --tor with nothing on 127.0.0.1:9050 (checked inside a namespace of its own).
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Tallow.IntegrationTests.Infrastructure;
 using Tallow.IntegrationTests.NatLab;
