@@ -17,7 +17,7 @@ public sealed partial class PtyProcess : IAsyncDisposable
     private PtyProcess(Process process)
     {
         _process = process;
-        _pump = PumpAsync();
+        _pump = ChildProcess.CaptureAsync(process.StandardOutput.BaseStream, _output);
     }
 
     /// <summary>Everything the terminal showed, raw (escape sequences included).</summary>
@@ -41,9 +41,7 @@ public sealed partial class PtyProcess : IAsyncDisposable
         }
 
         info.Environment["TERM"] = "xterm-256color";
-        info.Environment.Remove("TALLOW_RELAY");
-        info.Environment.Remove("TALLOW_RELAY_PASS");
-        info.Environment.Remove("TALLOW_PROXY");
+        ChildProcess.ScrubEnvironment(info);
         return new PtyProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start script"));
     }
 
@@ -86,40 +84,12 @@ public sealed partial class PtyProcess : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Kill();
+            ChildProcess.KillTree(_process);
             throw new TimeoutException($"tallow on a terminal (pid {_process.Id}) did not exit within {timeout}.\n--- terminal:\n{Text}");
         }
 
         await _pump.WaitAsync(TimeSpan.FromSeconds(10));
         return _process.ExitCode;
-    }
-
-    private void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    private async Task PumpAsync()
-    {
-        byte[] buffer = new byte[8192];
-        Stream stream = _process.StandardOutput.BaseStream;
-        int read;
-        while ((read = await stream.ReadAsync(buffer)) > 0)
-        {
-            lock (_output)
-            {
-                _output.Write(buffer, 0, read);
-            }
-        }
     }
 
     private static string Quote(string arg) => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
@@ -129,7 +99,7 @@ public sealed partial class PtyProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Kill();
+        ChildProcess.KillTree(_process);
         try
         {
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));

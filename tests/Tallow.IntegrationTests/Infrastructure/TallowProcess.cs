@@ -24,7 +24,7 @@ public sealed class TallowProcess : IAsyncDisposable
     {
         _process = process;
         _rawStdout = rawStdout;
-        _stdoutPump = rawStdout ? PumpRawAsync() : PumpLinesAsync(process.StandardOutput, _stdout, parseJson: true);
+        _stdoutPump = rawStdout ? ChildProcess.CaptureAsync(process.StandardOutput.BaseStream, _rawStdoutBytes) : PumpLinesAsync(process.StandardOutput, _stdout, parseJson: true);
         _stderrPump = PumpLinesAsync(process.StandardError, _stderr, parseJson: false);
     }
 
@@ -92,9 +92,7 @@ public sealed class TallowProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment.Remove("TALLOW_RELAY");
-        info.Environment.Remove("TALLOW_RELAY_PASS");
-        info.Environment.Remove("TALLOW_PROXY");
+        ChildProcess.ScrubEnvironment(info);
         if (environment is not null)
         {
             foreach ((string key, string? value) in environment)
@@ -188,19 +186,7 @@ public sealed class TallowProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
+    public void Kill() => ChildProcess.KillTree(_process);
 
     private async Task PumpLinesAsync(StreamReader reader, StringBuilder sink, bool parseJson)
     {
@@ -229,20 +215,6 @@ public sealed class TallowProcess : IAsyncDisposable
                 catch (JsonException)
                 {
                 }
-            }
-        }
-    }
-
-    private async Task PumpRawAsync()
-    {
-        byte[] buffer = new byte[81920];
-        Stream stream = _process.StandardOutput.BaseStream;
-        int read;
-        while ((read = await stream.ReadAsync(buffer)) > 0)
-        {
-            lock (_rawStdoutBytes)
-            {
-                _rawStdoutBytes.Write(buffer, 0, read);
             }
         }
     }
