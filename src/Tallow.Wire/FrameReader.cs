@@ -2,8 +2,6 @@
 // frame limit the caller allows, so a hostile length prefix cannot force a large allocation.
 // Once a frame's header is known, reads ask for exactly the rest of that frame, so large frames
 // are never followed by a partial next frame that would have to be moved to the front.
-using System.Buffers;
-
 namespace Tallow.Wire;
 
 public readonly record struct FrameReadResult(FrameStatus Status, FrameType Type, int HeaderAndPayloadLength, bool EndOfStream)
@@ -22,7 +20,7 @@ public sealed class FrameReader : IDisposable
     public FrameReader(Stream stream, int initialBufferSize = 64 * 1024)
     {
         _stream = stream;
-        _buffer = ArrayPool<byte>.Shared.Rent(initialBufferSize);
+        _buffer = ChunkArrays.Rent(initialBufferSize);
     }
 
     /// <summary>The last frame read: header (5 bytes) followed by the payload. Valid until the next read.</summary>
@@ -97,8 +95,7 @@ public sealed class FrameReader : IDisposable
         }
         else
         {
-            // Exact size for large frames (the pool would round a 1 MiB frame up to 2 MiB).
-            byte[] larger = needed <= PooledUpTo ? ArrayPool<byte>.Shared.Rent(needed) : GC.AllocateUninitializedArray<byte>(needed);
+            byte[] larger = ChunkArrays.Rent(needed);
             Buffer.BlockCopy(_buffer, _start, larger, 0, available);
             ReturnBuffer();
             _buffer = larger;
@@ -108,15 +105,10 @@ public sealed class FrameReader : IDisposable
         _end = available;
     }
 
-    private const int PooledUpTo = 64 * 1024;
-
     private void ReturnBuffer()
     {
         Array.Clear(_buffer);
-        if (_buffer.Length <= PooledUpTo)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
+        ChunkArrays.Return(_buffer);
     }
 
     public void Dispose()

@@ -1,15 +1,14 @@
 // Arrays for frame copies on the direct path (retransmit window, inbound queue). Small frames
-// use the shared pool; large ones are kept at their exact length (almost all are one chunk's
+// use the shared pool (ChunkArrays); large ones are kept at their exact length (almost all are one chunk's
 // frame), because a power-of-two pool would hand out 2 MiB for every 1 MiB frame and double
 // the memory the window really needs. A bounded number of them is kept for reuse, so a steady
 // transfer allocates no new large objects.
-using System.Buffers;
+using Tallow.Wire;
 
 namespace Tallow.Net.Direct;
 
 internal sealed class FrameArrays
 {
-    private const int SmallUpTo = 64 * 1024;
     private readonly Dictionary<int, Stack<byte[]>> _large = [];
     private readonly int _maxKept;
     private int _kept;
@@ -22,9 +21,9 @@ internal sealed class FrameArrays
     /// <summary>An array of at least <paramref name="length"/> bytes (exactly that many when it is large).</summary>
     public byte[] Rent(int length)
     {
-        if (length <= SmallUpTo)
+        if (length <= ChunkArrays.PooledUpTo)
         {
-            return ArrayPool<byte>.Shared.Rent(length);
+            return ChunkArrays.Rent(length);
         }
 
         lock (_large)
@@ -41,9 +40,9 @@ internal sealed class FrameArrays
 
     public void Return(byte[] array)
     {
-        if (array.Length <= SmallUpTo)
+        if (array.Length <= ChunkArrays.PooledUpTo)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            ChunkArrays.Return(array);
             return;
         }
 

@@ -5,7 +5,6 @@
 //   hash matches, the part file's real location is re-checked via /proc/self/fd and it is
 //   renamed without replacing anything, unless overwriting was asked for; otherwise the
 //   final name becomes "name (1).ext".
-using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Tallow.Protocol.Transfer.Resume;
@@ -127,7 +126,7 @@ public sealed class OutputDirectory
                 notice($"checking the {checkpoint.Length / (1024 * 1024)} MiB of '{PathSanitizer.Printable(entry.Path)}' received earlier before resuming");
             }
 
-            HashPrefix(handle, checkpoint.Length, hasher);
+            FileHashing.HashPrefix(handle, checkpoint.Length, hasher);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -169,30 +168,6 @@ public sealed class OutputDirectory
     }
 
     private const long VerifyNoticeBytes = 1L << 30;
-
-    private static void HashPrefix(SafeFileHandle handle, long length, Blake3.Hasher hasher)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            long position = 0;
-            while (position < length)
-            {
-                int read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - position)), position);
-                if (read == 0)
-                {
-                    throw new IOException("the part file ended early");
-                }
-
-                hasher.Update(buffer.AsSpan(0, read));
-                position += read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 
     private (string Directory, string PartPath) PartLocation(IReadOnlyList<string> components)
     {

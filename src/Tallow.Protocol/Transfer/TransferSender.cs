@@ -7,6 +7,7 @@
 // File content goes through ChunkPipeline (read, hash, compress and send overlap) and is never
 // held whole in memory. A file resumed at offset N is sent from N at once; its whole-file hash
 // is computed by a second, parallel read of the file, so the first byte does not wait for it.
+using Microsoft.Win32.SafeHandles;
 using Tallow.Protocol.Records;
 using Tallow.Protocol.Transfer.Compression;
 using Tallow.Wire;
@@ -103,7 +104,7 @@ public sealed class TransferSender
         {
             using var inline = offset == 0 ? Blake3.Hasher.New() : null;
             using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            Task<byte[]>? whole = offset == 0 ? null : Task.Run(() => HashWholeFileAsync(path, stopHashing.Token), stopHashing.Token);
+            Task<byte[]>? whole = offset == 0 ? null : Task.Run(() => HashWholeFile(path, stopHashing.Token), stopHashing.Token);
             try
             {
                 ChunkPipeline.Totals totals = await StreamAsync(pipeline, (uint)index, source, (long)entry.Size - offset, offset, inline, progress, ct).ConfigureAwait(false);
@@ -161,21 +162,13 @@ public sealed class TransferSender
     }
 
     /// <summary>The BLAKE3 of a whole file, read separately from the stream that is being sent.</summary>
-    private static async Task<byte[]> HashWholeFileAsync(string path, CancellationToken ct)
+    private static byte[] HashWholeFile(string path, CancellationToken ct)
     {
         using var hasher = Blake3.Hasher.New();
-        byte[] buffer = new byte[1 << 20];
         try
         {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, FileOptions.SequentialScan);
-            await using (stream.ConfigureAwait(false))
-            {
-                int read;
-                while ((read = await stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-                {
-                    hasher.Update(buffer.AsSpan(0, read));
-                }
-            }
+            using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+            FileHashing.HashPrefix(handle, RandomAccess.GetLength(handle), hasher, ct);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
