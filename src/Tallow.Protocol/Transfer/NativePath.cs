@@ -1,5 +1,5 @@
-// realpath(3): the canonical location of a path with every symlink resolved; statx(2): how
-// many names an open file has (a part file with a second hard link is never written to).
+// realpath(3): the canonical location of a path with every symlink resolved; statx(2) of an open
+// file, e.g. how many names it has (a part file with a second hard link is never written to).
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -28,14 +28,23 @@ internal static partial class NativePath
     /// <summary>The open file's number of hard links, or -1 when unknown.</summary>
     public static unsafe int LinkCount(SafeFileHandle handle)
     {
-        const int AtEmptyPath = 0x1000;
         const uint StatxNlink = 0x4;
-        byte* buffer = stackalloc byte[256]; // struct statx; stx_nlink is the u32 at offset 16
+        byte* buffer = stackalloc byte[StatxSize];
+        return Statx(handle, StatxNlink, buffer) ? (int)*(uint*)(buffer + 16) : -1; // stx_nlink: u32 at 16
+    }
+
+    /// <summary>Size of the buffer for <see cref="Statx"/> (struct statx is 256 bytes).</summary>
+    public const int StatxSize = 256;
+
+    /// <summary>statx(2) of an open file into <paramref name="buffer"/> (<see cref="StatxSize"/> bytes); false on failure.</summary>
+    public static unsafe bool Statx(SafeFileHandle handle, uint mask, byte* buffer)
+    {
+        const int AtEmptyPath = 0x1000;
         bool added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            return statx((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath, StatxNlink, buffer) == 0 ? (int)*(uint*)(buffer + 16) : -1;
+            return statx((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath, mask, buffer) == 0;
         }
         finally
         {

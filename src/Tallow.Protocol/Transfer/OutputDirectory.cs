@@ -399,6 +399,9 @@ public sealed class PartFile : IDisposable
     /// <summary>Records that the first <paramref name="length"/> bytes are written and hash as <paramref name="prefix"/> so far.</summary>
     public void Checkpoint(long length, Blake3.Hasher prefix) => _journal?.Record(length, prefix);
 
+    /// <summary>As above, with the prefix hash taken earlier (see <see cref="PartWriter"/>).</summary>
+    public void Checkpoint(long length, ReadOnlySpan<byte> prefixHash) => _journal?.Record(length, prefixHash);
+
     /// <summary>Where the open file really is now (follows renames of its folders), or null if unknown.</summary>
     internal string? RealPath()
     {
@@ -449,9 +452,16 @@ internal sealed class ResumeJournal(SafeFileHandle handle, string path, byte[] i
 
     public void Record(long length, Blake3.Hasher prefix)
     {
+        Span<byte> prefixHash = stackalloc byte[ResumeSidecar.HashSize];
+        prefix.Finalize(prefixHash); // does not end the running hash
+        Record(length, prefixHash);
+    }
+
+    public void Record(long length, ReadOnlySpan<byte> prefixHash)
+    {
         try
         {
-            ResumeSidecar.Write(handle, identity, length, prefix);
+            ResumeSidecar.Write(handle, identity, length, prefixHash);
         }
         catch (IOException)
         {

@@ -194,7 +194,8 @@ public sealed class TransferReceiver
         Content content;
         try
         {
-            content = await ReceiveContentAsync((uint)file.Index, (long)entry.Size, new PartSink(part), file.Offset, hasher, progress, ct).ConfigureAwait(false);
+            using IContentSink sink = ContentSinks.ForPart(part, file.Offset, (long)entry.Size);
+            content = await ReceiveContentAsync((uint)file.Index, (long)entry.Size, sink, file.Offset, hasher, progress, ct).ConfigureAwait(false);
         }
         catch
         {
@@ -232,7 +233,8 @@ public sealed class TransferReceiver
         long size = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
         using var hasher = Blake3.Hasher.New();
         var progress = new TransferProgress(_observer, size < 0 ? null : size);
-        Content content = await ReceiveContentAsync(0, size, new StreamSink(sink), 0, hasher, progress, ct).ConfigureAwait(false);
+        using var streamSink = new StreamSink(sink);
+        Content content = await ReceiveContentAsync(0, size, streamSink, 0, hasher, progress, ct).ConfigureAwait(false);
         if (!content.Verified)
         {
             await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "the stream failed verification", ct).ConfigureAwait(false);
@@ -325,6 +327,7 @@ public sealed class TransferReceiver
             throw await ProtocolViolationAsync("expected the end of a file", ct).ConfigureAwait(false);
         }
 
+        await sink.CompleteAsync(ct).ConfigureAwait(false);
         byte[] hash = new byte[FileDoneMessage.HashSize];
         hasher.Finalize(hash);
         bool verified = fileDone.Size == (ulong)written && CryptographicOperations.FixedTimeEquals(hash, fileDone.Hash);
@@ -349,38 +352,5 @@ public sealed class TransferReceiver
     {
         await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, what, ct).ConfigureAwait(false);
         return new TallowException(FailureKind.Error, $"the sender broke the protocol ({what}): the transfer was stopped and the incomplete file was not kept under its name.");
-    }
-
-    private interface IContentSink
-    {
-        ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken ct);
-
-        void Checkpoint(long length, Blake3.Hasher prefix);
-    }
-
-    private sealed class PartSink(PartFile part) : IContentSink
-    {
-        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken ct)
-        {
-            try
-            {
-                await RandomAccess.WriteAsync(part.Handle, data, offset, ct).ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                throw new TallowException(FailureKind.FileSystem, $"writing '{PathSanitizer.Printable(part.PartPath)}' failed: {ex.Message}", ex);
-            }
-        }
-
-        public void Checkpoint(long length, Blake3.Hasher prefix) => part.Checkpoint(length, prefix);
-    }
-
-    private sealed class StreamSink(Stream stream) : IContentSink
-    {
-        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken ct) => stream.WriteAsync(data, ct);
-
-        public void Checkpoint(long length, Blake3.Hasher prefix)
-        {
-        }
     }
 }

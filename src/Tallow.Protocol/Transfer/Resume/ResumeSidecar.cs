@@ -20,7 +20,7 @@ public static class ResumeSidecar
 {
     public const string Suffix = ".tallow-resume";
     public const int Size = 8 + HashSize + 8 + HashSize + HashSize;
-    private const int HashSize = 32;
+    public const int HashSize = 32;
     private const int ChecksummedSize = Size - HashSize;
     private static ReadOnlySpan<byte> Magic => "TALLOWR1"u8;
 
@@ -38,13 +38,13 @@ public static class ResumeSidecar
         return identity;
     }
 
-    public static void Write(SafeFileHandle handle, ReadOnlySpan<byte> identity, long length, Blake3.Hasher prefix)
+    public static void Write(SafeFileHandle handle, ReadOnlySpan<byte> identity, long length, ReadOnlySpan<byte> prefixHash)
     {
         Span<byte> record = stackalloc byte[Size];
         Magic.CopyTo(record);
         identity.CopyTo(record[8..]);
         BinaryPrimitives.WriteInt64LittleEndian(record[(8 + HashSize)..], length);
-        prefix.Finalize(record.Slice(16 + HashSize, HashSize)); // does not end the running hash
+        prefixHash.CopyTo(record.Slice(16 + HashSize, HashSize));
         Blake3.Hasher.Hash(record[..ChecksummedSize], record[ChecksummedSize..]);
         RandomAccess.Write(handle, record, 0);
     }
