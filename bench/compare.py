@@ -459,6 +459,8 @@ class Bench:
                     log(f"{size_name(size)} rep {rep + 1}/{reps} {tool} {mode}: {r['wall_s'] or 0:.2f} s "
                         f"{mbps:.1f} MB/s path={r['path']} hash_ok={r['hash_ok']}"
                         + (f" ERROR {r['error']}" if r.get("error") else ""))
+            if size == max(sizes):
+                self.run_tcp_baseline(path, size, reps)
             os.remove(path)
             for (tool, mode), runs in results.items():
                 if not runs:
@@ -536,6 +538,34 @@ class Bench:
                                  "sender_peak_rss_mib": max_mib([r["sender_rss_kib"] for r in runs]),
                                  "receiver_peak_rss_mib": max_mib([r["receiver_rss_kib"] for r in runs]),
                                  "text_ok": all(r["text_ok"] for r in runs), "runs": runs})
+
+    def run_tcp_baseline(self, path, size, reps):
+        """Loopback TCP alone: nc into /dev/null, so no file is written (context for the nc row, not a target)."""
+        walls = []
+        for _ in range(reps):
+            subprocess.run(["sync"], check=False)
+            port = free_port()
+            listener = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=subprocess.DEVNULL,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+            ACTIVE.add(listener)
+            deadline = time.monotonic() + 10
+            while not listening(listener.pid, port) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            t0 = time.monotonic()
+            with open(path, "rb") as data:
+                rc = subprocess.call(["nc", "-N", "127.0.0.1", str(port)], stdin=data, timeout=120)
+            try:
+                listener.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(listener.pid, signal.SIGKILL)
+                listener.wait()
+            ACTIVE.discard(listener)
+            if rc == 0 and listener.returncode == 0:
+                walls.append(time.monotonic() - t0)
+        wall = median(walls)
+        self.baselines["tcp_nc_devnull_size"] = size_name(size)
+        self.baselines["tcp_nc_devnull_mb_per_s"] = size / wall / MB if wall else None
+        log(f"nc to /dev/null, {size_name(size)}: {fmt(self.baselines['tcp_nc_devnull_mb_per_s'])} MB/s")
 
     def run_aes(self):
         out = subprocess.run(["openssl", "speed", "-evp", "aes-256-gcm", "-bytes", str(MiB), "-seconds", "3"],
@@ -645,6 +675,10 @@ def print_report(b, target_rows):
                      fmt(t["sender_peak_rss_mib"]), fmt(t["receiver_peak_rss_mib"]), fmt(t["relay_peak_rss_mib"]),
                      fmt(t["median_cpu_s"], ".2f"),
                      ("yes" if t["hash_ok"] else "NO") + f" {t['ok_reps']}/{t['reps']}"])
+    tcp = b.baselines.get("tcp_nc_devnull_mb_per_s")
+    if tcp:
+        rows.append(["nc", "loopback into /dev/null", b.baselines["tcp_nc_devnull_size"], "direct", "-", fmt(tcp), "-",
+                     "-", "-", "-", "-", "-", "-"])
     aes = b.baselines.get("aes_256_gcm_openssl_mb_per_s")
     if aes:
         rows.append(["openssl", "aes-256-gcm 1 core", "1 MiB blocks", "-", "-", fmt(aes), "-", "-", "-", "-", "-",
