@@ -56,7 +56,7 @@ internal sealed class StreamSink(Stream stream) : IContentSink
     {
     }
 
-    public ValueTask CompleteAsync(CancellationToken ct) => new(stream.FlushAsync(ct));
+    public ValueTask CompleteAsync(CancellationToken ct) => ValueTask.CompletedTask; // flushed once the content is verified
 
     public void Dispose()
     {

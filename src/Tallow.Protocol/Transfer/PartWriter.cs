@@ -103,7 +103,15 @@ internal sealed class PartWriter : IContentSink
                 _alignment = 0;
             }
 
-            Write(_filling, _filled, _blockStart);
+            try
+            {
+                Write(_filling, _filled, _blockStart);
+            }
+            catch (IOException ex)
+            {
+                throw ContentSinks.WriteFailed(_part, ex);
+            }
+
             _blockStart += _filled;
             _filled = 0;
             Written(_blockStart);

@@ -3,7 +3,8 @@
 //   → Accept{files, resume offsets} (see ReceivePlan)
 //   for each planned entry: folder → create; file → (Data | DataZstd)* into
 //   "<name>.tallow-part" from its offset while hashing, with a resume checkpoint in
-//   "<name>.tallow-resume" every 4 MiB → FileDone{hash} must match (constant time)
+//   "<name>.tallow-resume" every 4 MiB (large files are written behind the loop: PartWriter)
+//   → FileDone{hash} must match (constant time)
 //   → rename to the final name, mtime and mode applied
 //   → End → [Resend{resumed files that did not match} → those files from 0 → End] → Done.
 // Nothing is ever written under its final name before its hash is verified.
