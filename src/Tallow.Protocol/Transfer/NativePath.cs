@@ -33,6 +33,15 @@ internal static partial class NativePath
         return Statx(handle, StatxNlink, buffer) ? (int)*(uint*)(buffer + 16) : -1; // stx_nlink: u32 at 16
     }
 
+    /// <summary>True when the path is (or, through symlinks, leads to) a regular file: not a folder, pipe, socket or device.</summary>
+    public static unsafe bool IsRegularFile(string path)
+    {
+        const int AtFdCwd = -100;
+        const uint StatxType = 0x1;
+        byte* buffer = stackalloc byte[StatxSize];
+        return statx(AtFdCwd, path, 0, StatxType, buffer) == 0 && (*(ushort*)(buffer + 28) & 0xF000) == 0x8000; // stx_mode: u16 at 28; S_IFREG
+    }
+
     /// <summary>Size of the buffer for <see cref="Statx"/> (struct statx is 256 bytes).</summary>
     public const int StatxSize = 256;
 

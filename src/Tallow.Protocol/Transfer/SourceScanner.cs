@@ -1,7 +1,8 @@
 // Builds the offer from files and folders named on the command line (DESIGN.md §8).
 // Paths in the offer are relative, '/'-separated, rooted at each argument's own name;
 // folders contribute their (possibly empty) directories. Symlinks are skipped with a
-// notice unless following was asked for. A PathFilter (--exclude, --git) leaves entries out of
+// notice unless following was asked for; pipes, sockets and devices always are (opening a
+// pipe would block the send; its content is a stream: `tallow send -`). A PathFilter (--exclude, --git) leaves entries out of
 // folders; excluded folders are not descended into; inputs named explicitly are always sent.
 using Tallow.Protocol.Transfer.Selection;
 using Tallow.Wire;
@@ -54,6 +55,12 @@ public static class SourceScanner
                 if (info.LinkTarget is not null && !followSymlinks)
                 {
                     notice($"skipping symlink '{input}' (pass --follow-symlinks to send what it points to)");
+                    continue;
+                }
+
+                if (!NativePath.IsRegularFile(full))
+                {
+                    notice($"skipping '{input}' (not a regular file; to send what a pipe or device gives, use `tallow send - < {input}`)");
                     continue;
                 }
 
@@ -110,7 +117,7 @@ public static class SourceScanner
 
                 AddDirectory(child.FullName, childRelative, entries, locals, followSymlinks, filter?.Enter(child.Name), notice);
             }
-            else if (File.Exists(child.FullName))
+            else if (NativePath.IsRegularFile(child.FullName))
             {
                 AddFile(child.FullName, childRelative, entries, locals);
             }
