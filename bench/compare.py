@@ -90,6 +90,31 @@ def cpu_seconds(pid):
         return 0.0
 
 
+def nc_transfer(path, sink, timeout, usage=None):
+    """Sends PATH with `nc -N` to an `nc -l` that writes into SINK (a file or subprocess.DEVNULL), on 127.0.0.1.
+    Returns (wall s from the sender's start until both exited, sender rc, listener rc); with USAGE the sender
+    runs under /usr/bin/time -f '%M %U %S' -o USAGE."""
+    port = free_port()
+    listener = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=sink, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    ACTIVE.add(listener)
+    deadline = time.monotonic() + 10
+    while not listening(listener.pid, port) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    timed = ["/usr/bin/time", "-f", "%M %U %S", "-o", usage] if usage else []
+    t0 = time.monotonic()
+    with open(path, "rb") as data:
+        rc = subprocess.call(timed + ["nc", "-N", "127.0.0.1", str(port)], stdin=data, timeout=timeout)
+    try:
+        listener.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(listener.pid, signal.SIGKILL)
+        listener.wait()
+    wall = time.monotonic() - t0
+    ACTIVE.discard(listener)
+    return wall, rc, listener.returncode
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -401,30 +426,13 @@ class Bench:
             path_used = "relay" if relayed >= size else "direct"
             r["relay_rss_kib"] = r["server_rss_kib"]["transit-relay"]
         elif tool == "nc":
-            port = free_port()
-            out = open(received, "wb")
-            listener = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=out, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
-            ACTIVE.add(listener)
-            deadline = time.monotonic() + 10
-            while not listening(listener.pid, port) and time.monotonic() < deadline:
-                time.sleep(0.005)
-            t0 = time.monotonic()
             usage = os.path.join(self.work, "nc.time")
-            rc = subprocess.call(["/usr/bin/time", "-f", "%M %U %S", "-o", usage, "nc", "-N", "127.0.0.1", str(port)],
-                                 stdin=open(path, "rb"), timeout=timeout)
-            try:
-                listener.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(listener.pid, signal.SIGKILL)
-                listener.wait()
-            wall = time.monotonic() - t0
-            ACTIVE.discard(listener)
-            out.close()
+            with open(received, "wb") as out:
+                wall, rc, listener_rc = nc_transfer(path, out, timeout, usage)
             m = re.search(r"^(\d+) ([\d.]+) ([\d.]+)", read(usage), re.M)
-            r = {"wall_s": wall, "sender_rc": rc, "receiver_rc": listener.returncode,
+            r = {"wall_s": wall, "sender_rc": rc, "receiver_rc": listener_rc,
                  "sender_rss_kib": int(m.group(1)) if m else None, "receiver_rss_kib": None, "relay_rss_kib": None,
-                 "cpu_s": None, "error": None if rc == 0 and listener.returncode == 0 else "nc failed"}
+                 "cpu_s": None, "error": None if rc == 0 and listener_rc == 0 else "nc failed"}
             path_used = "direct"
         else:
             raise ValueError(tool)
@@ -544,24 +552,9 @@ class Bench:
         walls = []
         for _ in range(reps):
             subprocess.run(["sync"], check=False)
-            port = free_port()
-            listener = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=subprocess.DEVNULL,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-            ACTIVE.add(listener)
-            deadline = time.monotonic() + 10
-            while not listening(listener.pid, port) and time.monotonic() < deadline:
-                time.sleep(0.005)
-            t0 = time.monotonic()
-            with open(path, "rb") as data:
-                rc = subprocess.call(["nc", "-N", "127.0.0.1", str(port)], stdin=data, timeout=120)
-            try:
-                listener.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(listener.pid, signal.SIGKILL)
-                listener.wait()
-            ACTIVE.discard(listener)
-            if rc == 0 and listener.returncode == 0:
-                walls.append(time.monotonic() - t0)
+            wall, rc, listener_rc = nc_transfer(path, subprocess.DEVNULL, 60 + size / 3e6)
+            if rc == 0 and listener_rc == 0:
+                walls.append(wall)
         wall = median(walls)
         self.baselines["tcp_nc_devnull_size"] = size_name(size)
         self.baselines["tcp_nc_devnull_mb_per_s"] = size / wall / MB if wall else None
