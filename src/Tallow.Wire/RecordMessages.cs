@@ -24,6 +24,12 @@ public enum RecordKind : byte
     // Transfer, continued (DESIGN.md §8).
     DataZstd = 14, // one chunk compressed as a single zstd frame
     Resend = 15,   // receiver → sender instead of Done: resumed files that failed verification
+
+    // Session (DESIGN.md §13; protocol.md "Record kinds"): flow control, leaving, chat.
+    ReceiverCancel = 16, // receiver → sender: the receiving side of a transfer gave up ({reason, text})
+    WindowUpdate = 17,   // {u8 stream, u32 bytes}: the peer may send that many more bytes on the stream
+    Leave = 18,          // {reason, text}: this side ends the session; an end of stream follows
+    ChatMessage = 19,    // {i64 unix ms, text}
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>

@@ -1,13 +1,10 @@
 // `tallow receive CODE [--out DIR] [--yes] [--overwrite] [--select]`: receives what the sender offers.
 using System.CommandLine;
-using System.Net;
 using System.Text;
 using Tallow.Cli.Output;
-using Tallow.Crypto;
-using Tallow.Net.Discovery;
-using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Protocol.Transfer;
 using Tallow.Protocol.Transfer.Selection;
 using Tallow.Wire;
@@ -62,26 +59,11 @@ internal static class ReceiveCommand
         }
 
         IReadOnlyList<GlobPattern> only = ParseOnly(args.Only);
-        if (!CodePhrase.TryNormalize(args.Code, out string normalized))
-        {
-            throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the sender shows.");
-        }
-
         RateLimiter? throttle = common.ResolveThrottle(result);
-        uint nameplate = CodePhrase.NameplateOf(normalized, out _);
-        await using PeerSession session = await JoinAsync(result, reporter, common, nameplate, ct).ConfigureAwait(false);
-        SessionOptions options = session.Options;
-        SecureChannel channel = await session.EstablishAsync(normalized, options, ct).ConfigureAwait(false);
-        channel.ReceiveThrottle = throttle;
-        reporter.Event("peer_connected");
-        reporter.Info("Connected to the sender; secure session established.");
-        await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);
-        if (args.Verify)
-        {
-            await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);
-        }
-
-        var receiver = new TransferReceiver(channel, reporter);
+        await using OpenSession session = await SessionSetup.JoinAsync(result, common, reporter, args.Code, args.Verify, ct).ConfigureAwait(false);
+        RecordPort incoming = session.Records.Port(RecordGroup.IncomingTransfer);
+        incoming.ReceiveThrottle = throttle;
+        var receiver = new TransferReceiver(incoming, reporter);
         TransferOffer offer = await receiver.ReceiveOfferAsync(ct).ConfigureAwait(false);
         string summary = OfferSummary.Describe(offer);
         reporter.Event("offer", ("kind", offer.Kind.ToString().ToLowerInvariant()), ("files", offer.Entries.Count(e => e.Type == EntryType.File)), ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize));
@@ -163,43 +145,6 @@ internal static class ReceiveCommand
         reporter.Info($"Received {what} in {reporter.TransferElapsed.TotalSeconds:0.0} s{SendCommand.Compressed(received.Bytes, received.WireBytes)}.");
     }
 
-    /// <summary>
-    /// Joins the sender's room on the configured relay or, with none configured, on the relay a
-    /// sender on this LAN announces for this nameplate (DESIGN.md §10).
-    /// </summary>
-    private static async Task<PeerSession> JoinAsync(ParseResult result, Reporter reporter, CommonOptions common, uint nameplate, CancellationToken ct)
-    {
-        string? password = common.ResolvePassword(result);
-        if (common.ResolveRelay(result) is RelayAddress relay)
-        {
-            return await PeerSession.JoinRoomAsync(common.SessionOptions(result, relay, password), nameplate, ct).ConfigureAwait(false);
-        }
-
-        if (common.ResolveProxy(result) is not null)
-        {
-            throw new TallowException(FailureKind.Usage,
-                "with --proxy or --tor a relay is required (looking for the sender on the local network would bypass the proxy): pass --relay host:port or set TALLOW_RELAY.");
-        }
-
-        reporter.Info("No relay given: looking for the sender on this local network...");
-        IReadOnlyList<IPEndPoint> found = await MdnsBrowser.FindAsync(nameplate, LanDiscoveryTimeout, ct).ConfigureAwait(false);
-        TallowException? last = null;
-        foreach (IPEndPoint endpoint in found)
-        {
-            try
-            {
-                return await PeerSession.JoinRoomAsync(common.SessionOptions(result, new RelayAddress(endpoint.Address.ToString(), endpoint.Port), password), nameplate, ct).ConfigureAwait(false);
-            }
-            catch (TallowException ex)
-            {
-                last = ex; // another announcer of the same nameplate, or an address not reachable from here
-            }
-        }
-
-        throw last ?? new TallowException(FailureKind.Network,
-            $"no sender with nameplate {nameplate} found on this local network: check the code, or run the receive command with --relay exactly as the sender printed it (or set TALLOW_RELAY).");
-    }
-
     private static IReadOnlyList<GlobPattern> ParseOnly(string[] patterns)
     {
         var parsed = new List<GlobPattern>();
@@ -230,8 +175,6 @@ internal static class ReceiveCommand
 
         return only.Count == 0 ? null : (_, entry) => only.Any(p => p.MatchesPathOrAncestor(entry.Path, entry.Type == EntryType.Directory));
     }
-
-    private static readonly TimeSpan LanDiscoveryTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Text and streams go to stdout: raw bytes when stdout is redirected, escaped for a terminal otherwise; in JSON mode text is an event.</summary>
     private static async Task<TransferSummary> ReceiveToStdoutAsync(TransferReceiver receiver, TransferOffer offer, Reporter reporter, CancellationToken ct)

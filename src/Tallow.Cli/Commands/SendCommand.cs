@@ -1,14 +1,11 @@
 // `tallow send FILE... | DIR | --text TEXT | < stdin`: offers content to one receiver.
 using System.CommandLine;
-using System.Net;
 using System.Text;
-using Tallow.Cli.Hosting;
 using Tallow.Cli.Output;
 using Tallow.Crypto;
-using Tallow.Net.Discovery;
-using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Protocol.Transfer;
 using Tallow.Protocol.Transfer.Compression;
 using Tallow.Wire;
@@ -78,11 +75,6 @@ internal static class SendCommand
             args = args with { ChunkSize = RateLimiter.ChunkSizeFor(throttle.BytesPerSecond) }; // one record stays a small part of a 10 s window
         }
 
-        if (args.Words < CodePhrase.MinWordCount || args.Words > CodePhrase.MaxWordCount)
-        {
-            throw new TallowException(FailureKind.Usage, $"--words must be between {CodePhrase.MinWordCount} and {CodePhrase.MaxWordCount}.");
-        }
-
         if (args.ChunkSize < TransferOffer.MinChunkSize || args.ChunkSize > TransferOffer.MaxChunkSize)
         {
             throw new TallowException(FailureKind.Usage, $"--chunk-size must be between {TransferOffer.MinChunkSize} and {TransferOffer.MaxChunkSize} bytes.");
@@ -95,72 +87,12 @@ internal static class SendCommand
             return;
         }
 
-        // Behind a proxy nothing may listen or announce on the LAN: no embedded relay, no mDNS (DESIGN.md §11).
-        if (common.ResolveProxy(result) is not null && common.ResolveRelay(result) is null)
-        {
-            throw new TallowException(FailureKind.Usage,
-                "with --proxy or --tor a relay is required (the built-in LAN relay would listen and announce this computer): pass --relay host:port or set TALLOW_RELAY.");
-        }
-
         // Everything about the input is checked before any connection is made.
         Content content = PrepareContent(args, reporter);
-
-        string? customCode = null;
-        uint requestedNameplate = 0;
-        if (result.GetValue(common.Code) is string codeText)
-        {
-            if (!CodePhrase.TryNormalize(codeText, out string normalized))
-            {
-                throw new TallowException(FailureKind.Usage, "the --code is empty: give a phrase, or leave --code out to get a generated one.");
-            }
-
-            customCode = normalized;
-            requestedNameplate = CodePhrase.NameplateOf(normalized, out _);
-            if (CodePhrase.EstimateEntropyBits(normalized) < 40)
-            {
-                reporter.Warn("this code is short and easy to guess: anyone who guesses it first can receive instead. Prefer a generated code.");
-            }
-        }
-
-        RelayAddress? configured = common.ResolveRelay(result);
-        await using EmbeddedRelay? embedded = configured is null ? await EmbeddedRelay.StartAsync(ct).ConfigureAwait(false) : null;
-        SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result)) with
-        {
-            DirectNotNeeded = content.Bytes is >= 0 and < DirectWorthwhileBytes,
-        };
-        if (embedded is not null && requestedNameplate == 0)
-        {
-            // A LAN may have several embedded relays, each with its own nameplate 1: a random one
-            // keeps LAN discovery unambiguous (the words still carry all of the code's secrecy).
-            requestedNameplate = (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 1000);
-        }
-
-        await using PeerSession session = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
-        string code = customCode ?? CodePhrase.Generate(session.Nameplate, args.Words);
-        RelayAddress relay = configured ?? embedded!.Advertised;
-        await using MdnsAnnouncer? announcer = embedded is not null && !IPAddress.IsLoopback(IPAddress.Parse(embedded.Advertised.Host))
-            ? MdnsAnnouncer.Start(session.Nameplate, embedded.Advertised.Port)
-            : null;
-        string withRelay = $"tallow receive {code} --relay {relay}" + (options.RelayFingerprint is { } pin ? $" --relay-fingerprint {pin}" : string.Empty);
-        string receiveCommand = announcer is not null ? $"tallow receive {code}" : withRelay;
-        reporter.Event("code", ("code", code), ("command", receiveCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null));
-        reporter.Info($"Sending {content.Summary}");
-        reporter.Info($"Code is: {code}");
-        reporter.Info(announcer is not null
-            ? $"On the other computer run:\n\n    {receiveCommand}\n\n(on this local network it finds this computer by itself; from elsewhere: {withRelay})\n"
-            : $"On the other computer run:\n\n    {receiveCommand}\n");
-
-        SecureChannel channel = await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
-        channel.SendThrottle = throttle;
-        reporter.Event("peer_connected");
-        reporter.Info("Receiver connected; secure session established.");
-        await session.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);
-        if (args.Verify)
-        {
-            await SafetyCheck.RunAsync(session, reporter, ct).ConfigureAwait(false);
-        }
-
-        var sender = new TransferSender(channel, reporter, args.Compression);
+        var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, DirectNotNeeded: content.Bytes is >= 0 and < DirectWorthwhileBytes);
+        await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
+        session.Records.Channel.SendThrottle = throttle;
+        var sender = new TransferSender(session.Records.Port(RecordGroup.OutgoingTransfer), reporter, args.Compression);
         reporter.StartTransferClock();
         TransferSummary sent;
         try

@@ -10,10 +10,13 @@
 //
 // Nothing is gathered, sent or dialed unless both sides enabled P2P, so --no-p2p (and a proxy)
 // never leaks a local address. The initiator alone decides, so both sides report the same outcome.
+// The records come from the session's Path inbox; P2PSelect and P2PSwitched pause the session's
+// read loop until reads were moved to the direct path (or stay on the relay): ResumeReads.
 using System.Net;
 using System.Net.Sockets;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Wire;
 
 namespace Tallow.Net.Direct;
@@ -48,7 +51,7 @@ public static class P2PNegotiator
 
     /// <summary>Runs the negotiation; returns the direct connection now carrying the session, or null (relay).</summary>
     public static async Task<DirectConnection?> NegotiateAsync(
-        SecureChannel channel, PathSwitchingTransport transport, DirectPathKey key, P2PContext context, IP2PObserver observer, CancellationToken ct)
+        RecordPort channel, PathSwitchingTransport transport, DirectPathKey key, P2PContext context, IP2PObserver observer, CancellationToken ct)
     {
         bool enabled = context.Enabled && context.Listener is not null && !context.NotNeeded;
         byte[] intent = new byte[P2PIntentMessage.Size];
@@ -99,7 +102,7 @@ public static class P2PNegotiator
     }
 
     private static async Task<DirectConnection?> DecideAsync(
-        SecureChannel channel, PathSwitchingTransport transport, HolePuncher puncher, bool nothingToTry, bool symmetric, IP2PObserver observer, CancellationToken ct)
+        RecordPort channel, PathSwitchingTransport transport, HolePuncher puncher, bool nothingToTry, bool symmetric, IP2PObserver observer, CancellationToken ct)
     {
         DirectConnection? chosen = nothingToTry ? null : await puncher.WaitForFirstAsync(ct).ConfigureAwait(false);
         byte[] body = new byte[P2PSelectMessage.MaxSize];
@@ -117,8 +120,15 @@ public static class P2PNegotiator
         {
             int length = new P2PSelectMessage(chosen.Id, default).Write(body);
             await channel.SendAsync(RecordKind.P2PSelect, body.AsMemory(0, length), () => transport.SwitchWritesToDirect(chosen), ct).ConfigureAwait(false);
-            await ExpectAsync(channel, RecordKind.P2PSwitched, ct).ConfigureAwait(false);
-            transport.SwitchReadsToDirect(chosen);
+            try
+            {
+                await ExpectAsync(channel, RecordKind.P2PSwitched, ct).ConfigureAwait(false);
+                transport.SwitchReadsToDirect(chosen); // the peer's next record comes over the direct path
+            }
+            finally
+            {
+                channel.ResumeReads();
+            }
         }
         catch
         {
@@ -131,45 +141,48 @@ public static class P2PNegotiator
     }
 
     private static async Task<DirectConnection?> FollowAsync(
-        SecureChannel channel, PathSwitchingTransport transport, HolePuncher puncher, IP2PObserver observer, CancellationToken ct)
+        RecordPort channel, PathSwitchingTransport transport, HolePuncher puncher, IP2PObserver observer, CancellationToken ct)
     {
-        Record record = await ExpectAsync(channel, RecordKind.P2PSelect, ct).ConfigureAwait(false);
-        if (!P2PSelectMessage.TryParse(record.Body.Span, out P2PSelectMessage select))
-        {
-            throw Broken();
-        }
-
-        if (!select.Selected)
-        {
-            observer.FellBack(select.Reason);
-            return null;
-        }
-
-        DirectConnection chosen = await puncher.TakeAsync(select.ConnectionId!, ct).ConfigureAwait(false)
-            ?? throw Broken("a connection this side never proved");
+        DirectConnection chosen;
         try
         {
-            await channel.SendAsync(RecordKind.P2PSwitched, ReadOnlyMemory<byte>.Empty, () => transport.SwitchWritesToDirect(chosen), ct).ConfigureAwait(false);
-            transport.SwitchReadsToDirect(chosen);
+            Record record = await ExpectAsync(channel, RecordKind.P2PSelect, ct).ConfigureAwait(false);
+            if (!P2PSelectMessage.TryParse(record.Body.Span, out P2PSelectMessage select))
+            {
+                throw Broken();
+            }
+
+            if (!select.Selected)
+            {
+                observer.FellBack(select.Reason);
+                return null;
+            }
+
+            chosen = await puncher.TakeAsync(select.ConnectionId!, ct).ConfigureAwait(false)
+                ?? throw Broken("a connection this side never proved");
+            try
+            {
+                await channel.SendAsync(RecordKind.P2PSwitched, ReadOnlyMemory<byte>.Empty, () => transport.SwitchWritesToDirect(chosen), ct).ConfigureAwait(false);
+                transport.SwitchReadsToDirect(chosen); // the peer's next record comes over the direct path
+            }
+            catch
+            {
+                await chosen.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
-        catch
+        finally
         {
-            await chosen.DisposeAsync().ConfigureAwait(false);
-            throw;
+            channel.ResumeReads();
         }
 
         observer.Upgraded(chosen.RemoteEndPoint);
         return chosen;
     }
 
-    private static async Task<Record> ExpectAsync(SecureChannel channel, RecordKind kind, CancellationToken ct)
+    private static async Task<Record> ExpectAsync(RecordPort channel, RecordKind kind, CancellationToken ct)
     {
         Record record = await channel.ReceiveAsync(ct).ConfigureAwait(false);
-        if (record.Kind == RecordKind.Cancel)
-        {
-            throw new TallowException(FailureKind.Declined, "the peer cancelled the transfer.");
-        }
-
         return record.Kind == kind ? record : throw Broken($"{record.Kind} instead of {kind}");
     }
 

@@ -1,6 +1,7 @@
 // Opens a secure session with the peer through a relay room:
-//   bind P → connect from P → Allocate (sender) | Claim (receiver) → Paired → handshake →
-//   SecureChannel over a PathSwitchingTransport → optional P2P upgrade (DESIGN.md §9).
+//   bind P → connect from P → Allocate (creator) | Claim (joiner) → Paired → handshake →
+//   SecureChannel over a PathSwitchingTransport → RecordSession (the one read loop, DESIGN.md §13)
+//   → optional P2P upgrade (DESIGN.md §9).
 // The room creator is the handshake initiator. The relay only ever sees the nameplate.
 // With P2P enabled the relay connection leaves from the shared port P (which also listens),
 // so the relay-observed address is the NAT mapping the peer can punch to.
@@ -14,6 +15,7 @@ using Tallow.Net.Proxy;
 using Tallow.Protocol;
 using Tallow.Protocol.Handshake;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Wire;
 
 namespace Tallow.Net.Session;
@@ -32,6 +34,9 @@ public sealed record SessionOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan KeepAliveInterval { get; init; } = SecureChannel.DefaultKeepAliveInterval;
     public TimeSpan ReceiveTimeout { get; init; } = SecureChannel.DefaultReceiveTimeout;
+
+    /// <summary>The clock of the session's keep-alive and silence timers (a fake one in tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>This side allows the direct upgrade (false for --no-p2p; a proxy turns it off regardless).</summary>
     public bool DirectEnabled { get; init; } = true;
@@ -72,6 +77,12 @@ public sealed class PeerSession : IAsyncDisposable
     public SessionOptions Options { get; }
 
     public SecureChannel? Channel { get; private set; }
+
+    /// <summary>The session's record layer: its read loop and the inboxes of every part (after EstablishAsync).</summary>
+    public RecordSession? Records { get; private set; }
+
+    /// <summary>True for the room's creator (the handshake initiator, who decides the direct path).</summary>
+    public bool IsInitiator => _isInitiator;
 
     /// <summary>Safety number of this session (same on both sides only without a man in the middle).</summary>
     public string SafetyDigits => SafetyNumber.Digits(_keys!.Sas);
@@ -157,8 +168,8 @@ public sealed class PeerSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the peer, runs the handshake with the whole normalised code, and opens the record channel.</summary>
-    public async Task<SecureChannel> EstablishAsync(string normalizedCode, SessionOptions options, CancellationToken ct)
+    /// <summary>Waits for the peer, runs the handshake with the whole normalised code, and starts the record session.</summary>
+    public async Task<RecordSession> EstablishAsync(string normalizedCode, SessionOptions options, CancellationToken ct)
     {
         PairedMessage paired;
         try
@@ -174,9 +185,11 @@ public sealed class PeerSession : IAsyncDisposable
         _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, _isInitiator, normalizedCode, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
         _directKey = new DirectPathKey(_keys.DirectPath, _isInitiator);
         _transport = new PathSwitchingTransport(_relay.Stream, _relay.Reader, _directKey, options.PathTimings);
-        Channel = new SecureChannel(_transport, _keys, _isInitiator, options.KeepAliveInterval, options.ReceiveTimeout);
+        Channel = new SecureChannel(_transport, _keys, _isInitiator, options.KeepAliveInterval, options.ReceiveTimeout, options.Time);
         Channel.StartKeepAlive(); // from here on, a user at a prompt never lets the peer or the relay time out
-        return Channel;
+        Records = new RecordSession(Channel);
+        Records.Start();
+        return Records;
     }
 
     /// <summary>
@@ -185,7 +198,7 @@ public sealed class PeerSession : IAsyncDisposable
     /// </summary>
     public async Task<bool> UpgradeAsync(SessionOptions options, IP2PObserver observer, CancellationToken ct)
     {
-        if (Channel is null || _transport is null || _directKey is null)
+        if (Records is null || _transport is null || _directKey is null)
         {
             throw new InvalidOperationException("establish the session first");
         }
@@ -195,7 +208,7 @@ public sealed class PeerSession : IAsyncDisposable
         {
             NotNeeded = options.DirectNotNeeded,
         };
-        DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Channel, _transport, _directKey, context, observer, ct).ConfigureAwait(false);
+        DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Records.Port(RecordGroup.Path), _transport, _directKey, context, observer, ct).ConfigureAwait(false);
         return direct is not null;
     }
 
@@ -270,6 +283,11 @@ public sealed class PeerSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Records is not null)
+        {
+            await Records.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (Channel is not null)
         {
             await Channel.DisposeAsync().ConfigureAwait(false);

@@ -2,15 +2,18 @@
 // handshake is FrameType.Record: AES-256-GCM with the direction's key, nonce from the
 // record counter, AAD = the frame header. Keep-alive records flow while either side
 // waits (a receiver at the accept prompt never trips the relay's idle timeout), and a
-// silent peer is detected by the receive timeout.
+// silent peer is detected by the receive timeout. Both timers run on a TimeProvider.
+//
+// One reader: RecordSession's read loop is the only caller of ReceiveAsync once a session is
+// running; it dispatches each record to the part of the session that owns it.
 //
 // Transport seam: the channel seals and opens; an IFrameTransport moves frames and may swap
 // the connection between two records (P2P upgrade and fallback, DESIGN.md §9) because the
 // counters live in the sealer/opener, not in the transport.
 //
-// Throttle (--throttle): bulk records wait on a RateLimiter for their sealed size before they
-// take the write lock (sending) or after they are read (receiving, which back-pressures the
-// sender through TCP). Control records and keep-alives never queue behind it.
+// Throttle (--throttle) on sending: bulk records (RecordRoutes.IsBulk) wait on a RateLimiter for
+// their sealed size before they take the write lock, so control records and keep-alives never
+// queue behind it. (Receiving is throttled by the consumer of the transfer's inbox.)
 using Tallow.Crypto;
 using Tallow.Wire;
 
@@ -33,38 +36,37 @@ public sealed class SecureChannel : IAsyncDisposable
     private readonly TimeSpan _receiveTimeout;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly IFrameTransport _transport;
+    private readonly TimeProvider _time;
     private long _lastSendTicks;
     private Task? _keepAliveTask;
 
-    public SecureChannel(Stream stream, FrameReader reader, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null)
-        : this(new StreamFrameTransport(stream, reader), keys, isInitiator, keepAliveInterval, receiveTimeout)
+    public SecureChannel(Stream stream, FrameReader reader, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null, TimeProvider? time = null)
+        : this(new StreamFrameTransport(stream, reader), keys, isInitiator, keepAliveInterval, receiveTimeout, time)
     {
     }
 
-    public SecureChannel(IFrameTransport transport, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null)
+    public SecureChannel(IFrameTransport transport, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null, TimeProvider? time = null)
     {
         _transport = transport;
+        _time = time ?? TimeProvider.System;
         _sealer = new RecordSealer(isInitiator ? keys.InitiatorToResponder : keys.ResponderToInitiator);
         _opener = new RecordOpener(isInitiator ? keys.ResponderToInitiator : keys.InitiatorToResponder);
         _keepAliveInterval = keepAliveInterval ?? DefaultKeepAliveInterval;
         _receiveTimeout = receiveTimeout ?? DefaultReceiveTimeout;
-        _lastSendTicks = Environment.TickCount64;
+        _lastSendTicks = _time.GetTimestamp();
     }
+
+    /// <summary>The clock of the keep-alive and the receive timeout (and of the session built on this channel).</summary>
+    public TimeProvider Time => _time;
+
+    /// <summary>Silence from the peer longer than this ends the session.</summary>
+    public TimeSpan ReceiveTimeout => _receiveTimeout;
 
     /// <summary>Total bytes of sealed frames written (progress and metrics).</summary>
     public long BytesSent { get; private set; }
 
     /// <summary>Limits the sealed bytes of bulk records sent; null: no limit. Set before the transfer starts.</summary>
     public RateLimiter? SendThrottle { get; set; }
-
-    /// <summary>Limits the sealed bytes of bulk records read; null: no limit. Set before the transfer starts.</summary>
-    public RateLimiter? ReceiveThrottle { get; set; }
-
-    /// <summary>
-    /// Records that carry file content: Data, and the kinds after the P2P negotiation (compressed
-    /// data and later content kinds). A control kind added after 13 belongs in this exclusion.
-    /// </summary>
-    public static bool IsBulk(RecordKind kind) => kind == RecordKind.Data || kind > RecordKind.P2PSwitched;
 
     /// <summary>Starts sending keep-alive records whenever nothing was sent for the interval.</summary>
     public void StartKeepAlive()
@@ -96,7 +98,7 @@ public sealed class SecureChannel : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bodyLength, Math.Min(buffer.BodyCapacity, MaxBodySize));
         byte[] array = buffer.Array;
         int frameLength = RecordBuffer.Overhead + bodyLength;
-        if (SendThrottle is { } throttle && IsBulk(kind))
+        if (SendThrottle is { } throttle && RecordRoutes.IsBulk(kind))
         {
             await throttle.WaitAsync(frameLength, cancellationToken).ConfigureAwait(false);
         }
@@ -113,7 +115,7 @@ public sealed class SecureChannel : IAsyncDisposable
             await _transport.WriteAsync(array.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
             afterSend?.Invoke();
             BytesSent += frameLength;
-            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            Volatile.Write(ref _lastSendTicks, _time.GetTimestamp());
         }
         catch (IOException ex)
         {
@@ -134,9 +136,9 @@ public sealed class SecureChannel : IAsyncDisposable
         while (true)
         {
             FrameReadResult result;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token))
+            using (var silence = new CancellationTokenSource(_receiveTimeout, _time))
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token, silence.Token))
             {
-                timeout.CancelAfter(_receiveTimeout);
                 try
                 {
                     result = await _transport.ReadAsync(timeout.Token).ConfigureAwait(false);
@@ -174,11 +176,6 @@ public sealed class SecureChannel : IAsyncDisposable
                 continue;
             }
 
-            if (ReceiveThrottle is { } throttle && IsBulk(kind))
-            {
-                await throttle.WaitAsync(frame.Length, cancellationToken).ConfigureAwait(false);
-            }
-
             return new Record(kind, sealedPart[1..]);
         }
     }
@@ -187,11 +184,10 @@ public sealed class SecureChannel : IAsyncDisposable
     {
         try
         {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _keepAliveInterval.TotalMilliseconds / 3)));
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _keepAliveInterval.TotalMilliseconds / 3)), _time);
             while (await timer.WaitForNextTickAsync(_lifetime.Token).ConfigureAwait(false))
             {
-                long idle = Environment.TickCount64 - Volatile.Read(ref _lastSendTicks);
-                if (idle >= _keepAliveInterval.TotalMilliseconds)
+                if (_time.GetElapsedTime(Volatile.Read(ref _lastSendTicks)) >= _keepAliveInterval)
                 {
                     await SendAsync(RecordKind.KeepAlive, ReadOnlyMemory<byte>.Empty, _lifetime.Token).ConfigureAwait(false);
                 }

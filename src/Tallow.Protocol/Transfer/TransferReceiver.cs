@@ -10,6 +10,7 @@
 // Nothing is ever written under its final name before its hash is verified.
 using System.Security.Cryptography;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Protocol.Transfer.Compression;
 using Tallow.Protocol.Transfer.Resume;
 using Tallow.Wire;
@@ -18,12 +19,13 @@ namespace Tallow.Protocol.Transfer;
 
 public sealed class TransferReceiver
 {
-    private readonly SecureChannel _channel;
+    private readonly RecordPort _channel;
     private readonly ITransferObserver _observer;
 
-    public TransferReceiver(SecureChannel channel, ITransferObserver observer)
+    /// <summary><paramref name="port"/>: the session's IncomingTransfer port (the sender's records arrive there).</summary>
+    public TransferReceiver(RecordPort port, ITransferObserver observer)
     {
-        _channel = channel;
+        _channel = port;
         _observer = observer;
     }
 
@@ -38,14 +40,14 @@ public sealed class TransferReceiver
 
         if (record.Kind != RecordKind.Offer || !TransferOffer.TryParse(record.Body.Span, out TransferOffer? offer))
         {
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the sender's offer was malformed: the transfer was refused.");
         }
 
         bool singleEntry = offer!.Kind != TransferKind.Files;
         if ((singleEntry && (offer.Entries.Count != 1 || offer.Entries[0].Type != EntryType.File)) || !HasPlausibleSizes(offer))
         {
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the sender's offer was malformed: the transfer was refused.");
         }
 
@@ -53,12 +55,11 @@ public sealed class TransferReceiver
         {
             if (!PathSanitizer.TrySplit(entry.Path, out _, out string reason))
             {
-                await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, "unsafe path in offer", ct).ConfigureAwait(false);
+                await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Protocol, "unsafe path in offer", ct).ConfigureAwait(false);
                 throw new TallowException(FailureKind.FileSystem, $"the sender offered an unsafe path '{PathSanitizer.Printable(entry.Path)}' ({reason}): the transfer was refused and nothing was written.");
             }
         }
 
-        _channel.StartKeepAlive();
         return offer;
     }
 
@@ -217,7 +218,7 @@ public sealed class TransferReceiver
                 return false;
             }
 
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, $"'{PathSanitizer.Printable(entry.Path)}' failed verification (its hash did not match): it was discarded. Try the transfer again.");
         }
 
@@ -238,7 +239,7 @@ public sealed class TransferReceiver
         Content content = await ReceiveContentAsync(0, size, streamSink, 0, hasher, progress, ct).ConfigureAwait(false);
         if (!content.Verified)
         {
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Integrity, "the stream failed verification", ct).ConfigureAwait(false);
+            await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "the stream failed verification", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the received stream failed verification (its hash did not match): discard what was printed and try again.");
         }
 
@@ -351,7 +352,7 @@ public sealed class TransferReceiver
 
     private async Task<TallowException> ProtocolViolationAsync(string what, CancellationToken ct)
     {
-        await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.Protocol, what, ct).ConfigureAwait(false);
+        await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Protocol, what, ct).ConfigureAwait(false);
         return new TallowException(FailureKind.Error, $"the sender broke the protocol ({what}): the transfer was stopped and the incomplete file was not kept under its name.");
     }
 }

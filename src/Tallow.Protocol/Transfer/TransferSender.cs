@@ -9,6 +9,7 @@
 // is computed by a second, parallel read of the file, so the first byte does not wait for it.
 using Microsoft.Win32.SafeHandles;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Protocol.Transfer.Compression;
 using Tallow.Wire;
 
@@ -16,13 +17,14 @@ namespace Tallow.Protocol.Transfer;
 
 public sealed class TransferSender
 {
-    private readonly SecureChannel _channel;
+    private readonly RecordPort _channel;
     private readonly ITransferObserver _observer;
     private readonly CompressionMode _compression;
 
-    public TransferSender(SecureChannel channel, ITransferObserver observer, CompressionMode compression = CompressionMode.Auto)
+    /// <summary><paramref name="port"/>: the session's OutgoingTransfer port (the receiver's answers arrive there).</summary>
+    public TransferSender(RecordPort port, ITransferObserver observer, CompressionMode compression = CompressionMode.Auto)
     {
-        _channel = channel;
+        _channel = port;
         _observer = observer;
         _compression = compression;
     }
@@ -210,7 +212,6 @@ public sealed class TransferSender
         byte[] body = new byte[size];
         offer.Write(body);
         await _channel.SendAsync(RecordKind.Offer, body, ct).ConfigureAwait(false);
-        _channel.StartKeepAlive();
 
         Record answer = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
         switch (answer.Kind)
@@ -227,7 +228,7 @@ public sealed class TransferSender
             case RecordKind.Reject:
                 string why = ReasonMessage.TryParse(answer.Body.Span, out ReasonMessage rejection) && rejection.Text.Length > 0 ? $" ({PathSanitizer.Printable(rejection.Text)})" : string.Empty;
                 throw new TallowException(FailureKind.Declined, $"the receiver declined the transfer{why}.");
-            case RecordKind.Cancel:
+            case RecordKind.ReceiverCancel:
                 throw PeerCancelled(answer);
             default:
                 throw UnexpectedRecord(answer.Kind);
@@ -259,7 +260,7 @@ public sealed class TransferSender
 
     private static void ExpectDone(Record reply)
     {
-        if (reply.Kind == RecordKind.Cancel)
+        if (reply.Kind == RecordKind.ReceiverCancel)
         {
             throw PeerCancelled(reply);
         }

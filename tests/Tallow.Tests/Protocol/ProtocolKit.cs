@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Tallow.Crypto;
 using Tallow.Protocol.Handshake;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Wire;
 
 namespace Tallow.Tests.Protocol;
@@ -81,6 +82,27 @@ internal sealed class ChannelPair : IAsyncDisposable
 
     public SecureChannel Responder { get; }
 
+    private RecordSession? _initiatorRecords;
+    private RecordSession? _responderRecords;
+
+    /// <summary>The initiator's record session (started on first use; then only its read loop reads <see cref="Initiator"/>).</summary>
+    public RecordSession InitiatorRecords => _initiatorRecords ??= Started(Initiator);
+
+    public RecordSession ResponderRecords => _responderRecords ??= Started(Responder);
+
+    /// <summary>The initiator as a transfer's sender.</summary>
+    public RecordPort SenderPort => InitiatorRecords.Port(RecordGroup.OutgoingTransfer);
+
+    /// <summary>The responder as a transfer's receiver.</summary>
+    public RecordPort ReceiverPort => ResponderRecords.Port(RecordGroup.IncomingTransfer);
+
+    private static RecordSession Started(SecureChannel channel)
+    {
+        var session = new RecordSession(channel);
+        session.Start();
+        return session;
+    }
+
     public static async Task<ChannelPair> CreateAsync(
         TimeSpan? initiatorKeepAlive = null,
         TimeSpan? responderReceiveTimeout = null,
@@ -103,6 +125,16 @@ internal sealed class ChannelPair : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_initiatorRecords is not null)
+        {
+            await _initiatorRecords.DisposeAsync();
+        }
+
+        if (_responderRecords is not null)
+        {
+            await _responderRecords.DisposeAsync();
+        }
+
         await Initiator.DisposeAsync();
         await Responder.DisposeAsync();
         InitiatorKeys.Dispose();

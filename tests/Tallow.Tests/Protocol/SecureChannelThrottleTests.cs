@@ -1,8 +1,10 @@
-// SecureChannel with --throttle (SendThrottle, ReceiveThrottle) on a fake clock: bulk records wait
-// for their sealed size, control records overtake a waiting bulk record, and a throttled reader
-// holds a record back until the rate allows it.
+// --throttle on a fake clock: on the SecureChannel (SendThrottle) bulk records wait for their
+// sealed size and control records overtake a waiting bulk record; on a session's inbox
+// (ReceiveThrottle) a throttled consumer is held back until the rate allows, while the read
+// loop goes on reading.
 using Microsoft.Extensions.Time.Testing;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Wire;
 using Record = Tallow.Protocol.Records.Record;
 
@@ -22,7 +24,12 @@ public class SecureChannelThrottleTests
     [InlineData(RecordKind.Cancel, false)]
     [InlineData(RecordKind.P2PSelect, false)]
     [InlineData(RecordKind.P2PSwitched, false)]
-    public void Only_content_records_are_bulk(RecordKind kind, bool bulk) => Assert.Equal(bulk, SecureChannel.IsBulk(kind));
+    [InlineData(RecordKind.Resend, false)]
+    [InlineData(RecordKind.ReceiverCancel, false)]
+    [InlineData(RecordKind.WindowUpdate, false)]
+    [InlineData(RecordKind.Leave, false)]
+    [InlineData(RecordKind.ChatMessage, false)]
+    public void Only_content_records_are_bulk(RecordKind kind, bool bulk) => Assert.Equal(bulk, RecordRoutes.IsBulk(kind));
 
     [Fact]
     public async Task A_control_record_overtakes_a_data_record_waiting_on_the_send_throttle()
@@ -52,15 +59,16 @@ public class SecureChannelThrottleTests
         await using ChannelPair pair = await ChannelPair.CreateAsync();
         var clock = new FakeTimeProvider();
         var throttle = new RateLimiter(1000, clock);
-        pair.Responder.ReceiveThrottle = throttle;
+        RecordPort incoming = pair.ReceiverPort;
+        incoming.ReceiveThrottle = throttle;
 
-        await pair.Initiator.SendAsync(RecordKind.Accept, ReadOnlyMemory<byte>.Empty, CancellationToken.None);
-        Record control = await pair.Responder.ReceiveAsync(CancellationToken.None).AsTask().WithTimeout();
-        Assert.Equal(RecordKind.Accept, control.Kind);
+        await pair.Initiator.SendAsync(RecordKind.Offer, new byte[10], CancellationToken.None);
+        Record control = await incoming.ReceiveAsync(CancellationToken.None).AsTask().WithTimeout();
+        Assert.Equal(RecordKind.Offer, control.Kind);
         Assert.Equal(0, throttle.Available, 6);
 
         await pair.Initiator.SendAsync(RecordKind.Data, new byte[2000], CancellationToken.None);
-        Task<Record> receive = pair.Responder.ReceiveAsync(CancellationToken.None).AsTask();
+        Task<Record> receive = incoming.ReceiveAsync(CancellationToken.None).AsTask();
         for (int i = 0; i < 3000 && throttle.Available >= 0; i++)
         {
             await Task.Delay(10); // until the record is read and waiting on the throttle

@@ -94,8 +94,8 @@ public class TransferTests
         await using ChannelPair pair = await ChannelPair.CreateAsync();
         var senderObserver = new Observer();
         var receiverObserver = new Observer();
-        var sender = new TransferSender(pair.Initiator, senderObserver);
-        var receiver = new TransferReceiver(pair.Responder, receiverObserver);
+        var sender = new TransferSender(pair.SenderPort, senderObserver);
+        var receiver = new TransferReceiver(pair.ReceiverPort, receiverObserver);
 
         Task send = sender.SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
@@ -139,8 +139,8 @@ public class TransferTests
             SourcePlan plan = SourceScanner.Scan([top], 1024, false, _ => { });
             await using ChannelPair pair = await ChannelPair.CreateAsync();
             var observer = new Observer();
-            var receiver = new TransferReceiver(pair.Responder, observer);
-            Task send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+            var receiver = new TransferReceiver(pair.ReceiverPort, observer);
+            Task send = new TransferSender(pair.SenderPort, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
             TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
             await receiver.AcceptAsync(CancellationToken.None);
             await receiver.ReceiveFilesAsync(offer, new OutputDirectory(outRoot, false), CancellationToken.None).WithTimeout();
@@ -159,8 +159,8 @@ public class TransferTests
         string top = BuildTree(dir);
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, false, _ => { });
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var sender = new TransferSender(pair.Initiator, new Observer());
-        var receiver = new TransferReceiver(pair.Responder, new Observer());
+        var sender = new TransferSender(pair.SenderPort, new Observer());
+        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
 
         Task send = sender.SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
@@ -189,8 +189,8 @@ public class TransferTests
             new OfferEntry(EntryType.File, hostilePath, 1, 0x1A4, 0),
         ]);
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var sender = new TransferSender(pair.Initiator, new Observer());
-        var receiver = new TransferReceiver(pair.Responder, new Observer());
+        var sender = new TransferSender(pair.SenderPort, new Observer());
+        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
 
         Task send = sender.SendFilesAsync(offer, [null, null], CancellationToken.None);
         var ex = await Assert.ThrowsAsync<TallowException>(() => receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout());
@@ -214,8 +214,8 @@ public class TransferTests
         File.WriteAllBytes(file, new byte[5000]); // shrinks after the offer was built
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var receiver = new TransferReceiver(pair.Responder, new Observer());
-        Task send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
+        Task send = new TransferSender(pair.SenderPort, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
         await receiver.AcceptAsync(CancellationToken.None);
         Task receive = receiver.ReceiveFilesAsync(offer, new OutputDirectory(outRoot, false), CancellationToken.None);
@@ -234,8 +234,8 @@ public class TransferTests
         var offer = new TransferOffer(TransferKind.Stream, 4096, [new OfferEntry(EntryType.File, "stdin", TransferOffer.UnknownSize, 0, 0)]);
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var receiver = new TransferReceiver(pair.Responder, new Observer());
-        Task send = new TransferSender(pair.Initiator, new Observer()).SendStreamAsync(offer, new MemoryStream(content), CancellationToken.None);
+        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
+        Task send = new TransferSender(pair.SenderPort, new Observer()).SendStreamAsync(offer, new MemoryStream(content), CancellationToken.None);
         TransferOffer got = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
         await receiver.AcceptAsync(CancellationToken.None);
         var sink = new MemoryStream();
@@ -250,7 +250,7 @@ public class TransferTests
         string outRoot = dir.Combine("out");
         var offer = new TransferOffer(TransferKind.Files, 1024, [new OfferEntry(EntryType.File, "f.txt", 10, 0x1A4, 0)]);
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var receiver = new TransferReceiver(pair.Responder, new Observer());
+        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
 
         byte[] body = new byte[offer.GetSize()];
         offer.Write(body);
@@ -265,7 +265,7 @@ public class TransferTests
 
         // The receiver tells the sender why it stopped.
         Tallow.Protocol.Records.Record cancel = await pair.Initiator.ReceiveAsync(CancellationToken.None).AsTask().WithTimeout();
-        Assert.Equal(RecordKind.Cancel, cancel.Kind);
+        Assert.Equal(RecordKind.ReceiverCancel, cancel.Kind);
         return (ex, outRoot);
     }
 
@@ -313,8 +313,8 @@ public class TransferTests
         await using ChannelPair pair = await ChannelPair.CreateAsync();
         var senderObserver = new Observer();
         var receiverObserver = new Observer();
-        Task<TransferSummary> send = new TransferSender(pair.Initiator, senderObserver).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
-        var receiver = new TransferReceiver(pair.Responder, receiverObserver);
+        Task<TransferSummary> send = new TransferSender(pair.SenderPort, senderObserver).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        var receiver = new TransferReceiver(pair.ReceiverPort, receiverObserver);
         TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
         var output = new OutputDirectory(outRoot, overwrite: false);
         using ReceivePlan receivePlan = ReceivePlan.Create(offer, include, output, receiverObserver.OnNotice, receiverObserver);
@@ -439,7 +439,7 @@ public class TransferTests
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        Task<TransferSummary> send = new TransferSender(pair.Initiator, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        Task<TransferSummary> send = new TransferSender(pair.SenderPort, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         Assert.Equal(RecordKind.Offer, (await pair.Responder.ReceiveAsync(CancellationToken.None)).Kind);
         await pair.Responder.SendAsync(RecordKind.Accept, body, CancellationToken.None);
 

@@ -1,13 +1,12 @@
-// Arrays for frame copies on the direct path (retransmit window, inbound queue). Small frames
+// Arrays for frame and record copies (the direct path's retransmit window and inbound queue, a
+// session's inboxes). Small frames
 // use the shared pool (ChunkArrays); large ones are kept at their exact length (almost all are one chunk's
 // frame), because a power-of-two pool would hand out 2 MiB for every 1 MiB frame and double
 // the memory the window really needs. A bounded number of them is kept for reuse, so a steady
 // transfer allocates no new large objects.
-using Tallow.Wire;
+namespace Tallow.Wire;
 
-namespace Tallow.Net.Direct;
-
-internal sealed class FrameArrays
+public sealed class FrameArrays
 {
     private readonly Dictionary<int, Stack<byte[]>> _large = [];
     private readonly int _maxKept;

@@ -1,0 +1,209 @@
+// Opening a session from the command line, shared by every command that talks to a peer
+// (send, receive, chat; DESIGN.md §13). The creator: relay (configured, or an embedded LAN relay
+// announced by mDNS), room, code, the line to give the other side. The joiner: relay
+// (configured, or found on the LAN for the code's nameplate). Both: handshake, the record
+// session's read loop, the P2P upgrade and --verify. A command adds only its own protocol.
+using System.CommandLine;
+using System.Net;
+using Tallow.Cli.Hosting;
+using Tallow.Cli.Output;
+using Tallow.Crypto;
+using Tallow.Net.Discovery;
+using Tallow.Net.Session;
+using Tallow.Protocol;
+using Tallow.Protocol.Session;
+
+namespace Tallow.Cli.Commands;
+
+/// <summary>What the creator says: the joining command's verb ("receive", "chat") and the first line shown.</summary>
+internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, bool DirectNotNeeded);
+
+/// <summary>An open session and what it runs on (an embedded relay, an mDNS announcement); disposed together.</summary>
+internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, MdnsAnnouncer? announcer) : IAsyncDisposable
+{
+    public PeerSession Peer => peer;
+
+    public RecordSession Records => peer.Records!;
+
+    public async ValueTask DisposeAsync()
+    {
+        await peer.DisposeAsync().ConfigureAwait(false);
+        if (announcer is not null)
+        {
+            await announcer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (embedded is not null)
+        {
+            await embedded.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+internal static class SessionSetup
+{
+    private static readonly TimeSpan LanDiscoveryTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Creates a room, shows the code, waits for the peer and opens the session.</summary>
+    public static async Task<OpenSession> CreateAsync(ParseResult result, CommonOptions common, Reporter reporter, CreateRequest request, bool verify, CancellationToken ct)
+    {
+        if (request.Words < CodePhrase.MinWordCount || request.Words > CodePhrase.MaxWordCount)
+        {
+            throw new TallowException(FailureKind.Usage, $"--words must be between {CodePhrase.MinWordCount} and {CodePhrase.MaxWordCount}.");
+        }
+
+        // Behind a proxy nothing may listen or announce on the LAN: no embedded relay, no mDNS (DESIGN.md §11).
+        RelayAddress? configured = common.ResolveRelay(result);
+        if (common.ResolveProxy(result) is not null && configured is null)
+        {
+            throw new TallowException(FailureKind.Usage,
+                "with --proxy or --tor a relay is required (the built-in LAN relay would listen and announce this computer): pass --relay host:port or set TALLOW_RELAY.");
+        }
+
+        (string? customCode, uint requestedNameplate) = CustomCode(result, common, reporter);
+        EmbeddedRelay? embedded = configured is null ? await EmbeddedRelay.StartAsync(ct).ConfigureAwait(false) : null;
+        MdnsAnnouncer? announcer = null;
+        PeerSession? peer = null;
+        try
+        {
+            SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result)) with
+            {
+                DirectNotNeeded = request.DirectNotNeeded,
+            };
+            if (embedded is not null && requestedNameplate == 0)
+            {
+                // A LAN may have several embedded relays, each with its own nameplate 1: a random one
+                // keeps LAN discovery unambiguous (the words still carry all of the code's secrecy).
+                requestedNameplate = (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 1000);
+            }
+
+            peer = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
+            string code = customCode ?? CodePhrase.Generate(peer.Nameplate, request.Words);
+            RelayAddress relay = configured ?? embedded!.Advertised;
+            announcer = embedded is not null && !IPAddress.IsLoopback(IPAddress.Parse(embedded.Advertised.Host))
+                ? MdnsAnnouncer.Start(peer.Nameplate, embedded.Advertised.Port)
+                : null;
+            string verb = $"tallow {request.JoinVerb}";
+            string withRelay = $"{verb} {code} --relay {relay}" + (options.RelayFingerprint is { } pin ? $" --relay-fingerprint {pin}" : string.Empty);
+            string joinCommand = announcer is not null ? $"{verb} {code}" : withRelay;
+            reporter.Event("code", ("code", code), ("command", joinCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null));
+            reporter.Info(request.Headline);
+            reporter.Info($"Code is: {code}");
+            reporter.Info(announcer is not null
+                ? $"On the other computer run:\n\n    {joinCommand}\n\n(on this local network it finds this computer by itself; from elsewhere: {withRelay})\n"
+                : $"On the other computer run:\n\n    {joinCommand}\n");
+
+            await peer.EstablishAsync(code, options, ct).ConfigureAwait(false);
+            var open = new OpenSession(peer, embedded, announcer);
+            await ConnectedAsync(open, reporter, verify, ct).ConfigureAwait(false);
+            return open;
+        }
+        catch
+        {
+            if (peer is not null)
+            {
+                await new OpenSession(peer, embedded, announcer).DisposeAsync().ConfigureAwait(false);
+            }
+            else if (embedded is not null)
+            {
+                await embedded.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Joins the room of <paramref name="codeText"/> and opens the session.</summary>
+    public static async Task<OpenSession> JoinAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, CancellationToken ct)
+    {
+        if (!CodePhrase.TryNormalize(codeText, out string normalized))
+        {
+            throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the other side shows.");
+        }
+
+        uint nameplate = CodePhrase.NameplateOf(normalized, out _);
+        PeerSession peer = await JoinRoomAsync(result, common, reporter, nameplate, ct).ConfigureAwait(false);
+        var open = new OpenSession(peer, null, null);
+        try
+        {
+            await peer.EstablishAsync(normalized, peer.Options, ct).ConfigureAwait(false);
+            await ConnectedAsync(open, reporter, verify, ct).ConfigureAwait(false);
+            return open;
+        }
+        catch
+        {
+            await open.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>After the handshake: tell the user, try the direct path, and compare safety numbers when asked.</summary>
+    private static async Task ConnectedAsync(OpenSession open, Reporter reporter, bool verify, CancellationToken ct)
+    {
+        reporter.Event("peer_connected");
+        reporter.Info("Connected; secure session established.");
+        await open.Peer.UpgradeAsync(open.Peer.Options, new P2PReporter(reporter), ct).ConfigureAwait(false);
+        if (verify)
+        {
+            await SafetyCheck.RunAsync(open.Peer, reporter, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>--code: the normalised phrase and the nameplate it claims, or (null, 0) for a generated code.</summary>
+    private static (string? Code, uint Nameplate) CustomCode(ParseResult result, CommonOptions common, Reporter reporter)
+    {
+        if (result.GetValue(common.Code) is not string codeText)
+        {
+            return (null, 0);
+        }
+
+        if (!CodePhrase.TryNormalize(codeText, out string normalized))
+        {
+            throw new TallowException(FailureKind.Usage, "the --code is empty: give a phrase, or leave --code out to get a generated one.");
+        }
+
+        if (CodePhrase.EstimateEntropyBits(normalized) < 40)
+        {
+            reporter.Warn("this code is short and easy to guess: anyone who guesses it first can join instead. Prefer a generated code.");
+        }
+
+        return (normalized, CodePhrase.NameplateOf(normalized, out _));
+    }
+
+    /// <summary>
+    /// Joins the room on the configured relay or, with none configured, on the relay a creator on
+    /// this LAN announces for this nameplate (DESIGN.md §10).
+    /// </summary>
+    private static async Task<PeerSession> JoinRoomAsync(ParseResult result, CommonOptions common, Reporter reporter, uint nameplate, CancellationToken ct)
+    {
+        string? password = common.ResolvePassword(result);
+        if (common.ResolveRelay(result) is RelayAddress relay)
+        {
+            return await PeerSession.JoinRoomAsync(common.SessionOptions(result, relay, password), nameplate, ct).ConfigureAwait(false);
+        }
+
+        if (common.ResolveProxy(result) is not null)
+        {
+            throw new TallowException(FailureKind.Usage,
+                "with --proxy or --tor a relay is required (looking for the other side on the local network would bypass the proxy): pass --relay host:port or set TALLOW_RELAY.");
+        }
+
+        reporter.Info("No relay given: looking for the other side on this local network...");
+        IReadOnlyList<IPEndPoint> found = await MdnsBrowser.FindAsync(nameplate, LanDiscoveryTimeout, ct).ConfigureAwait(false);
+        TallowException? last = null;
+        foreach (IPEndPoint endpoint in found)
+        {
+            try
+            {
+                return await PeerSession.JoinRoomAsync(common.SessionOptions(result, new RelayAddress(endpoint.Address.ToString(), endpoint.Port), password), nameplate, ct).ConfigureAwait(false);
+            }
+            catch (TallowException ex)
+            {
+                last = ex; // another announcer of the same nameplate, or an address not reachable from here
+            }
+        }
+
+        throw last ?? new TallowException(FailureKind.Network,
+            $"no one with nameplate {nameplate} found on this local network: check the code, or run the command with --relay exactly as the other side printed it (or set TALLOW_RELAY).");
+    }
+}

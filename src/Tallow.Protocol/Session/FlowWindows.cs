@@ -1,0 +1,28 @@
+// Flow control per stream (protocol.md "Flow control"; the idea of SSH channel windows, RFC 4254
+// §5.2, and HTTP/2 stream windows, RFC 9113 §5.2). Both sides know each stream's window; a
+// record costs its body length plus a fixed overhead, so empty records (End) count too.
+// The sender may have at most Window bytes unacknowledged, or one record of any size when
+// nothing is outstanding (a chunk larger than the window still moves, one at a time). The
+// receiver gives bytes back with WindowUpdate once the consumer has taken them.
+using Tallow.Wire;
+
+namespace Tallow.Protocol.Session;
+
+public static class FlowWindows
+{
+    /// <summary>Counted per record on top of its body, so a flood of empty records is bounded too.</summary>
+    public const int RecordCost = 64;
+
+    /// <summary>
+    /// File content: 8 MiB is eight default chunks, enough to keep 100 MB/s moving over an 80 ms
+    /// round trip, and the most a slow disk can make the receiver buffer.
+    /// </summary>
+    public const int TransferWindow = 8 * 1024 * 1024;
+
+    /// <summary>Chat: sixteen of the longest messages.</summary>
+    public const int ChatWindow = 16 * (ChatTextMessage.MaxTextBytes + RecordCost);
+
+    public static int WindowOf(FlowStream stream) => stream == FlowStream.Transfer ? TransferWindow : ChatWindow;
+
+    public static int CostOf(int bodyLength) => bodyLength + RecordCost;
+}

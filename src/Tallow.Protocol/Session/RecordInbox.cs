@@ -1,0 +1,239 @@
+// One part of a session's own buffer of received records (DESIGN.md §13). The read loop copies
+// each record the part owns into it and moves on at once; the part takes them at its own pace.
+// Bounded: records on a flow-controlled stream may fill the stream's window and no more (the
+// peer's sender waits for WindowUpdate, which this inbox sends as its consumer frees bytes);
+// other records (offers, answers, path messages) are few by protocol and capped. A peer that
+// overruns either bound has broken the protocol and the session ends.
+//
+// A record returned by ReceiveAsync stays valid until the next call (as SecureChannel's did);
+// its plaintext copy is cleared before its array is reused.
+using Tallow.Protocol.Records;
+using Tallow.Wire;
+
+namespace Tallow.Protocol.Session;
+
+public sealed class RecordInbox
+{
+    /// <summary>Room for control records (one largest offer and a few small answers).</summary>
+    private const int ControlCapacity = (2 * SecureChannel.MaxBodySize) + (64 * 1024);
+    private const int MaxControlRecords = 1024;
+
+    private static readonly FrameArrays Arrays = new(maxKept: 32);
+
+    private readonly Lock _lock = new();
+    private readonly Queue<Entry> _queue = new();
+    private readonly FlowStream? _stream;
+    private readonly int _window;
+    private readonly Func<RecordKind, bool> _pausesReads;
+    private readonly Func<FlowStream, uint, CancellationToken, ValueTask> _grant;
+    private long _flowBuffered;
+    private long _controlBuffered;
+    private int _controlRecords;
+    private long _freed;
+    private Entry? _held;
+    private TaskCompletionSource? _arrived;
+    private TaskCompletionSource? _resumed;
+    private Exception? _failure;
+
+    internal RecordInbox(RecordGroup group, FlowStream? stream, Func<RecordKind, bool> pausesReads, Func<FlowStream, uint, CancellationToken, ValueTask> grant)
+    {
+        Group = group;
+        _stream = stream;
+        _window = stream is FlowStream s ? FlowWindows.WindowOf(s) : 0;
+        _pausesReads = pausesReads;
+        _grant = grant;
+    }
+
+    public RecordGroup Group { get; }
+
+    /// <summary>Limits the sealed bytes of bulk records taken from this inbox (receive --throttle); null: no limit.</summary>
+    public RateLimiter? Throttle { get; set; }
+
+    private readonly record struct Entry(RecordKind Kind, byte[] Array, int Length, int Cost, bool Flow);
+
+    /// <summary>Copies a record in (read loop only); false when the peer overran the window or the cap.</summary>
+    internal bool TryEnqueue(RecordKind kind, ReadOnlySpan<byte> body, out bool pauseReads)
+    {
+        bool flow = _stream is not null && RecordRoutes.StreamOf(kind) == _stream;
+        int cost = FlowWindows.CostOf(body.Length);
+        pauseReads = _pausesReads(kind);
+        TaskCompletionSource? arrived;
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                return true; // the session is ending: nothing reads this any more
+            }
+
+            if (flow ? _flowBuffered > 0 && _flowBuffered + cost > _window
+                     : _controlBuffered + cost > ControlCapacity || _controlRecords >= MaxControlRecords)
+            {
+                return false;
+            }
+
+            byte[] array = Arrays.Rent(Math.Max(body.Length, 1));
+            body.CopyTo(array);
+            _queue.Enqueue(new Entry(kind, array, body.Length, cost, flow));
+            if (flow)
+            {
+                _flowBuffered += cost;
+            }
+            else
+            {
+                _controlBuffered += cost;
+                _controlRecords++;
+            }
+
+            if (pauseReads)
+            {
+                _resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            arrived = _arrived;
+            _arrived = null;
+        }
+
+        arrived?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>
+    /// The next record of this part. Releases the previous one (and gives its bytes back to the
+    /// peer when due). Records queued before the session ended are still returned; after them
+    /// the session's failure is thrown.
+    /// </summary>
+    public async ValueTask<Record> ReceiveAsync(CancellationToken ct)
+    {
+        await ReleaseHeldAsync(ct).ConfigureAwait(false);
+        while (true)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_queue.TryDequeue(out Entry entry))
+                {
+                    _held = entry;
+                    wait = Task.CompletedTask;
+                }
+                else if (_failure is not null)
+                {
+                    throw _failure;
+                }
+                else
+                {
+                    _arrived ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wait = _arrived.Task;
+                }
+            }
+
+            if (_held is Entry held && wait.IsCompleted)
+            {
+                if (Throttle is { } throttle && RecordRoutes.IsBulk(held.Kind))
+                {
+                    await throttle.WaitAsync(held.Length + RecordBuffer.Overhead, ct).ConfigureAwait(false);
+                }
+
+                return new Record(held.Kind, held.Array.AsMemory(0, held.Length));
+            }
+
+            await wait.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Lets the read loop go on after a record that pauses it (a path switch point) was handled.</summary>
+    public void ResumeReads()
+    {
+        TaskCompletionSource? resumed;
+        lock (_lock)
+        {
+            resumed = _resumed;
+            _resumed = null;
+        }
+
+        resumed?.TrySetResult();
+    }
+
+    internal Task WaitResumedAsync()
+    {
+        lock (_lock)
+        {
+            return _resumed?.Task ?? Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The session ended: waiting and later receivers get <paramref name="failure"/> once the queue is drained.</summary>
+    internal void Fail(Exception failure)
+    {
+        TaskCompletionSource? arrived, resumed;
+        lock (_lock)
+        {
+            _failure ??= failure;
+            arrived = _arrived;
+            resumed = _resumed;
+            _arrived = null;
+            _resumed = null;
+        }
+
+        arrived?.TrySetResult();
+        resumed?.TrySetResult();
+    }
+
+    /// <summary>Clears and returns every buffered copy (the session is disposed).</summary>
+    internal void Clear()
+    {
+        lock (_lock)
+        {
+            if (_held is Entry held)
+            {
+                Return(held);
+                _held = null;
+            }
+
+            while (_queue.TryDequeue(out Entry entry))
+            {
+                Return(entry);
+            }
+        }
+    }
+
+    private async ValueTask ReleaseHeldAsync(CancellationToken ct)
+    {
+        uint grant = 0;
+        lock (_lock)
+        {
+            if (_held is not Entry held)
+            {
+                return;
+            }
+
+            _held = null;
+            Return(held);
+            if (held.Flow)
+            {
+                _flowBuffered -= held.Cost;
+                _freed += held.Cost;
+                if (_failure is null && (_freed >= _window / 4 || _queue.Count == 0))
+                {
+                    grant = (uint)_freed;
+                    _freed = 0;
+                }
+            }
+            else
+            {
+                _controlBuffered -= held.Cost;
+                _controlRecords--;
+            }
+        }
+
+        if (grant > 0)
+        {
+            await _grant(_stream!.Value, grant, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static void Return(Entry entry)
+    {
+        Array.Clear(entry.Array, 0, entry.Length);
+        Arrays.Return(entry.Array);
+    }
+}
