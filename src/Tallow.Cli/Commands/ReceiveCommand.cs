@@ -92,22 +92,10 @@ internal static class ReceiveCommand
             throw new TallowException(FailureKind.Declined, "transfer declined.");
         }
 
-        Func<int, OfferEntry, bool>? include = Selection(selectedEntryIndices, only);
-        using ReceivePlan? plan = output is null ? null : ReceivePlan.Create(offer, include, args.Resume ? output : null, reporter.Warn, reporter);
-        long free = output is null ? -1 : FreeSpace(output.Root);
-        if (plan is not null && free >= 0 && plan.BytesToReceive > free)
-        {
-            await receiver.RejectAsync("not enough disk space", ct).ConfigureAwait(false);
-            throw new TallowException(FailureKind.FileSystem, $"the offer needs {Units.Bytes(plan.BytesToReceive)} but only {Units.Bytes(free)} is free in '{output!.Root}': free some space or choose another --out.");
-        }
-
+        using ReceivePlan? plan = output is null ? null : await FileReceiving.AcceptAsync(receiver, offer, output, Selection(selectedEntryIndices, only), args.Resume, reporter, ct).ConfigureAwait(false);
         if (plan is null)
         {
             await receiver.AcceptAsync(ct).ConfigureAwait(false);
-        }
-        else
-        {
-            await receiver.AcceptAsync(plan, ct).ConfigureAwait(false);
         }
 
         reporter.StartTransferClock();
@@ -237,17 +225,5 @@ internal static class ReceiveCommand
         Console.Error.Write($"Accept {summary} {where}? [y/N] ");
         string? answer = await Task.Run(Console.ReadLine, ct).WaitAsync(ct).ConfigureAwait(false);
         return answer is not null && (answer.Trim().Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Trim().Equals("yes", StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static long FreeSpace(string path)
-    {
-        try
-        {
-            return new DriveInfo(path).AvailableFreeSpace;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            return -1;
-        }
     }
 }

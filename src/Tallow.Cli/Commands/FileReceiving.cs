@@ -1,0 +1,48 @@
+// Accepting a Files offer into an output folder, shared by `receive` and `chat`: the plan (what
+// to receive and from which resume offset), the free-space check that rejects an offer the disk
+// cannot hold, and the Accept that names exactly the planned files.
+using Tallow.Cli.Output;
+using Tallow.Protocol;
+using Tallow.Protocol.Transfer;
+using Tallow.Wire;
+
+namespace Tallow.Cli.Commands;
+
+internal static class FileReceiving
+{
+    /// <summary>Plans and accepts; throws (after rejecting the offer) when the disk is too small. The caller disposes the plan.</summary>
+    public static async Task<ReceivePlan> AcceptAsync(
+        TransferReceiver receiver, TransferOffer offer, OutputDirectory output, Func<int, OfferEntry, bool>? include, bool resume, Reporter reporter, CancellationToken ct)
+    {
+        ReceivePlan plan = ReceivePlan.Create(offer, include, resume ? output : null, reporter.Warn, reporter);
+        try
+        {
+            long free = FreeSpace(output.Root);
+            if (free >= 0 && plan.BytesToReceive > free)
+            {
+                await receiver.RejectAsync("not enough disk space", ct).ConfigureAwait(false);
+                throw new TallowException(FailureKind.FileSystem, $"the offer needs {Units.Bytes(plan.BytesToReceive)} but only {Units.Bytes(free)} is free in '{output.Root}': free some space or choose another --out.");
+            }
+
+            await receiver.AcceptAsync(plan, ct).ConfigureAwait(false);
+            return plan;
+        }
+        catch
+        {
+            plan.Dispose();
+            throw;
+        }
+    }
+
+    private static long FreeSpace(string path)
+    {
+        try
+        {
+            return new DriveInfo(path).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+}
