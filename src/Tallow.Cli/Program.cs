@@ -8,6 +8,7 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
 {
     SendCommand.Create(),
     ReceiveCommand.Create(),
+    ChatCommand.Create(),
     RelayServeCommand.Create(),
     VersionCommand.Create(),
 };

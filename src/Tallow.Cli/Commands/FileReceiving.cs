@@ -12,9 +12,9 @@ internal static class FileReceiving
 {
     /// <summary>Plans and accepts; throws (after rejecting the offer) when the disk is too small. The caller disposes the plan.</summary>
     public static async Task<ReceivePlan> AcceptAsync(
-        TransferReceiver receiver, TransferOffer offer, OutputDirectory output, Func<int, OfferEntry, bool>? include, bool resume, Reporter reporter, CancellationToken ct)
+        TransferReceiver receiver, TransferOffer offer, OutputDirectory output, Func<int, OfferEntry, bool>? include, bool resume, ITransferObserver observer, CancellationToken ct)
     {
-        ReceivePlan plan = ReceivePlan.Create(offer, include, resume ? output : null, reporter.Warn, reporter);
+        ReceivePlan plan = ReceivePlan.Create(offer, include, resume ? output : null, observer.OnNotice, observer);
         try
         {
             long free = FreeSpace(output.Root);

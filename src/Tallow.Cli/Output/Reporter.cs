@@ -15,7 +15,7 @@ internal sealed class Reporter : ITransferObserver
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan JsonInterval = TimeSpan.FromMilliseconds(500);
 
-    private readonly Lock _lock = new();
+    private static readonly Lock OutputLock = new(); // one per process: every reporter (chat has two) writes whole lines
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _errIsTerminal = !Console.IsErrorRedirected;
     private TimeSpan _lastProgress = TimeSpan.FromDays(-1);
@@ -68,7 +68,7 @@ internal sealed class Reporter : ITransferObserver
             writer.WriteEndObject();
         }
 
-        lock (_lock)
+        lock (OutputLock)
         {
             ClearBar();
             using Stream stdout = Console.OpenStandardOutput();
@@ -86,7 +86,7 @@ internal sealed class Reporter : ITransferObserver
             return;
         }
 
-        lock (_lock)
+        lock (OutputLock)
         {
             ClearBar();
             Console.Error.WriteLine(message);
@@ -102,7 +102,7 @@ internal sealed class Reporter : ITransferObserver
             return;
         }
 
-        lock (_lock)
+        lock (OutputLock)
         {
             ClearBar();
             Console.Error.WriteLine("warning: " + message);
@@ -117,7 +117,7 @@ internal sealed class Reporter : ITransferObserver
             return;
         }
 
-        lock (_lock)
+        lock (OutputLock)
         {
             ClearBar();
             Console.Error.WriteLine("error: " + message);
@@ -156,7 +156,7 @@ internal sealed class Reporter : ITransferObserver
         TimeSpan now = _clock.Elapsed;
         bool final = totalBytes is long t && bytesDone >= t;
         TimeSpan interval = Json ? JsonInterval : _errIsTerminal ? BarInterval : PlainInterval;
-        lock (_lock)
+        lock (OutputLock)
         {
             _lastBytes = bytesDone;
             _lastTotal = totalBytes;
@@ -182,7 +182,7 @@ internal sealed class Reporter : ITransferObserver
         }
 
         string eta = totalBytes is long total && rate > 0 && total > bytesDone ? Units.Duration(TimeSpan.FromSeconds((total - bytesDone) / rate)) : "-";
-        lock (_lock)
+        lock (OutputLock)
         {
             if (_errIsTerminal)
             {
@@ -207,7 +207,7 @@ internal sealed class Reporter : ITransferObserver
     /// <summary>Ends a live bar so the next line starts clean.</summary>
     public void FinishProgress()
     {
-        lock (_lock)
+        lock (OutputLock)
         {
             if (_barShown)
             {

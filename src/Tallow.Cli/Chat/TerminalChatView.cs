@@ -1,0 +1,72 @@
+// The chat on a terminal: ChatConsole keeps the line being typed intact while messages, status
+// lines and transfer progress are printed above it. Everything the peer sent (text, names) is
+// cleaned by ChatConsole (TerminalText.Clean: no C0/C1 controls, escapes or bidi overrides).
+using Tallow.Cli.Output;
+using Tallow.Protocol.Transfer;
+using Tallow.Wire;
+
+namespace Tallow.Cli.Chat;
+
+internal sealed class TerminalChatView : IChatView
+{
+    private readonly ChatConsole _console = new(new ConsoleKeySource(), Console.Out, "> ") { EchoPrefix = "you: " };
+
+    /// <summary>A terminal on stdin and stdout (otherwise the chat is line-based JSON).</summary>
+    public static bool Available => ConsoleKeySource.TerminalAvailable;
+
+    /// <summary>Ctrl-C leaves at once, like /quit; Ctrl-D on an empty line ends the input (transfers under way finish first).</summary>
+    public async Task<string?> ReadLineAsync(CancellationToken ct)
+    {
+        string? line = await _console.ReadLineAsync(ct).ConfigureAwait(false);
+        return line is null && _console.WasInterrupted ? ChatSession.QuitCommand : line;
+    }
+
+    public void Joined() => Info("Connected. Type a message and press Enter. /send PATH offers a file or folder; /quit leaves.");
+
+    public void Message(ChatTextMessage message) => _console.WriteLine("peer: ", message.Text);
+
+    public void Sent(string text)
+    {
+        // ChatConsole leaves the submitted line on screen as "you: text".
+    }
+
+    public void PeerLeft(string reason) => Info(reason.Length > 0 ? $"The peer left the chat ({reason})." : "The peer left the chat.");
+
+    public void Info(string text) => _console.WriteLine("-- ", text);
+
+    public void Offer(TransferOffer offer, string summary, bool ask) =>
+        Info(ask ? $"The peer offers {summary}. Type /accept to receive it or /decline." : $"The peer offers {summary}.");
+
+    public ITransferObserver TransferObserver(bool sending) => new Progress(this, sending ? "sending" : "receiving");
+
+    public void TransferCompleted(bool sending, TransferSummary summary, TimeSpan elapsed) =>
+        Info($"{(sending ? "Sent" : "Received")} {summary.Files} file(s), {Units.Bytes(summary.Bytes)} in {elapsed.TotalSeconds:0.0} s.");
+
+    public void Dispose() => _console.Dispose();
+
+    /// <summary>Transfer progress as a status line every few seconds (a bar would fight the input line).</summary>
+    private sealed class Progress(TerminalChatView view, string verb) : ITransferObserver
+    {
+        private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private TimeSpan _last;
+
+        public void OnProgress(long bytesDone, long? totalBytes)
+        {
+            if (_clock.Elapsed - _last < Interval)
+            {
+                return;
+            }
+
+            _last = _clock.Elapsed;
+            string of = totalBytes is long total && total > 0 ? $" of {Units.Bytes(total)} ({100.0 * bytesDone / total:0}%)" : string.Empty;
+            view.Info($"{verb}: {Units.Bytes(bytesDone)}{of}, {Units.Bytes(bytesDone / Math.Max(0.001, _clock.Elapsed.TotalSeconds))}/s");
+        }
+
+        public void OnFileCompleted(FileReport file) => view.Info($"{verb}: '{file.Path}' done ({Units.Bytes(file.Size)}, verified)");
+
+        public void OnResume(string path, long offset, long size) => view.Info($"{verb}: '{path}' resumes at {Units.Bytes(offset)} of {Units.Bytes(size)}");
+
+        public void OnNotice(string message) => view.Info(message);
+    }
+}

@@ -1,0 +1,41 @@
+// `tallow chat` opens a chat and prints its code; `tallow chat CODE` joins one (DESIGN.md §12–13).
+// Same relay, proxy, --no-p2p and --verify options as send and receive; files offered with
+// /send land in --out (accepted with --yes, or by /accept on a terminal).
+using System.CommandLine;
+using Tallow.Cli.Chat;
+using Tallow.Cli.Output;
+using Tallow.Crypto;
+
+namespace Tallow.Cli.Commands;
+
+internal static class ChatCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var code = new Argument<string[]>("code") { Arity = ArgumentArity.ZeroOrMore, Description = "Join the chat with this code (none: open a new chat and print its code)" };
+        var output = new Option<string>("--out", "-o") { Description = "Folder for files the peer sends", DefaultValueFactory = _ => "." };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Accept files the peer offers without asking" };
+        var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
+        var verify = SafetyCheck.CreateOption();
+        var command = new Command("chat", "Chat with one peer (and send files) over an end-to-end encrypted session") { code, output, yes, words, verify };
+        command.Options.Add(common.Code);
+        common.AddTo(command);
+        command.SetAction((result, ct) =>
+        {
+            bool interactive = !result.GetValue(common.Json) && TerminalChatView.Available;
+            var reporter = new Reporter(json: !interactive, result.GetValue(common.Quiet));
+            string joinCode = string.Join('-', result.GetValue(code) ?? []);
+            var options = new ChatOptions(result.GetValue(output) ?? ".", result.GetValue(yes), interactive);
+            return CommandRunner.RunAsync(reporter, async () =>
+            {
+                await using OpenSession session = joinCode.Length > 0
+                    ? await SessionSetup.JoinAsync(result, common, reporter, joinCode, result.GetValue(verify), ct).ConfigureAwait(false)
+                    : await SessionSetup.CreateAsync(result, common, reporter, new CreateRequest("chat", "Chat opened: waiting for the other side to join.", result.GetValue(words), DirectNotNeeded: false), result.GetValue(verify), ct).ConfigureAwait(false);
+                using IChatView view = interactive ? new TerminalChatView() : new JsonChatView(reporter);
+                await new ChatSession(session, view, options).RunAsync(ct).ConfigureAwait(false);
+            });
+        });
+        return command;
+    }
+}
