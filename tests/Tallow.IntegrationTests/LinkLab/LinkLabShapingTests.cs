@@ -38,6 +38,7 @@ public sealed class LinkLabShapingTests(ITestOutputHelper output)
     /// <summary>
     /// tbf at the profile's rate on both ends of A's link; A→B and A→relay take one profile round trip
     /// (the emulator's delay, both ways), B→relay stays on the unshaped bridge. Also called by the long tests.
+    /// The upper bounds leave room for the fork in each sample on a loaded 2-core machine; the lower bound is strict.
     /// </summary>
     internal static void AssertShaped(ShapedLab lab, ITestOutputHelper output)
     {
@@ -56,10 +57,10 @@ public sealed class LinkLabShapingTests(ITestOutputHelper output)
             $"LINKLAB | {lab.Profile} | RTT A→B {toB.TotalMilliseconds:F1} ms, A→relay {toRelay.TotalMilliseconds:F1} ms, B→relay {bToRelay.TotalMilliseconds:F1} ms (profile {rtt.TotalMilliseconds} ms)"));
         foreach ((string what, TimeSpan measured) in new[] { ("A→B", toB), ("A→relay", toRelay) })
         {
-            Assert.True(measured >= rtt - TimeSpan.FromMilliseconds(1) && measured <= rtt + TimeSpan.FromMilliseconds(30),
+            Assert.True(measured >= rtt - TimeSpan.FromMilliseconds(1) && measured <= rtt + TimeSpan.FromMilliseconds(40),
                 string.Create(CultureInfo.InvariantCulture, $"{what}: round trip {measured.TotalMilliseconds:F1} ms, profile {rtt.TotalMilliseconds} ms"));
         }
 
-        Assert.True(bToRelay < TimeSpan.FromMilliseconds(10), string.Create(CultureInfo.InvariantCulture, $"B→relay is not shaped, yet took {bToRelay.TotalMilliseconds:F1} ms"));
+        Assert.True(bToRelay < rtt / 2, string.Create(CultureInfo.InvariantCulture, $"B→relay is not shaped, yet took {bToRelay.TotalMilliseconds:F1} ms"));
     }
 }
