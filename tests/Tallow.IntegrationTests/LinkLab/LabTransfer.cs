@@ -62,7 +62,7 @@ internal sealed record LabRun(string Label, TallowProcess Sender, TallowProcess 
             ? (Check.Events(p, "p2p_fallback") is [JsonElement f, ..] ? $"direct→relay ({f.GetProperty("reason")})" : "direct")
             : Check.Events(p, "p2p_fallback") is [JsonElement g, ..] ? $"relay ({g.GetProperty("reason")})" : "relay (no p2p)";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"LINKLAB | {Label} | expected {expected} | sender {Path(Sender)}, receiver {Path(Receiver)} | {Size / 1e6:F0} MB in {Seconds:F1} s (wall {Elapsed.TotalSeconds:F1} s) | exits {SenderExit}/{ReceiverExit} | sha {(SentSha == ReceivedSha ? "ok" : "MISMATCH")} | relay bytes {RelayBytes:N0} | {Link}"));
+            $"LINKLAB | {Label} | expected {expected} | sender {Path(Sender)}, receiver {Path(Receiver)} | {Size / 1e6:F0} MB in {(Seconds < 0 ? "(no transfer_complete)" : Seconds.ToString("F1", CultureInfo.InvariantCulture) + " s")} (wall {Elapsed.TotalSeconds:F1} s) | exits {SenderExit}/{ReceiverExit} | sha {(ReceivedSha is null ? "no file" : SentSha == ReceivedSha ? "ok" : "MISMATCH")} | relay bytes {RelayBytes:N0} | {Link}"));
     }
 }
 
