@@ -19,6 +19,7 @@ internal sealed partial class TapDevice : IDisposable
     private const short IffNoPi = 0x1000;
     private const int CloneNewNet = 0x40000000;
     private const short PollIn = 1;
+    private const short PollErrHupNval = 8 | 16 | 32;
 
     private int _fd;
 
@@ -98,6 +99,11 @@ internal sealed partial class TapDevice : IDisposable
         if (ready <= 0)
         {
             return 0;
+        }
+
+        if ((pfd.Revents & PollErrHupNval) != 0)
+        {
+            return -1; // the device is gone (its namespace was deleted): stop instead of spinning
         }
 
         fixed (byte* p = buffer)
