@@ -38,7 +38,8 @@ public sealed class LinkLabShapingTests(ITestOutputHelper output)
     /// <summary>
     /// tbf at the profile's rate on both ends of A's link; A→B and A→relay take one profile round trip
     /// (the emulator's delay, both ways), B→relay stays on the unshaped bridge. Also called by the long tests.
-    /// The upper bounds leave room for the fork in each sample on a loaded 2-core machine; the lower bound is strict.
+    /// The lower bound is strict; the upper bound (1.75 × RTT) leaves room for the fork in each sample on a loaded
+    /// 2-core machine (up to +23 ms seen with two suites running) and still catches a link shaped twice (2 × RTT).
     /// </summary>
     internal static void AssertShaped(ShapedLab lab, ITestOutputHelper output)
     {
@@ -57,7 +58,7 @@ public sealed class LinkLabShapingTests(ITestOutputHelper output)
             $"LINKLAB | {lab.Profile} | RTT A→B {toB.TotalMilliseconds:F1} ms, A→relay {toRelay.TotalMilliseconds:F1} ms, B→relay {bToRelay.TotalMilliseconds:F1} ms (profile {rtt.TotalMilliseconds} ms)"));
         foreach ((string what, TimeSpan measured) in new[] { ("A→B", toB), ("A→relay", toRelay) })
         {
-            Assert.True(measured >= rtt - TimeSpan.FromMilliseconds(1) && measured <= rtt + TimeSpan.FromMilliseconds(40),
+            Assert.True(measured >= rtt - TimeSpan.FromMilliseconds(1) && measured <= rtt * 1.75,
                 string.Create(CultureInfo.InvariantCulture, $"{what}: round trip {measured.TotalMilliseconds:F1} ms, profile {rtt.TotalMilliseconds} ms"));
         }
 
