@@ -29,9 +29,12 @@ internal static class ChatCommand
             var options = new ChatOptions(result.GetValue(output) ?? ".", result.GetValue(yes), interactive);
             return CommandRunner.RunAsync(reporter, async () =>
             {
+                Tallow.Protocol.Records.RateLimiter? throttle = common.ResolveThrottle(result);
                 await using OpenSession session = joinCode.Length > 0
                     ? await SessionSetup.JoinAsync(result, common, reporter, joinCode, result.GetValue(verify), ct).ConfigureAwait(false)
                     : await SessionSetup.CreateAsync(result, common, reporter, new CreateRequest("chat", "Chat opened: waiting for the other side to join.", result.GetValue(words), DirectNotNeeded: false), result.GetValue(verify), ct).ConfigureAwait(false);
+                session.Records.Channel.SendThrottle = throttle; // --throttle limits what this side sends and what it takes in
+                session.Records.Port(Tallow.Wire.RecordGroup.IncomingTransfer).ReceiveThrottle = throttle;
                 using IChatView view = interactive ? new TerminalChatView() : new JsonChatView(reporter);
                 await new ChatSession(session, view, options).RunAsync(ct).ConfigureAwait(false);
             });

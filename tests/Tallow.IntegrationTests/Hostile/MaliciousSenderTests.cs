@@ -31,7 +31,11 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
 
         public PeerSession Session { get; }
 
+        /// <summary>The raw channel: a hostile sender writes records itself (no flow-control window).</summary>
         public SecureChannel Channel => Session.Channel!;
+
+        /// <summary>The receiver's answers, as the session's read loop dispatches them.</summary>
+        public Tallow.Protocol.Session.RecordPort Answers => Session.Records!.Port(Tallow.Wire.RecordGroup.OutgoingTransfer);
 
         public TallowProcess Receiver { get; }
 
@@ -78,7 +82,7 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
             await Channel.SendAsync(RecordKind.Offer, body, Token);
             try
             {
-                Record answer = await Channel.ReceiveAsync(Token);
+                Record answer = await Answers.ReceiveAsync(Token);
                 return answer.Kind;
             }
             catch (TallowException)
@@ -107,7 +111,7 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
                 new FileDoneMessage(0, sizeOverride ?? size, hashOverride ?? hash).Write(done);
                 await Channel.SendAsync(RecordKind.FileDone, done, Token);
                 await Channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, Token);
-                await Channel.ReceiveAsync(Token); // Done (or Cancel)
+                await Answers.ReceiveAsync(Token); // Done (or ReceiverCancel)
             }
             catch (TallowException)
             {

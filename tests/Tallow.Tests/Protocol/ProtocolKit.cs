@@ -106,12 +106,13 @@ internal sealed class ChannelPair : IAsyncDisposable
     public static async Task<ChannelPair> CreateAsync(
         TimeSpan? initiatorKeepAlive = null,
         TimeSpan? responderReceiveTimeout = null,
-        TimeSpan? initiatorReceiveTimeout = null)
+        TimeSpan? initiatorReceiveTimeout = null,
+        TimeProvider? time = null)
     {
         SocketPair sockets = await SocketPair.ConnectAsync();
         (SessionKeys i, SessionKeys r) = await HandshakeAsync(sockets);
-        var initiator = new SecureChannel(sockets.A, sockets.ReaderA, i, isInitiator: true, initiatorKeepAlive, initiatorReceiveTimeout ?? TimeSpan.FromSeconds(20));
-        var responder = new SecureChannel(sockets.B, sockets.ReaderB, r, isInitiator: false, null, responderReceiveTimeout ?? TimeSpan.FromSeconds(20));
+        var initiator = new SecureChannel(sockets.A, sockets.ReaderA, i, isInitiator: true, initiatorKeepAlive, initiatorReceiveTimeout ?? TimeSpan.FromSeconds(20), time);
+        var responder = new SecureChannel(sockets.B, sockets.ReaderB, r, isInitiator: false, initiatorKeepAlive, responderReceiveTimeout ?? TimeSpan.FromSeconds(20), time);
         return new ChannelPair(sockets, i, r, initiator, responder);
     }
 
