@@ -49,16 +49,19 @@ public static class P2PNegotiator
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>Runs the negotiation; returns the direct connection now carrying the session, or null (relay).</summary>
+    /// <summary>
+    /// Runs the negotiation; returns the direct connection now carrying the session, or null (relay).
+    /// <paramref name="peerIntent"/>: the peer's P2PIntent body when it already arrived (the peer started a retry).
+    /// </summary>
     public static async Task<DirectConnection?> NegotiateAsync(
-        RecordPort channel, PathSwitchingTransport transport, DirectPathKey key, P2PContext context, IP2PObserver observer, CancellationToken ct)
+        RecordPort channel, PathSwitchingTransport transport, DirectPathKey key, P2PContext context, IP2PObserver observer, CancellationToken ct, byte[]? peerIntent = null)
     {
         bool enabled = context.Enabled && context.Listener is not null && !context.NotNeeded;
         byte[] intent = new byte[P2PIntentMessage.Size];
         new P2PIntentMessage(P2PIntentMessage.CurrentVersion, enabled, context.NotNeeded).Write(intent);
         await channel.SendAsync(RecordKind.P2PIntent, intent, ct).ConfigureAwait(false);
-        Record peerIntent = await ExpectAsync(channel, RecordKind.P2PIntent, ct).ConfigureAwait(false);
-        if (!P2PIntentMessage.TryParse(peerIntent.Body.Span, out P2PIntentMessage peer))
+        ReadOnlyMemory<byte> peerBody = peerIntent is not null ? peerIntent : (await ExpectAsync(channel, RecordKind.P2PIntent, ct).ConfigureAwait(false)).Body;
+        if (!P2PIntentMessage.TryParse(peerBody.Span, out P2PIntentMessage peer))
         {
             throw Broken();
         }

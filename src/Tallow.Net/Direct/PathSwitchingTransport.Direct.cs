@@ -18,8 +18,7 @@ public sealed partial class PathSwitchingTransport
     /// Records read from the direct connection, waiting for the consumer (bounded: back-pressure).
     /// Two are enough to keep the reader one record ahead of the consumer.
     /// </summary>
-    private readonly Channel<InboundFrame> _inbound = Channel.CreateBounded<InboundFrame>(
-        new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    private Channel<InboundFrame> _inbound = NewInbound();
 
     /// <summary>
     /// Frame copies (retransmit buffer, inbound queue), kept at their exact size for reuse: enough
@@ -44,6 +43,9 @@ public sealed partial class PathSwitchingTransport
     private volatile bool _closing;
     private volatile bool _relayLost;
     private byte[]? _heldArray;
+
+    private static Channel<InboundFrame> NewInbound() => Channel.CreateBounded<InboundFrame>(
+        new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
     private void StartDirectLoops(DirectConnection connection)
     {

@@ -8,6 +8,8 @@
 //      then reads the peer's replay from the relay.
 // If the relay is gone too, or the peer cannot be resynchronised, the session ends with a
 // network error (IOException to the channel): never a gap or a duplicate in the record stream.
+// Once the fallback is complete, PrepareForNextDirectAsync forgets the broken connection so a
+// long session can negotiate a new direct path (PeerSession's retry with back-off).
 using System.Buffers;
 using Tallow.Wire;
 
@@ -119,5 +121,58 @@ public sealed partial class PathSwitchingTransport
         {
             throw new IOException("the direct connection broke and the session could not continue over the relay", e);
         }
+    }
+
+    /// <summary>
+    /// After a completed fallback: drops the broken direct connection and its state so the next
+    /// negotiation can switch to a new one. True when the transport is on the relay and ready;
+    /// false while a failover is under way, the reader still drains the old path, or the relay is gone.
+    /// </summary>
+    public async ValueTask<bool> PrepareForNextDirectAsync()
+    {
+        Task? failover;
+        Task? watcher;
+        lock (_gate)
+        {
+            failover = _failover;
+            if (failover is null)
+            {
+                return _direct is null && !_closing; // never went direct: ready as it is
+            }
+
+            if (!failover.IsCompletedSuccessfully || _readsDirect || _relayLost || _closing)
+            {
+                return false;
+            }
+
+            watcher = _relayWatcher;
+        }
+
+        await WaitQuietlyAsync(watcher).ConfigureAwait(false); // it ended with the peer's PathResync
+        DirectConnection? old;
+        CancellationTokenSource? oldCts;
+        lock (_gate)
+        {
+            old = _direct;
+            oldCts = _directCts;
+            _direct = null;
+            _directCts = null;
+            _failover = null;
+            _directReader = _heartbeat = _relayWatcher = _relayPinger = null;
+            _inbound = NewInbound();
+            _peerResync = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _windowOpened = null;
+            _readerWaiting = false;
+            Interlocked.Exchange(ref _bytesSinceAck, 0);
+        }
+
+        ReleaseRetransmitBuffer();
+        oldCts?.Dispose();
+        if (old is not null)
+        {
+            await old.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return true;
     }
 }

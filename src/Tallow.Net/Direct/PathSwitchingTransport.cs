@@ -4,7 +4,8 @@
 // (pings only, watched for the peer's PathResync).
 //
 // Path states, per direction:
-//   Relay ──SwitchWritesToDirect/SwitchReadsToDirect──▶ Direct ──failure──▶ Relay (for good)
+//   Relay ──SwitchWritesToDirect/SwitchReadsToDirect──▶ Direct ──failure──▶ Relay
+//   Relay (after a fallback) ──PrepareForNextDirectAsync──▶ Relay, ready for a new negotiation
 // Failure = error, reset or silence on the direct connection, or the peer's PathResync on the
 // relay. Both sides then exchange PathResync{records received} on the relay and replay the
 // sealed frames the other side has not received, from a bounded retransmit buffer, so the
@@ -24,11 +25,11 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
     private readonly DirectPathKey _key;
     private readonly PathTimings _timings;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly TaskCompletionSource<ulong> _peerResync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<ulong> _peerResync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
 
     private volatile bool _writesDirect;
-    private bool _readsDirect;
+    private volatile bool _readsDirect;
     private Task? _failover;
     private long _framesReceived;
     private long _framesSent;

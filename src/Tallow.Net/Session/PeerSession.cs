@@ -50,9 +50,24 @@ public sealed record SessionOptions
     public PunchOptions Punch { get; init; } = new();
 
     public PathTimings PathTimings { get; init; } = new();
+
+    /// <summary>After the direct path broke: the first new attempt after Initial, then doubling up to Max.</summary>
+    public DirectRetryTimings DirectRetry { get; init; } = new();
 }
 
-public sealed class PeerSession : IAsyncDisposable
+/// <summary>
+/// Back-off of the direct-path retry: a broken direct path (Wi-Fi roaming, a NAT mapping that
+/// expired) often works again a minute later, and an attempt costs one round of sealed messages
+/// and up to the P2P timeout of dialing, so a long session can afford one every few minutes.
+/// </summary>
+public sealed record DirectRetryTimings
+{
+    public TimeSpan Initial { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Max { get; init; } = TimeSpan.FromMinutes(10);
+}
+
+public sealed partial class PeerSession : IAsyncDisposable
 {
     private readonly RelayConnection _relay;
     private readonly Socket? _listener;
@@ -67,6 +82,7 @@ public sealed class PeerSession : IAsyncDisposable
         Options = options;
         _relay = relay;
         _listener = listener;
+        _directPort = listener is null ? 0 : ((IPEndPoint)listener.LocalEndPoint!).Port;
         _relayEndPoint = relayEndPoint;
         Nameplate = nameplate;
     }
@@ -203,12 +219,17 @@ public sealed class PeerSession : IAsyncDisposable
             throw new InvalidOperationException("establish the session first");
         }
 
-        _transport.FellBackToRelay += () => observer.FellBack(P2PFallbackReason.DirectConnectionLost);
+        _transport.FellBackToRelay += () =>
+        {
+            observer.FellBack(P2PFallbackReason.DirectConnectionLost);
+            _fellBack.Release();
+        };
         var context = new P2PContext(options.DirectEnabled && options.Proxy is null, _isInitiator, _listener, _relayEndPoint, _relay.ObservedAddress, _relay.ProbePort, options.Punch)
         {
             NotNeeded = options.DirectNotNeeded,
         };
         DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Records.Port(RecordGroup.Path), _transport, _directKey, context, observer, ct).ConfigureAwait(false);
+        StartDirectRetry(observer);
         return direct is not null;
     }
 
@@ -283,6 +304,7 @@ public sealed class PeerSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopDirectRetryAsync().ConfigureAwait(false);
         if (Records is not null)
         {
             await Records.DisposeAsync().ConfigureAwait(false);

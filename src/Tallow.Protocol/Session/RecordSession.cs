@@ -186,9 +186,7 @@ public sealed class RecordSession : IAsyncDisposable
 
     /// <summary>The error every part of the session sees after the peer left on purpose.</summary>
     public static TallowException PeerLeftException(string text) => new(
-        FailureKind.Declined, text.Length > 0 ? $"the peer left the session ({Printable(text)})." : "the peer left the session.");
-
-    private static string Printable(string text) => new(text.Where(c => !char.IsControl(c)).Take(200).ToArray());
+        FailureKind.Declined, text.Length > 0 ? $"the peer left the session ({Transfer.PathSanitizer.Printable(text)})." : "the peer left the session.");
 
     private static TallowException Broken(string what) => new(
         FailureKind.Error, $"the peer broke the session protocol ({what}): the session was stopped. Both sides may need the same tallow version.");
