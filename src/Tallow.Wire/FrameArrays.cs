@@ -8,6 +8,13 @@ namespace Tallow.Wire;
 
 public sealed class FrameArrays
 {
+    /// <summary>
+    /// The pool that received frames travel through: the direct path reads a frame into one of
+    /// its arrays and a session's inbox may keep that very array (no copy) and give it back here.
+    /// Enough for a full retransmit window of 1 MiB frames plus the inbound queue and an inbox.
+    /// </summary>
+    public static readonly FrameArrays Shared = new(maxKept: 16);
+
     private readonly Dictionary<int, Stack<byte[]>> _large = [];
     private readonly int _maxKept;
     private int _kept;

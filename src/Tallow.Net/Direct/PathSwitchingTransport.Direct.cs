@@ -20,11 +20,8 @@ public sealed partial class PathSwitchingTransport
     /// </summary>
     private Channel<InboundFrame> _inbound = NewInbound();
 
-    /// <summary>
-    /// Frame copies (retransmit buffer, inbound queue), kept at their exact size for reuse: enough
-    /// for a full window of 1 MiB frames plus the inbound queue.
-    /// </summary>
-    private static readonly FrameArrays FramePool = new(maxKept: 16);
+    /// <summary>Frame copies (retransmit buffer, inbound queue), kept at their exact size for reuse.</summary>
+    private static FrameArrays FramePool => FrameArrays.Shared;
 
     private readonly Queue<SentFrame> _unacknowledged = new();
     private readonly SemaphoreSlim _directWriteLock = new(1, 1);
@@ -288,9 +285,15 @@ public sealed partial class PathSwitchingTransport
                     continue;
                 }
 
-                if (!await _directWriteLock.WaitAsync(0, token).ConfigureAwait(false))
+                if (received != lastAcked)
                 {
-                    continue; // a record is being written: that is a heartbeat too
+                    // News goes out now, after any record being written: the peer's window may be full and
+                    // waiting for it (skipping here stalled a full window until the next tick).
+                    await _directWriteLock.WaitAsync(token).ConfigureAwait(false);
+                }
+                else if (!await _directWriteLock.WaitAsync(0, token).ConfigureAwait(false))
+                {
+                    continue; // a pure heartbeat: a record being written is one too
                 }
 
                 try

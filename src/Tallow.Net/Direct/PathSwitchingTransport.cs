@@ -55,6 +55,14 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
 
     public Memory<byte> CurrentFrame => _current;
 
+    /// <summary>A frame read from the direct path sits in an array of its own (FrameArrays.Shared): the caller may keep it.</summary>
+    public byte[]? DetachCurrentFrame()
+    {
+        byte[]? array = _heldArray;
+        _heldArray = null;
+        return array;
+    }
+
     public async ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken)
     {
         ReleaseHeldFrame();

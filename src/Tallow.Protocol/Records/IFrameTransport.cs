@@ -15,6 +15,12 @@ public interface IFrameTransport
 
     /// <summary>Writes one whole frame. One writer at a time (SecureChannel serialises writes).</summary>
     ValueTask WriteAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Hands over the array holding <see cref="CurrentFrame"/> (from offset 0), to be returned to
+    /// FrameArrays.Shared after use; null when the frame lives in a shared read buffer.
+    /// </summary>
+    byte[]? DetachCurrentFrame() => null;
 }
 
 /// <summary>A transport over one stream: the relay path before (or without) a direct upgrade.</summary>

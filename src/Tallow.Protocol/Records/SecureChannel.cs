@@ -180,6 +180,12 @@ public sealed class SecureChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes ownership of the array of the record last received, when the transport allows it (the
+    /// body starts at <see cref="RecordBuffer.BodyOffset"/>); null otherwise. Return it to FrameArrays.Shared.
+    /// </summary>
+    public byte[]? DetachLastRecord() => _transport.DetachCurrentFrame();
+
     private async Task KeepAliveLoopAsync()
     {
         try

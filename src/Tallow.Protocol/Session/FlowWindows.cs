@@ -14,10 +14,12 @@ public static class FlowWindows
     public const int RecordCost = 64;
 
     /// <summary>
-    /// File content: 8 MiB is eight default chunks, enough to keep 100 MB/s moving over an 80 ms
-    /// round trip, and the most a slow disk can make the receiver buffer.
+    /// File content: 4 MiB is four default chunks and the most a slow disk can make the receiver
+    /// buffer (it stays under its 40 MiB target); like the direct path's retransmit window it
+    /// fills a 50 ms path at 80 MB/s (100 Mbit/s needs 1 MB at 80 ms). Longer, faster paths are
+    /// capped at window / RTT. (Plus 4 KiB, so four whole chunks with their record cost fit.)
     /// </summary>
-    public const int TransferWindow = 8 * 1024 * 1024;
+    public const int TransferWindow = (4 * 1024 * 1024) + 4096;
 
     /// <summary>Chat: sixteen of the longest messages.</summary>
     public const int ChatWindow = 16 * (ChatTextMessage.MaxTextBytes + RecordCost);

@@ -18,7 +18,7 @@ public sealed class RecordInbox
     private const int ControlCapacity = (2 * SecureChannel.MaxBodySize) + (64 * 1024);
     private const int MaxControlRecords = 1024;
 
-    private static readonly FrameArrays Arrays = new(maxKept: 32);
+    private static FrameArrays Arrays => FrameArrays.Shared;
 
     private readonly Lock _lock = new();
     private readonly Queue<Entry> _queue = new();
@@ -49,10 +49,16 @@ public sealed class RecordInbox
     /// <summary>Limits the sealed bytes of bulk records taken from this inbox (receive --throttle); null: no limit.</summary>
     public RateLimiter? Throttle { get; set; }
 
-    private readonly record struct Entry(RecordKind Kind, byte[] Array, int Length, int Cost, bool Flow);
+    private readonly record struct Entry(RecordKind Kind, byte[] Array, int Offset, int Length, int Cost, bool Flow)
+    {
+        public Memory<byte> Body => Array.AsMemory(Offset, Length);
+    }
 
-    /// <summary>Copies a record in (read loop only); false when the peer overran the window or the cap.</summary>
-    internal bool TryEnqueue(RecordKind kind, ReadOnlySpan<byte> body, out bool pauseReads)
+    /// <summary>
+    /// Takes a record in (read loop only): keeps <paramref name="owned"/> (the whole frame's array,
+    /// detached from the transport) or else copies the body. False when the peer overran the window or the cap.
+    /// </summary>
+    internal bool TryEnqueue(RecordKind kind, ReadOnlySpan<byte> body, byte[]? owned, out bool pauseReads)
     {
         bool flow = _stream is not null && RecordRoutes.StreamOf(kind) == _stream;
         int cost = FlowWindows.CostOf(body.Length);
@@ -62,6 +68,11 @@ public sealed class RecordInbox
         {
             if (_failure is not null)
             {
+                if (owned is not null)
+                {
+                    Return(new Entry(kind, owned, RecordBuffer.BodyOffset, body.Length, cost, flow));
+                }
+
                 return true; // the session is ending: nothing reads this any more
             }
 
@@ -71,9 +82,19 @@ public sealed class RecordInbox
                 return false;
             }
 
-            byte[] array = Arrays.Rent(Math.Max(body.Length, 1));
-            body.CopyTo(array);
-            _queue.Enqueue(new Entry(kind, array, body.Length, cost, flow));
+            Entry entry;
+            if (owned is not null)
+            {
+                entry = new Entry(kind, owned, RecordBuffer.BodyOffset, body.Length, cost, flow);
+            }
+            else
+            {
+                byte[] array = Arrays.Rent(Math.Max(body.Length, 1));
+                body.CopyTo(array);
+                entry = new Entry(kind, array, 0, body.Length, cost, flow);
+            }
+
+            _queue.Enqueue(entry);
             if (flow)
             {
                 _flowBuffered += cost;
@@ -133,7 +154,7 @@ public sealed class RecordInbox
                     await throttle.WaitAsync(held.Length + RecordBuffer.Overhead, ct).ConfigureAwait(false);
                 }
 
-                return new Record(held.Kind, held.Array.AsMemory(0, held.Length));
+                return new Record(held.Kind, held.Body);
             }
 
             await wait.WaitAsync(ct).ConfigureAwait(false);
@@ -233,7 +254,7 @@ public sealed class RecordInbox
 
     private static void Return(Entry entry)
     {
-        Array.Clear(entry.Array, 0, entry.Length);
+        Array.Clear(entry.Array, 0, entry.Offset + entry.Length); // plaintext (and a detached frame's header)
         Arrays.Return(entry.Array);
     }
 }

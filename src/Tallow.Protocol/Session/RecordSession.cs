@@ -130,7 +130,8 @@ public sealed class RecordSession : IAsyncDisposable
                 }
 
                 RecordInbox inbox = _inboxes[(int)group];
-                if (!inbox.TryEnqueue(record.Kind, record.Body.Span, out bool pause))
+                byte[]? owned = RecordRoutes.IsBulk(record.Kind) ? _channel.DetachLastRecord() : null; // content from the direct path: kept, not copied
+                if (!inbox.TryEnqueue(record.Kind, record.Body.Span, owned, out bool pause))
                 {
                     throw Broken("more data than the receiver allowed");
                 }

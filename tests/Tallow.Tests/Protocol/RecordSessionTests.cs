@@ -23,7 +23,7 @@ public class RecordSessionTests
         RecordPort sender = pair.SenderPort;
         RecordPort receiver = pair.ReceiverPort; // never read until the end of the test
 
-        // Fill the transfer window: the sender may have at most 8 MiB outstanding.
+        // Fill the transfer window: the sender may have at most a window (four 1 MiB chunks) outstanding.
         int sent = 0;
         Task blocked = Task.CompletedTask;
         for (int i = 0; i < 20; i++)
