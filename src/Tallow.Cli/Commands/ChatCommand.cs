@@ -36,7 +36,19 @@ internal static class ChatCommand
                 session.Records.Channel.SendThrottle = throttle; // --throttle limits what this side sends and what it takes in
                 session.Records.Port(Tallow.Wire.RecordGroup.IncomingTransfer).ReceiveThrottle = throttle;
                 using IChatView view = interactive ? new TerminalChatView() : new JsonChatView(reporter);
-                await new ChatSession(session, view, options).RunAsync(ct).ConfigureAwait(false);
+                if (interactive)
+                {
+                    reporter.Lines = view.Info; // later P2P news (a fallback, a new direct path) is printed above the input line
+                }
+
+                try
+                {
+                    await new ChatSession(session, view, options).RunAsync(ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    reporter.Lines = null;
+                }
             });
         });
         return command;

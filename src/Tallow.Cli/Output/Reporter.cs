@@ -78,11 +78,23 @@ internal sealed class Reporter : ITransferObserver
         }
     }
 
+    /// <summary>
+    /// Where human status lines and warnings go instead of stderr (the chat's line UI, which must
+    /// redraw the input line around them); null: stderr.
+    /// </summary>
+    public Action<string>? Lines { get; set; }
+
     /// <summary>A human status line on stderr (not in --json or --quiet mode).</summary>
     public void Info(string message)
     {
         if (Json || Quiet)
         {
+            return;
+        }
+
+        if (Lines is { } lines)
+        {
+            lines(message);
             return;
         }
 
@@ -99,6 +111,12 @@ internal sealed class Reporter : ITransferObserver
         if (Json)
         {
             Event("notice", ("message", message));
+            return;
+        }
+
+        if (Lines is { } lines)
+        {
+            lines("warning: " + message);
             return;
         }
 
