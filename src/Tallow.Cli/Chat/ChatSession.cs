@@ -48,7 +48,7 @@ internal sealed class ChatSession(OpenSession open, IChatView view, ChatOptions 
 
             if (!records.Ended.IsCompleted)
             {
-                await records.LeaveAsync("left the chat", ct).ConfigureAwait(false);
+                await records.LeaveAsync(string.Empty, ct).ConfigureAwait(false);
                 return;
             }
         }

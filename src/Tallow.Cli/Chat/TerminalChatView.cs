@@ -40,7 +40,9 @@ internal sealed class TerminalChatView : IChatView
     public ITransferObserver TransferObserver(bool sending) => new Progress(this, sending ? "sending" : "receiving");
 
     public void TransferCompleted(bool sending, TransferSummary summary, TimeSpan elapsed) =>
-        Info($"{(sending ? "Sent" : "Received")} {summary.Files} file(s), {Units.Bytes(summary.Bytes)} in {elapsed.TotalSeconds:0.0} s.");
+        Info(summary.Files == 0
+            ? (sending ? "The peer already had all of it: nothing was sent." : "All of it was already here: nothing was received.")
+            : $"{(sending ? "Sent" : "Received")} {summary.Files} file(s), {Units.Bytes(summary.Bytes)} in {elapsed.TotalSeconds:0.0} s.");
 
     public void Dispose() => _console.Dispose();
 
@@ -48,11 +50,16 @@ internal sealed class TerminalChatView : IChatView
     private sealed class Progress(TerminalChatView view, string verb) : ITransferObserver
     {
         private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private readonly System.Diagnostics.Stopwatch _clock = new(); // from the first data, not from the offer
         private TimeSpan _last;
 
         public void OnProgress(long bytesDone, long? totalBytes)
         {
+            if (!_clock.IsRunning)
+            {
+                _clock.Start();
+            }
+
             if (_clock.Elapsed - _last < Interval)
             {
                 return;
