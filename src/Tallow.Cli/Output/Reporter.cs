@@ -1,6 +1,7 @@
 // Renders what a command does: human text on stderr (results on stdout), or with --json one
 // versioned JSON event per line on stdout. Progress is a live bar on a terminal and periodic
-// plain lines otherwise. Everything a peer named is made printable before it is shown.
+// plain lines otherwise. Every human line passes TerminalText.CleanLines on its way out, so
+// nothing a relay or a peer said (an error text, a name) can reach the terminal as a control.
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -101,7 +102,7 @@ internal sealed class Reporter : ITransferObserver
         lock (OutputLock)
         {
             ClearBar();
-            Console.Error.WriteLine(message);
+            Console.Error.WriteLine(TerminalText.CleanLines(message));
         }
     }
 
@@ -123,7 +124,7 @@ internal sealed class Reporter : ITransferObserver
         lock (OutputLock)
         {
             ClearBar();
-            Console.Error.WriteLine("warning: " + message);
+            Console.Error.WriteLine("warning: " + TerminalText.CleanLines(message));
         }
     }
 
@@ -138,7 +139,7 @@ internal sealed class Reporter : ITransferObserver
         lock (OutputLock)
         {
             ClearBar();
-            Console.Error.WriteLine("error: " + message);
+            Console.Error.WriteLine("error: " + TerminalText.CleanLines(message));
         }
     }
 

@@ -35,6 +35,21 @@ internal static class TerminalText
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Clean, line by line: the line breaks of a message stay, nothing else a terminal could act on
+    /// does (for status and error lines, which may quote a relay or a peer).
+    /// </summary>
+    public static string CleanLines(string text)
+    {
+        string[] lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            lines[i] = Clean(lines[i]);
+        }
+
+        return string.Join('\n', lines);
+    }
+
     /// <summary>Display columns of clean text.</summary>
     public static int Width(string clean)
     {
