@@ -132,9 +132,9 @@ public class HostileInputTests
     public void Offer_claiming_a_million_entries_in_20_bytes_fails_fast_without_allocating()
     {
         byte[] body = new byte[20];
-        body[0] = (byte)TransferKind.Files;
+        body[0] = (byte)TransferKind.Files; // layout: kind | u32 chunk | compression | u32 count | entries
         BinaryPrimitives.WriteUInt32BigEndian(body.AsSpan(1), 1024 * 1024);
-        BinaryPrimitives.WriteUInt32BigEndian(body.AsSpan(5), TransferOffer.MaxEntries);
+        BinaryPrimitives.WriteUInt32BigEndian(body.AsSpan(6), TransferOffer.MaxEntries); // a count within the limit: only the bytes check can refuse it
         TransferOffer.TryParse(body, out _); // warm up (JIT, statics)
 
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -155,7 +155,8 @@ public class HostileInputTests
         // One valid entry's worth of bytes, but a larger count.
         var one = new TransferOffer(TransferKind.Files, 1024, [new OfferEntry(EntryType.File, "a", 1, 0, 0)]);
         byte[] body = MessageCodecs.EncodeOffer(one);
-        BinaryPrimitives.WriteUInt32BigEndian(body.AsSpan(5), count);
+        Assert.True(TransferOffer.TryParse(body, out _)); // valid as encoded: the count alone makes it fail below
+        BinaryPrimitives.WriteUInt32BigEndian(body.AsSpan(6), count);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         Assert.False(TransferOffer.TryParse(body, out _));
@@ -234,7 +235,7 @@ public class HostileInputTests
         Assert.False(TransferOffer.TryParse(bigChunk, out _));
 
         byte[] badType = (byte[])good.Clone();
-        badType[9] = 2;
+        badType[10] = 2; // the first entry's type (after kind, chunk, compression and count)
         Assert.False(TransferOffer.TryParse(badType, out _));
 
         var sizedFolder = new TransferOffer(TransferKind.Files, 4096, [new OfferEntry(EntryType.Directory, "d", 1, 0, 0)]);
