@@ -9,7 +9,6 @@
 // Dispose removes everything even after a failure: owned processes (by PID), the emulator and its
 // TAP descriptors, then the namespaces (killing anything left in them). Prefix is unique per lab.
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Tallow.IntegrationTests.NatLab;
 
@@ -22,24 +21,21 @@ public sealed partial class ShapedLab : IAsyncDisposable
     public const string AddressA = "10.0.0.2";
     public const string AddressB = "10.0.0.3";
 
-    private readonly List<string> _namespaces = [];
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly LabNamespaces _lab = new("ll");
     private readonly List<TapDevice> _taps = [];
     private LinkEmulator? _emulator;
-    private bool _disposed;
 
     private ShapedLab(LinkProfile profile)
     {
         Profile = profile;
-        Prefix = "ll" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))[..5];
     }
 
     public LinkProfile Profile { get; }
 
     /// <summary>Unique per lab; every namespace of this lab starts with it.</summary>
-    public string Prefix { get; }
+    public string Prefix => _lab.Prefix;
 
-    public IReadOnlyList<string> Namespaces => _namespaces;
+    public IReadOnlyList<string> Namespaces => _lab.Names;
 
     public string RelayNamespace { get; private set; } = "";
 
@@ -71,11 +67,7 @@ public sealed partial class ShapedLab : IAsyncDisposable
     }
 
     /// <summary>The lab disposes this (before deleting the namespaces).</summary>
-    public T Own<T>(T disposable) where T : IAsyncDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
+    public T Own<T>(T disposable) where T : IAsyncDisposable => _lab.Own(disposable);
 
     /// <summary>Drops everything between A's and B's addresses, in A's namespace; the relay stays reachable.</summary>
     public void CutDirectPath()
@@ -113,37 +105,15 @@ public sealed partial class ShapedLab : IAsyncDisposable
 
     public static string QdiscShow(string ns, string device) => Netns.Run("tc", "-n", ns, "qdisc", "show", "dev", device).Trim();
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Processes first, then the emulator and its TAP devices, then the namespaces.</summary>
+    public ValueTask DisposeAsync() => _lab.DisposeAsync(() =>
     {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        foreach (IAsyncDisposable d in Enumerable.Reverse(_owned))
-        {
-            try
-            {
-                await d.DisposeAsync();
-            }
-            catch (Exception)
-            {
-                // keep cleaning up
-            }
-        }
-
         _emulator?.Dispose();
         foreach (TapDevice tap in _taps)
         {
             tap.Dispose();
         }
-
-        foreach (string ns in Enumerable.Reverse(_namespaces))
-        {
-            Netns.Delete(ns);
-        }
-    }
+    });
 
     private void Build()
     {
@@ -176,14 +146,7 @@ public sealed partial class ShapedLab : IAsyncDisposable
         return tap;
     }
 
-    private string AddNamespace(string role)
-    {
-        string name = Prefix + role;
-        Netns.Run("ip", "netns", "add", name);
-        _namespaces.Add(name);
-        Netns.Run("ip", "-n", name, "link", "set", "lo", "up");
-        return name;
-    }
+    private string AddNamespace(string role) => _lab.Add(role);
 
     /// <summary>eth0 in <paramref name="ns"/> (with the address), its peer <paramref name="port"/> on the switch's bridge.</summary>
     private static void Veth(string ns, string cidr, string sw, string port)

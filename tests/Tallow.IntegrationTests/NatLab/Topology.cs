@@ -9,7 +9,6 @@
 //   The router is a hop between the two NAT boxes, so a SYN sent with TTL 2 by a peer passes its
 //   own NAT (opening the mapping) and expires at the router. A "public" peer sits directly on
 //   its router link (198.51.100.2 or .18). Same-LAN: relay, A and B on one bridge (10.0.0.0/24).
-using System.Security.Cryptography;
 
 namespace Tallow.IntegrationTests.NatLab;
 
@@ -24,22 +23,19 @@ public sealed class Topology : IAsyncDisposable
     public const string WanB = "198.51.100.18";
     public const string RelayPublicIp = "203.0.113.10";
 
-    private readonly List<string> _namespaces = [];
-    private readonly List<IAsyncDisposable> _owned = [];
-    private bool _disposed;
+    private readonly LabNamespaces _lab = new("tl");
 
     private Topology(string name)
     {
         Name = name;
-        Prefix = "tl" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))[..5];
     }
 
     public string Name { get; }
 
     /// <summary>Unique per lab; every namespace of this lab starts with it.</summary>
-    public string Prefix { get; }
+    public string Prefix => _lab.Prefix;
 
-    public IReadOnlyList<string> Namespaces => _namespaces;
+    public IReadOnlyList<string> Namespaces => _lab.Names;
 
     public string RelayNamespace { get; private set; } = "";
 
@@ -109,37 +105,9 @@ public sealed class Topology : IAsyncDisposable
     }
 
     /// <summary>The lab disposes this (before deleting the namespaces).</summary>
-    public T Own<T>(T disposable) where T : IAsyncDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
+    public T Own<T>(T disposable) where T : IAsyncDisposable => _lab.Own(disposable);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        foreach (IAsyncDisposable d in Enumerable.Reverse(_owned))
-        {
-            try
-            {
-                await d.DisposeAsync();
-            }
-            catch (Exception)
-            {
-                // keep cleaning up
-            }
-        }
-
-        foreach (string ns in Enumerable.Reverse(_namespaces))
-        {
-            Netns.Delete(ns);
-        }
-    }
+    public ValueTask DisposeAsync() => _lab.DisposeAsync();
 
     private LabPeer Side(string role, NatKind kind, string wan, string gateway, string lan)
     {
@@ -175,14 +143,7 @@ public sealed class Topology : IAsyncDisposable
         }
     }
 
-    private string AddNamespace(string role)
-    {
-        string name = Prefix + role;
-        Netns.Run("ip", "netns", "add", name);
-        _namespaces.Add(name);
-        Netns.Run("ip", "-n", name, "link", "set", "lo", "up");
-        return name;
-    }
+    private string AddNamespace(string role) => _lab.Add(role);
 
     /// <summary>A veth pair created directly inside the two namespaces (never in the root namespace).</summary>
     private void Link(string ns1, string if1, string? cidr1, string ns2, string if2, string? cidr2)
