@@ -51,7 +51,9 @@ public sealed partial class PathSwitchingTransport
                 throw new IOException($"{reason}, and the relay connection is gone too");
             }
 
-            // Nothing reads the direct connection any more: this count is final.
+            // Nothing reads the direct connection any more. While the peer's last relay records are still
+            // unread (the initiator between its P2PSelect and the peer's P2PSwitched) the count can be low:
+            // the peer then replays only what it sent direct (ReplayAsync), the rest is on the relay.
             ulong received = (ulong)Interlocked.Read(ref _framesReceived);
             await WriteRelayAsync(Frame.Encode(FrameType.PathResync, _key.Resync(received)), _lifetime.Token).ConfigureAwait(false);
 
@@ -78,21 +80,28 @@ public sealed partial class PathSwitchingTransport
         }
     }
 
-    /// <summary>Sends the frames numbered ≥ <paramref name="peerReceived"/> over the relay, in order.</summary>
+    /// <summary>
+    /// Sends over the relay the frames numbered ≥ <paramref name="peerReceived"/> that went direct, in order.
+    /// Frames sent over the relay need no copy: the relay delivers them ahead of the replay. A peer whose
+    /// count is below them (it failed over while its reader was still on the relay, as the initiator can
+    /// during the switch) still has them coming.
+    /// </summary>
     private async Task ReplayAsync(ulong peerReceived)
     {
         List<SentFrame> replay = [];
         lock (_gate)
         {
+            long relayEnd = _firstDirectFrame >= 0 ? _firstDirectFrame : _framesSentBeforeFailover;
+            ulong from = Math.Max(peerReceived, (ulong)relayEnd);
             long oldest = _unacknowledged.TryPeek(out SentFrame first) ? first.Index : _framesSentBeforeFailover;
-            if (peerReceived > (ulong)_framesSentBeforeFailover || (long)peerReceived < oldest)
+            if (peerReceived > (ulong)_framesSentBeforeFailover || from < (ulong)oldest)
             {
                 throw new IOException("the peer asked to resume at a record this side cannot replay");
             }
 
             foreach (SentFrame sent in _unacknowledged)
             {
-                if ((ulong)sent.Index >= peerReceived)
+                if ((ulong)sent.Index >= from)
                 {
                     replay.Add(sent);
                 }
@@ -158,6 +167,7 @@ public sealed partial class PathSwitchingTransport
             _direct = null;
             _directCts = null;
             _failover = null;
+            _firstDirectFrame = -1;
             _directReader = _heartbeat = _relayWatcher = _relayPinger = null;
             _inbound = NewInbound();
             _peerResync = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);

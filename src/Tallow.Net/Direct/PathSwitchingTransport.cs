@@ -33,6 +33,9 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
     private Task? _failover;
     private long _framesReceived;
     private long _framesSent;
+
+    /// <summary>Index of the first frame written to the direct connection (-1: none yet). Frames below it went over the relay.</summary>
+    private long _firstDirectFrame = -1;
     private Memory<byte> _current;
 
     public PathSwitchingTransport(Stream relayStream, FrameReader relayReader, DirectPathKey key, PathTimings? timings = null)
@@ -87,8 +90,8 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
     {
         if (!_writesDirect)
         {
+            Interlocked.Increment(ref _framesSent); // counted before it leaves: a failover snapshot then never misses it
             await WriteRelayAsync(frame, cancellationToken).ConfigureAwait(false);
-            Interlocked.Increment(ref _framesSent);
             return;
         }
 
@@ -112,6 +115,11 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
             if (!ReferenceEquals(_direct, connection))
             {
                 throw new InvalidOperationException("a different direct connection is already in use");
+            }
+
+            if (_firstDirectFrame < 0)
+            {
+                _firstDirectFrame = _framesSent;
             }
 
             _writesDirect = true;

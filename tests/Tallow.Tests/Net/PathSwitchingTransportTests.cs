@@ -66,7 +66,7 @@ internal sealed class SwitchedSession : IAsyncDisposable
 
     public int FellBackCount;
 
-    public static async Task<SwitchedSession> CreateAsync(PathTimings timings, bool viaForwarder = false)
+    public static async Task<SwitchedSession> CreateAsync(PathTimings timings, bool viaForwarder = false, bool switchNow = true)
     {
         SocketPair relay = await SocketPair.ConnectAsync();
         (SessionKeys ki, SessionKeys kr) = await ChannelPair.HandshakeAsync(relay);
@@ -96,6 +96,11 @@ internal sealed class SwitchedSession : IAsyncDisposable
         s.DR = (await dr.WithTimeout(10))!;
         Assert.NotNull(s.DI);
         Assert.NotNull(s.DR);
+
+        if (!switchNow)
+        {
+            return s; // the test drives the switch itself
+        }
 
         await s.SwitchAsync();
         s.TapI.Tapping = true;
@@ -308,6 +313,87 @@ public class PathSwitchingTransportTests
         Assert.Contains(RelayFrames(s.TapI), f => f.Type == FrameType.PathResync);
         Assert.Contains(RelayFrames(s.TapR), f => f.Type == FrameType.PathResync);
         await CloseBothAsync(s);
+    }
+
+    /// <summary>
+    /// The initiator's direct path breaks between its P2PSelect and reading the responder's P2PSwitched,
+    /// while the responder's last relay records are still unread: the initiator's PathResync count is
+    /// then below what the relay will still deliver. Before the fix the responder refused to resume
+    /// ("cannot replay") and the session ended with a network error.
+    /// </summary>
+    [Fact]
+    public async Task A_direct_failure_while_the_initiator_still_reads_the_relay_loses_and_repeats_nothing()
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast, switchNow: false);
+        const int RelayRecords = 40, DirectRecords = 30;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        CancellationToken ct = cts.Token;
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        Task initiator = Task.Run(async () =>
+        {
+            byte[] body = new byte[P2PSelectMessage.MaxSize];
+            int length = new P2PSelectMessage(s.DI.Id, default).Write(body);
+            await s.CI.SendAsync(RecordKind.P2PSelect, body.AsMemory(0, length), () => s.TI.SwitchWritesToDirect(s.DI), ct);
+
+            // The responder has answered (its relay records and P2PSwitched are queued, unread by this side)
+            // when this side's direct connection breaks under its next write.
+            await answered.Task.WaitAsync(ct);
+            s.TapI.Tapping = true;
+            s.DI.Abort();
+
+            // As in a session, this side reads while it writes, but only once its failover has sent
+            // PathResync: its count is then certainly taken with all of the responder's relay records unread.
+            Task reads = Task.Run(async () =>
+            {
+                for (int polls = 0; !RelayFrames(s.TapI).Exists(f => f.Type == FrameType.PathResync); polls++)
+                {
+                    Assert.True(polls < 500, "the initiator never sent PathResync");
+                    await Task.Delay(10, ct);
+                }
+
+                for (int i = 0; i < RelayRecords; i++)
+                {
+                    Record record = await s.CI.ReceiveAsync(ct);
+                    Assert.Equal(RecordKind.Data, record.Kind);
+                    Assert.True(record.Body.Span.SequenceEqual(Body(1000 + i)), $"relay record {i}");
+                }
+
+                Record switched = await s.CI.ReceiveAsync(ct);
+                Assert.Equal(RecordKind.P2PSwitched, switched.Kind);
+                s.TI.SwitchReadsToDirect(s.DI); // too late: reads stay on the relay
+                Record done = await s.CI.ReceiveAsync(ct);
+                Assert.Equal(RecordKind.Done, done.Kind);
+            });
+            for (int i = 0; i < DirectRecords; i++)
+            {
+                await s.CI.SendAsync(RecordKind.Data, Body(i), ct);
+            }
+
+            await s.CI.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct);
+            await reads;
+        });
+        Task responder = Task.Run(async () =>
+        {
+            Record select = await s.CR.ReceiveAsync(ct);
+            Assert.Equal(RecordKind.P2PSelect, select.Kind);
+            for (int i = 0; i < RelayRecords; i++)
+            {
+                await s.CR.SendAsync(RecordKind.Data, Body(1000 + i), ct);
+            }
+
+            await s.CR.SendAsync(RecordKind.P2PSwitched, ReadOnlyMemory<byte>.Empty, () => s.TR.SwitchWritesToDirect(s.DR), ct);
+            s.TR.SwitchReadsToDirect(s.DR);
+            answered.TrySetResult();
+            await ReceiveAllAsync(s.CR, DirectRecords, ct);
+            await s.CR.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, ct);
+        });
+        await Task.WhenAll(initiator, responder).WithTimeout(70);
+
+        await s.FellBackI.Task.WithTimeout(10);
+        await s.FellBackR.Task.WithTimeout(10);
+        Assert.False(s.TI.IsDirect);
+        Assert.False(s.TR.IsDirect);
     }
 
     [Fact]
