@@ -20,6 +20,7 @@ public sealed class SessionKeys : IDisposable
     internal static ReadOnlySpan<byte> LabelConfirmResponder => "tallow v1 confirm r"u8;
     internal static ReadOnlySpan<byte> LabelDirect => "tallow v1 direct"u8;
     internal static ReadOnlySpan<byte> LabelSas => "tallow v1 sas"u8;
+    internal static ReadOnlySpan<byte> LabelSasReveal => "tallow v2 sas reveal"u8;
 
     private const int KeyCount = 6;
     private readonly byte[] _keys;
@@ -107,6 +108,24 @@ public sealed class SessionKeys : IDisposable
         finally
         {
             CryptographicOperations.ZeroMemory(expected);
+        }
+    }
+
+    /// <summary>
+    /// Mixes the initiator's revealed SAS nonce into the SAS key: SAS = HMAC-SHA256(sas, label ‖ nonce).
+    /// The nonce was committed to before the responder answered (SasCommitment), so neither side can
+    /// choose the safety number by trying many handshake values. Call once, after the handshake.
+    /// </summary>
+    public void BindSasNonce(ReadOnlySpan<byte> initiatorSasNonce)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Span<byte> sas = _keys.AsSpan(5 * KeySize, KeySize);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, sas);
+        hmac.AppendData(LabelSasReveal);
+        hmac.AppendData(initiatorSasNonce);
+        if (!hmac.TryGetHashAndReset(sas, out _))
+        {
+            throw new CryptographicException("HMAC-SHA256 did not fill the SAS key.");
         }
     }
 

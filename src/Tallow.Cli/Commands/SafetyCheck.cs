@@ -1,6 +1,7 @@
-// --verify (DESIGN.md §6): shows the session's safety number on both sides. On a terminal the
-// user confirms it matches the peer's before any data moves; a mismatch means someone is in
-// the middle, and the session ends with the authentication exit code.
+// --verify (DESIGN.md §6): shows the session's safety number (six digits and five emoji, both
+// compared) on both sides. On a terminal the user confirms it matches the peer's before any data
+// moves and before the direct path is tried; a mismatch means someone is in the middle, and the
+// session ends with the authentication exit code.
 using System.CommandLine;
 using Tallow.Cli.Output;
 using Tallow.Net.Session;
@@ -23,7 +24,7 @@ internal static class SafetyCheck
             return;
         }
 
-        Console.Error.Write($"Safety number: {digits}  {emoji}\nDoes the other side show the same number? [y/N] ");
+        Console.Error.Write($"Safety number: {digits}  {emoji}\nDoes the other side show the same digits and the same emoji? [y/N] ");
         string? answer = await Task.Run(Console.ReadLine, ct).WaitAsync(ct).ConfigureAwait(false);
         string reply = answer?.Trim() ?? string.Empty;
         if (!reply.Equals("y", StringComparison.OrdinalIgnoreCase) && !reply.Equals("yes", StringComparison.OrdinalIgnoreCase))

@@ -137,16 +137,21 @@ internal static class SessionSetup
         }
     }
 
-    /// <summary>After the handshake: tell the user, try the direct path, and compare safety numbers when asked.</summary>
+    /// <summary>
+    /// After the handshake: tell the user, compare safety numbers when asked, then try the direct path.
+    /// With --verify nothing about this side's network (candidates, dials) goes out before the user
+    /// confirmed: a man in the middle learns no address from a session the user then rejects.
+    /// </summary>
     private static async Task ConnectedAsync(OpenSession open, Reporter reporter, bool verify, CancellationToken ct)
     {
         reporter.Event("peer_connected");
         reporter.Info("Connected; secure session established.");
-        await open.Peer.UpgradeAsync(open.Peer.Options, new P2PReporter(reporter), ct).ConfigureAwait(false);
         if (verify)
         {
             await SafetyCheck.RunAsync(open.Peer, reporter, ct).ConfigureAwait(false);
         }
+
+        await open.Peer.UpgradeAsync(open.Peer.Options, new P2PReporter(reporter), ct).ConfigureAwait(false);
     }
 
     /// <summary>--code: the normalised phrase and the nameplate it claims, or (null, 0) for a generated code.</summary>

@@ -2,9 +2,11 @@
 // ML-KEM-1024 + X25519 for post-quantum confidentiality, key confirmation both ways.
 //
 //   Initiator                         Responder
-//   SendInit ──── Init{Ya,ek,xI,nI} ──▶ AwaitInit
+//   SendInit ── Init{Ya,ek,xI,nI,H(s)} ──▶ AwaitInit
 //   AwaitResponse ◀─ Resp{Yb,ct,xR,nR,cR} ── SendResponse
-//   verify cR; SendConfirm ─ Confirm{cI} ─▶ AwaitConfirm; verify cI
+//   verify cR; SendConfirm ─ Confirm{cI,s} ─▶ AwaitConfirm; verify cI and H(s)
+// s is the initiator's SAS nonce: committed before the responder answers, revealed after, and
+// mixed into the safety number, so no one in the middle can grind the number (SasCommitment).
 //
 // Any failure to verify ends in Abort: the initiator tells the responder with HandshakeAbort
 // so both report "wrong code phrase" instead of a bare network error.
@@ -53,9 +55,14 @@ public static class PeerHandshake
         using var cpace = CPaceSession.Create(password, ChannelId(nameplate), nonce);
         using var kem = MlKem1024.Generate();
         using var x25519 = X25519KeyPair.Generate();
+        byte[] confirm = new byte[HandshakeLayout.ConfirmPayloadSize];
+        Span<byte> sasNonce = confirm.AsSpan(HandshakeLayout.ConfirmSize, HandshakeLayout.SasNonceSize);
+        RandomNumberGenerator.Fill(sasNonce);
+        byte[] sasCommit = new byte[SasCommitment.Size];
+        SasCommitment.Compute(sasNonce, sasCommit);
 
         byte[] init = new byte[HandshakeLayout.InitSize];
-        HandshakeInit.Write(init, cpace.Share, kem.EncapsulationKey, x25519.PublicKey, nonce);
+        HandshakeInit.Write(init, cpace.Share, kem.EncapsulationKey, x25519.PublicKey, nonce, sasCommit);
         await stream.WriteFrameAsync(FrameType.HandshakeInit, init, ct).ConfigureAwait(false);
 
         Memory<byte> responsePayload = await ReadHandshakeFrameAsync(reader, FrameType.HandshakeResponse, ct).ConfigureAwait(false);
@@ -82,8 +89,8 @@ public static class PeerHandshake
                 throw TallowException.WrongCode();
             }
 
-            byte[] confirm = new byte[HandshakeLayout.ConfirmSize];
-            SessionKeys.ComputeConfirmation(keys.ConfirmInitiator, transcript, confirm);
+            SessionKeys.ComputeConfirmation(keys.ConfirmInitiator, transcript, confirm.AsSpan(0, HandshakeLayout.ConfirmSize));
+            keys.BindSasNonce(confirm.AsSpan(HandshakeLayout.ConfirmSize));
             await stream.WriteFrameAsync(FrameType.HandshakeConfirm, confirm, ct).ConfigureAwait(false);
             return keys;
         }
@@ -119,12 +126,18 @@ public static class PeerHandshake
         {
             await stream.WriteFrameAsync(FrameType.HandshakeResponse, response, ct).ConfigureAwait(false);
             Memory<byte> confirm = await ReadHandshakeFrameAsync(reader, FrameType.HandshakeConfirm, ct).ConfigureAwait(false);
-            if (!SessionKeys.VerifyConfirmation(keys!.ConfirmInitiator, transcript, confirm.Span))
+            ReadOnlySpan<byte> mac = confirm.Span[..Math.Min(confirm.Length, HandshakeLayout.ConfirmSize)];
+            ReadOnlySpan<byte> sasNonce = confirm.Span[mac.Length..];
+            bool confirmed = confirm.Length == HandshakeLayout.ConfirmPayloadSize
+                & SessionKeys.VerifyConfirmation(keys!.ConfirmInitiator, transcript, mac)
+                & SasCommitment.Opens(sasNonce, init.AsSpan(HandshakeLayout.InitSasCommitOffset, HandshakeLayout.SasCommitSize));
+            if (!confirmed)
             {
                 await AbortAsync(stream, HandshakeAbortReason.AuthenticationFailed, ct).ConfigureAwait(false);
                 throw TallowException.WrongCode();
             }
 
+            keys.BindSasNonce(sasNonce);
             return keys;
         }
         catch
@@ -150,7 +163,9 @@ public static class PeerHandshake
         peerVersion = 0;
         if (!HandshakeInit.TryParse(init, out HandshakeInit message))
         {
-            return ResponderStep.Malformed;
+            // Version 1's Init had no SAS commitment: tell that peer to update rather than call it tampering.
+            bool v1 = init.Length == HandshakeLayout.V1InitSize && HandshakeInit.TryReadVersion(init, out peerVersion) && peerVersion == 1;
+            return v1 ? ResponderStep.VersionMismatch : ResponderStep.Malformed;
         }
 
         peerVersion = message.Version;

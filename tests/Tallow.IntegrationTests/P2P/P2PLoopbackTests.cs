@@ -168,4 +168,36 @@ public sealed class P2PLoopbackTests
             }
         }
     }
+
+    /// <summary>
+    /// --verify gates the direct path: while the receiver's user has not confirmed the safety number,
+    /// no candidate is exchanged and nothing is dialed (the sender reports no attempt); after "y" the
+    /// upgrade runs as usual. Before, the upgrade ran first and the prompt came after it.
+    /// </summary>
+    [Fact]
+    public async Task With_verify_the_direct_path_is_tried_only_after_the_user_confirmed()
+    {
+        TimeSpan wait = TimeSpan.FromSeconds(30);
+        await using RelayProcess relay = await RelayProcess.StartAsync();
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("src/data.bin", 4 * MiB);
+        string outDir = dir.Combine("out");
+        Directory.CreateDirectory(outDir);
+
+        await using TallowProcess sender = TallowProcess.Start(["send", source, "--relay", relay.Address, "--json"]);
+        string code = (await sender.WaitForEventAsync("code", wait)).GetProperty("code").GetString()!;
+        await using PtyProcess receiver = PtyProcess.Start(["receive", code, "--relay", relay.Address, "--out", outDir, "--yes", "--verify"]);
+        await receiver.WaitForTextAsync("[y/N]", wait);
+        Assert.Contains("same emoji", receiver.Text, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // long enough for a loopback upgrade that was not held back
+        Assert.True(Check.Events(sender, "p2p_attempt").Count == 0, $"P2P started before the safety number was confirmed\n{Check.Describe(sender, "sender")}\n--- receiver:\n{receiver.Text}");
+        Assert.DoesNotContain("direct", receiver.Text, StringComparison.OrdinalIgnoreCase);
+
+        await receiver.TypeAsync("y\r");
+        int receiverExit = await receiver.WaitForExitAsync(wait);
+        Assert.True(receiverExit == 0, $"receiver exit {receiverExit}\n--- terminal:\n{receiver.Text}");
+        Check.Exit(0, await sender.WaitForExitAsync(wait), sender, "sender");
+        Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "data.bin")));
+        Check.SingleEvent(sender, "p2p_attempt", "sender");
+    }
 }

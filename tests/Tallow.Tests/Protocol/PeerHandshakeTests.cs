@@ -132,6 +132,20 @@ public class PeerHandshakeTests
     }
 
     [Fact]
+    public async Task Responder_given_a_version_1_Init_reports_the_version_not_a_malformed_message()
+    {
+        await using SocketPair pair = await SocketPair.ConnectAsync();
+        Task<SessionKeys> r = Run(pair.B, pair.ReaderB, false);
+        byte[] init = new byte[HandshakeLayout.InitSize - HandshakeLayout.SasCommitSize]; // v1 had no commitment
+        BinaryPrimitives.WriteUInt16BigEndian(init, 1);
+        await pair.A.WriteAsync(Frame.Encode(FrameType.HandshakeInit, init));
+
+        TallowException ex = await Fails(r);
+        Assert.Equal(FailureKind.Error, ex.Kind);
+        Assert.Contains("version 1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Initiator_and_responder_fail_when_a_man_in_the_middle_truncates_the_Init()
     {
         await using Interceptor mitm = await Interceptor.StartAsync((towardsResponder, index, frame) =>
@@ -158,6 +172,7 @@ public class PeerHandshakeTests
     [InlineData(true, 0, Frame.HeaderSize + HandshakeLayout.InitKemKeyOffset + 100)]      // ML-KEM ek
     [InlineData(true, 0, Frame.HeaderSize + HandshakeLayout.InitX25519Offset + 3)]        // X25519 pk_I
     [InlineData(true, 0, Frame.HeaderSize + HandshakeLayout.InitNonceOffset)]             // nonce_I / sid
+    [InlineData(true, 0, Frame.HeaderSize + HandshakeLayout.InitSasCommitOffset + 7)]     // sas_commit
     [InlineData(false, 0, Frame.HeaderSize + HandshakeLayout.ResponseShareOffset + 5)]    // Yb
     [InlineData(false, 0, Frame.HeaderSize + HandshakeLayout.ResponseCiphertextOffset + 9)] // ML-KEM ct
     [InlineData(false, 0, Frame.HeaderSize + HandshakeLayout.ResponseX25519Offset)]       // X25519 pk_R
@@ -181,14 +196,17 @@ public class PeerHandshakeTests
         Assert.Equal(FailureKind.Authentication, (await Fails(r)).Kind);
     }
 
-    [Fact]
-    public async Task Tampered_initiator_confirmation_fails_the_responder_with_Authentication()
+    [Theory]
+    [InlineData(0)]                            // confirm_I
+    [InlineData(HandshakeLayout.ConfirmSize)]  // the revealed SAS nonce: must open the commitment in Init
+    [InlineData(HandshakeLayout.ConfirmPayloadSize - 1)]
+    public async Task Tampered_initiator_confirmation_fails_the_responder_with_Authentication(int offset)
     {
         await using Interceptor mitm = await Interceptor.StartAsync((towardsResponder, index, frame) =>
         {
             if (towardsResponder && index == 1)
             {
-                frame[Frame.HeaderSize] ^= 0x80;
+                frame[Frame.HeaderSize + offset] ^= 0x80;
             }
 
             return frame;

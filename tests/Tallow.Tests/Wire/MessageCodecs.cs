@@ -65,10 +65,10 @@ internal static class MessageCodecs
         return EndpointCodec.TryRead(ref r, out endpoint) && r.IsAtEnd;
     }
 
-    public static byte[] EncodeInit(byte[] share, byte[] kemKey, byte[] x25519, byte[] nonce)
+    public static byte[] EncodeInit(byte[] share, byte[] kemKey, byte[] x25519, byte[] nonce, byte[] sasCommit)
     {
         var buffer = new byte[HandshakeLayout.InitSize];
-        HandshakeInit.Write(buffer, share, kemKey, x25519, nonce);
+        HandshakeInit.Write(buffer, share, kemKey, x25519, nonce, sasCommit);
         return buffer;
     }
 
@@ -77,7 +77,8 @@ internal static class MessageCodecs
         from kem in WireGen.Bytes(HandshakeLayout.KemKeySize)
         from x in WireGen.Bytes(HandshakeLayout.X25519Size)
         from nonce in WireGen.Bytes(HandshakeLayout.NonceSize)
-        select EncodeInit(share, kem, x, nonce);
+        from commit in WireGen.Bytes(HandshakeLayout.SasCommitSize)
+        select EncodeInit(share, kem, x, nonce, commit);
 
     public static readonly Gen<byte[]> ValidResponse = WireGen.Bytes(HandshakeLayout.ResponseSize);
 
@@ -104,7 +105,7 @@ internal static class MessageCodecs
         new("Error", WireGen.Error.Select(EncodeError),
             b => ErrorMessage.TryParse(b, out var m) ? EncodeError(m) : null),
         new("HandshakeInit", ValidInit,
-            b => HandshakeInit.TryParse(b, out var m) ? EncodeInit(m.Share.ToArray(), m.KemKey.ToArray(), m.X25519.ToArray(), m.Nonce.ToArray()) : null),
+            b => HandshakeInit.TryParse(b, out var m) ? EncodeInit(m.Share.ToArray(), m.KemKey.ToArray(), m.X25519.ToArray(), m.Nonce.ToArray(), m.SasCommit.ToArray()) : null),
         new("HandshakeResponse", ValidResponse,
             b => HandshakeResponse.TryParse(b, out var m)
                 ? [.. m.Share, .. m.KemCiphertext, .. m.X25519, .. m.Nonce, .. m.Confirm]

@@ -121,16 +121,18 @@ public class MessageRoundTripTests
          from kem in WireGen.Bytes(HandshakeLayout.KemKeySize)
          from x in WireGen.Bytes(HandshakeLayout.X25519Size)
          from nonce in WireGen.Bytes(HandshakeLayout.NonceSize)
-         select (share, kem, x, nonce)).ToArbitrary(),
+         from commit in WireGen.Bytes(HandshakeLayout.SasCommitSize)
+         select (share, kem, x, nonce, commit)).ToArbitrary(),
         f =>
         {
-            byte[] bytes = MessageCodecs.EncodeInit(f.share, f.kem, f.x, f.nonce);
+            byte[] bytes = MessageCodecs.EncodeInit(f.share, f.kem, f.x, f.nonce, f.commit);
             return HandshakeInit.TryParse(bytes, out var m)
                 && m.Version == HandshakeLayout.Version
                 && m.Share.SequenceEqual(f.share)
                 && m.KemKey.SequenceEqual(f.kem)
                 && m.X25519.SequenceEqual(f.x)
-                && m.Nonce.SequenceEqual(f.nonce);
+                && m.Nonce.SequenceEqual(f.nonce)
+                && m.SasCommit.SequenceEqual(f.commit);
         });
 
     [Property]
