@@ -71,7 +71,7 @@ public static class MdnsBrowser
                     && DnsMessage.TryParse(buffer.AsSpan(0, received.ReceivedBytes), out DnsMessage? response) == DnsParseStatus.Ok
                     && response is { IsResponse: true } && response.Id == id)
                 {
-                    cache.Add(response);
+                    cache.Add(response, source.Address);
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -101,12 +101,12 @@ public class MdnsResponderTests
     {
         DnsMessage answer = Responder.Respond(PtrQuery(), [Lan], true)!;
         var mine = new MdnsBrowseCache(7, allowLoopback: false);
-        mine.Add(answer);
+        mine.Add(answer, Lan);
         Assert.True(mine.HasMatch);
         Assert.Equal([new IPEndPoint(Lan, 40123)], mine.Endpoints());
 
         var other = new MdnsBrowseCache(77, allowLoopback: false);
-        other.Add(answer);
+        other.Add(answer, Lan);
         Assert.False(other.HasMatch);
         Assert.Empty(other.Endpoints());
     }
@@ -133,7 +133,7 @@ public class MdnsResponderTests
             new AddressRecord("h.local", 10, false, IPAddress.Parse(address)),
         ]);
         var cache = new MdnsBrowseCache(7, allowLoopback: false);
-        cache.Add(response);
+        cache.Add(response, Lan);
         Assert.False(cache.HasMatch);
     }
 
@@ -141,14 +141,14 @@ public class MdnsResponderTests
     public void Browser_cache_forgets_on_goodbye_and_asks_follow_up_questions()
     {
         var cache = new MdnsBrowseCache(7, allowLoopback: false);
-        cache.Add(new DnsMessage(0, 0x8400, [], [Responder.Ptr(10)], [], []));
+        cache.Add(new DnsMessage(0, 0x8400, [], [Responder.Ptr(10)], [], []), Lan);
         Assert.Contains(cache.FollowUpQuestions(), q => q.Type == DnsType.Srv && q.Name == Responder.InstanceName);
         Assert.Contains(cache.FollowUpQuestions(), q => q.Type == DnsType.Txt && q.Name == Responder.InstanceName);
 
-        cache.Add(Responder.Announcement([Lan], goodbye: false));
+        cache.Add(Responder.Announcement([Lan], goodbye: false), Lan);
         Assert.True(cache.HasMatch);
         Assert.Empty(cache.FollowUpQuestions());
-        cache.Add(Responder.Announcement([Lan], goodbye: true));
+        cache.Add(Responder.Announcement([Lan], goodbye: true), Lan);
         Assert.False(cache.HasMatch);
         Assert.Equal(0, cache.InstanceCount);
     }
@@ -167,7 +167,10 @@ public class MdnsResponderTests
                 records.Add(new AddressRecord("h.local", 10, false, new IPAddress([10, 0, (byte)batch, (byte)i])));
             }
 
-            cache.Add(new DnsMessage(0, 0x8400, [], records, [], []));
+            for (int source = 0; source < 10; source++)
+            {
+                cache.Add(new DnsMessage(0, 0x8400, [], records, [], []), new IPAddress([10, 9, (byte)batch, (byte)source]));
+            }
         }
 
         Assert.Equal(MdnsBrowseCache.MaxInstances, cache.InstanceCount);
