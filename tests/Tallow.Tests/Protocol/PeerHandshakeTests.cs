@@ -114,6 +114,30 @@ public class PeerHandshakeTests
         Assert.Equal(FailureKind.Authentication, (await Fails(r)).Kind);
     }
 
+    /// <summary>
+    /// Ya = the identity point makes K = y·Ya the identity whatever the password, so ISK would depend on
+    /// public values only: a responder that answered would hand a code-less attacker its confirmation
+    /// key. It must abort before answering. (The end-to-end HostileRelayTests pass even without this
+    /// check, because their relay cannot forge the confirmation; this one fails without it.)
+    /// </summary>
+    [Fact]
+    public async Task Responder_given_the_identity_share_aborts_without_answering()
+    {
+        await using SocketPair pair = await SocketPair.ConnectAsync();
+        Task<SessionKeys> r = Run(pair.B, pair.ReaderB, false);
+        using var kem = MlKem1024.Generate();
+        using var x25519 = X25519KeyPair.Generate();
+        byte[] init = new byte[HandshakeLayout.InitSize];
+        HandshakeInit.Write(init, new byte[HandshakeLayout.ShareSize], kem.EncapsulationKey, x25519.PublicKey,
+            new byte[HandshakeLayout.NonceSize], new byte[HandshakeLayout.SasCommitSize]);
+        await pair.A.WriteAsync(Frame.Encode(FrameType.HandshakeInit, init));
+
+        Assert.Equal(FailureKind.Authentication, (await Fails(r)).Kind);
+        FrameReadResult answer = await pair.ReaderA.ReadAsync(Frame.MaxLength, CancellationToken.None).AsTask().WithTimeout();
+        Assert.Equal(FrameType.HandshakeAbort, answer.Type);
+        Assert.Equal([(byte)HandshakeAbortReason.AuthenticationFailed], pair.ReaderA.CurrentPayload.ToArray());
+    }
+
     [Fact]
     public async Task Responder_given_another_protocol_version_reports_it_and_aborts()
     {
