@@ -43,8 +43,11 @@ internal static class FileReceiving
             return $"Receiving {summary} into '{output.Root}'";
         }
 
-        string checks = plan.ContentChecks == 0 ? string.Empty : $"; {plan.ContentChecks} file(s) here with the same size and time are compared with the sender's hash";
-        return $"Receiving {plan.Files.Count - plan.ContentChecks} file(s), {Units.Bytes(plan.BytesToReceive)}, into '{output.Root}'{checks}";
+        int receiving = plan.Files.Count - plan.ContentChecks;
+        string checks = $"{plan.ContentChecks} file(s) here with the same size and time compared with the sender's hash";
+        return receiving == 0 && plan.ContentChecks > 0
+            ? $"Checking {checks} in '{output.Root}'"
+            : $"Receiving {receiving} file(s), {Units.Bytes(plan.BytesToReceive)}, into '{output.Root}'{(plan.ContentChecks > 0 ? $"; {checks}" : string.Empty)}";
     }
 
     private static long FreeSpace(string path)

@@ -2,9 +2,9 @@
 // - Slots: the part file and sidecar of "name" are "name.tallow-part" / "name.tallow-resume",
 //   or in slot k > 0 "name.k.tallow-part" / "name.k.tallow-resume" (LocalNames.PartBase, shortened
 //   to fit 255 bytes). A slot belongs to this offer when both names are free or its sidecar carries
-//   this entry's identity (an earlier receive of the same path, size and time). Anything else —
-//   another offer's resume state, a link, a user's file that merely looks like one — is never
-//   removed; the next slot is used instead.
+//   this entry's identity (an earlier receive of the same path, size and time) and no other
+//   receive holds it open. Anything else — another offer's resume state, a receive in progress, a
+//   link, a user's file that merely looks like one — is never removed; the next slot is used.
 // - Resume: a part is opened once, checked (plain file, one name, that name is this file, inside
 //   the output folder) and its checkpointed prefix re-hashed through that handle. The same handle
 //   is cut back to the verified length, appended to and committed: nothing is reopened by name
@@ -41,7 +41,7 @@ public sealed partial class OutputDirectory
             (string partPath, string sidecarPath) = SlotPaths(directory, name, slot);
             if (Occupied(partPath) || Occupied(sidecarPath))
             {
-                if (resumeIdentity is null || !BelongsTo(sidecarPath, resumeIdentity))
+                if (resumeIdentity is null || !BelongsTo(sidecarPath, resumeIdentity) || InUse(partPath))
                 {
                     if (slot == 0)
                     {
@@ -219,6 +219,29 @@ public sealed partial class OutputDirectory
     }
 
     private static bool Occupied(string path) => File.Exists(path) || Directory.Exists(path) || IsSymlink(path);
+
+    /// <summary>Another receive (of the same offer, into the same folder) holds this part file open and locked.</summary>
+    private static bool InUse(string partPath)
+    {
+        if (IsSymlink(partPath) || !NativePath.IsRegularFile(partPath))
+        {
+            return false;
+        }
+
+        try
+        {
+            File.OpenHandle(partPath, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The sidecar is resume state of the entry with this identity.</summary>
     private static bool BelongsTo(string sidecarPath, byte[] identity) =>

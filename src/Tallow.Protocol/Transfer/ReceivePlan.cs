@@ -15,8 +15,12 @@ public sealed record PlannedFile(int Index, long Offset, ResumablePart? Resume, 
 
 public sealed class ReceivePlan : IDisposable
 {
-    /// <summary>At most this many part files are resumed in one transfer (each keeps its file and a running hash open).</summary>
-    public const int MaxResumedFiles = 1024;
+    /// <summary>
+    /// At most this many part files are resumed in one transfer: each keeps its file and a running
+    /// hash open until it is received, and a common soft limit is 1024 open files per process
+    /// (NativeAOT does not raise it). An interrupted receive leaves one part, so this is ample.
+    /// </summary>
+    public const int MaxResumedFiles = 256;
 
     private readonly HashSet<int> _folders;
 

@@ -54,6 +54,26 @@ public class PartOwnershipTests
     }
 
     [Fact]
+    public void A_part_that_another_receive_of_the_same_offer_holds_open_is_not_removed()
+    {
+        using var dir = new TempDir();
+        var output = new OutputDirectory(dir.Path, overwrite: false);
+        var entry = new OfferEntry(EntryType.File, "f.bin", 10, 0x1A4, 1_700_000_000);
+        byte[] identity = ResumeSidecar.IdentityOf(entry);
+
+        PartFile running = output.CreatePart(["f.bin"], identity); // open and locked, as while receiving
+        RandomAccess.Write(running.Handle, "in progress"u8, 0);
+        PartFile second = output.CreatePart(["f.bin"], identity);
+        running.Dispose();
+        second.Dispose();
+
+        Assert.NotEqual(running.PartPath, second.PartPath);
+        Assert.Equal(dir.Combine("f.bin" + OutputDirectory.PartSuffix), running.PartPath);
+        Assert.Equal("in progress", File.ReadAllText(running.PartPath));
+        Assert.True(File.Exists(dir.Combine("f.bin" + ResumeSidecar.Suffix)));
+    }
+
+    [Fact]
     public async Task This_offers_own_stale_part_is_replaced()
     {
         using var dir = new TempDir();
