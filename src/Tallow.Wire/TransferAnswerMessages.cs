@@ -2,8 +2,9 @@
 //   Accept{count, count × (entry index, offset)}: the files the receiver wants, in increasing
 //     index order, each from the byte offset it already holds (0 = from the start).
 //     An empty body means every file from the start.
-//   Resend{count, count × entry index}: sent instead of Done when resumed files failed their
-//     whole-file check; the sender sends exactly those again from offset 0.
+//   Resend{count, count × entry index}: sent instead of Done when files accepted at an offset > 0
+//     (resumed, or at offset = size to compare a file already there) failed their whole-file
+//     check; the sender sends exactly those again from offset 0.
 // Parsers bound every count by the bytes present and never throw; the sender checks the
 // indices and offsets against its own offer.
 namespace Tallow.Wire;

@@ -1,5 +1,6 @@
 // When a part file must not be, or cannot be, continued (DESIGN.md §8 "Resume"): the source
-// changed with a new mtime (another identity: no resume at all); the source changed with the
+// changed with a new mtime (another identity: no resume at all, and the old part is another
+// version's resume state, which is kept beside the new file); the source changed with the
 // same size and the same mtime restored (the resume is tried, the whole-file hash mismatches,
 // the file is discarded with a notice and sent again from byte 0 after the last file: Resend);
 // and `receive --no-resume`, which ignores the part. Every run ends with the source's SHA-256.
@@ -23,7 +24,7 @@ public sealed class ResumeChangeTests(OpenRelayFixture fixture, ITestOutputHelpe
         return ResumeSupport.AssertInterrupted(outDir, Path.GetFileName(source), killed);
     }
 
-    private static void AssertReceivedFromZero(TransferRun run, string source, string outDir)
+    private static void AssertReceivedFromZero(TransferRun run, string source, string outDir, bool otherVersionKept = false)
     {
         Check.Succeeded(run);
         List<JsonElement> received = Check.Events(run.Receiver, "file_received");
@@ -34,6 +35,13 @@ public sealed class ResumeChangeTests(OpenRelayFixture fixture, ITestOutputHelpe
         string final = Path.Combine(outDir, Path.GetFileName(source));
         Assert.True(File.Exists(final), $"missing {final}.\n{Check.Describe(run)}");
         Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(final));
+        if (otherVersionKept)
+        {
+            string name = Path.GetFileName(source);
+            Assert.Equal([name, name + ".tallow-part", name + ".tallow-resume"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            return;
+        }
+
         Check.NoPartFiles(outDir, Check.Describe(run));
         Assert.Empty(Directory.GetFiles(outDir, "*.tallow-resume", SearchOption.AllDirectories));
     }
@@ -44,7 +52,7 @@ public sealed class ResumeChangeTests(OpenRelayFixture fixture, ITestOutputHelpe
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/log.bin", Size);
         string outDir = dir.Combine("out");
-        await KillReceiverAsync(source, outDir);
+        long partAtKill = await KillReceiverAsync(source, outDir);
 
         DateTime before = File.GetLastWriteTimeUtc(source);
         using (FileStream stream = File.OpenWrite(source))
@@ -61,7 +69,9 @@ public sealed class ResumeChangeTests(OpenRelayFixture fixture, ITestOutputHelpe
             Assert.Empty(Check.Events(run.Receiver, "resume"));
             Assert.Empty(Check.Events(run.Sender, "resume"));
             Assert.Single(Check.Events(run.Receiver, "file_received"));
-            AssertReceivedFromZero(run, source, outDir);
+            AssertReceivedFromZero(run, source, outDir, otherVersionKept: true);
+            Assert.Equal(partAtKill, new FileInfo(Path.Combine(outDir, "log.bin.tallow-part")).Length); // the older version's part, untouched
+            Assert.Contains(Check.Events(run.Receiver, "notice"), n => n.GetProperty("message").GetString()!.Contains("kept", StringComparison.Ordinal));
             Assert.Equal(ResumeSupport.Seconds(File.GetLastWriteTimeUtc(source)), File.GetLastWriteTimeUtc(Path.Combine(outDir, "log.bin"))); // mtimes travel in whole seconds
         }
         finally

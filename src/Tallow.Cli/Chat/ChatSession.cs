@@ -260,7 +260,7 @@ internal sealed class ChatSession(OpenSession open, IChatView view, ChatOptions 
         {
             var output = new OutputDirectory(options.OutDir, overwrite: false);
             using ReceivePlan plan = await FileReceiving.AcceptAsync(receiver, offer, output, null, resume: true, observer, ct).ConfigureAwait(false);
-            view.Info($"Receiving {summary} into '{output.Root}'");
+            view.Info(FileReceiving.Describe(plan, offer, summary, output));
             TransferSummary received = await receiver.ReceiveFilesAsync(offer, plan, output, ct).ConfigureAwait(false);
             view.TransferCompleted(sending: false, received, clock.Elapsed);
         }

@@ -1,6 +1,7 @@
 // Accepting a Files offer into an output folder, shared by `receive` and `chat`: the plan (what
-// to receive and from which resume offset), the free-space check that rejects an offer the disk
-// cannot hold, and the Accept that names exactly the planned files.
+// to receive and from which resume offset, which files here only have their content checked),
+// the free-space check that rejects an offer the disk cannot hold, the Accept that names exactly
+// the planned files, and the line that says what is coming.
 using Tallow.Cli.Output;
 using Tallow.Protocol;
 using Tallow.Protocol.Transfer;
@@ -32,6 +33,21 @@ internal static class FileReceiving
             plan.Dispose();
             throw;
         }
+    }
+
+    /// <summary>"Receiving …": the whole offer, or what is left of it after resumes, files already here and the selection.</summary>
+    public static string Describe(ReceivePlan plan, TransferOffer offer, string summary, OutputDirectory output)
+    {
+        if (plan.BytesToReceive == (long)offer.TotalSize && plan.ContentChecks == 0)
+        {
+            return $"Receiving {summary} into '{output.Root}'";
+        }
+
+        int receiving = plan.Files.Count - plan.ContentChecks;
+        string checks = $"{plan.ContentChecks} file(s) here with the same size and time compared with the sender's hash";
+        return receiving == 0 && plan.ContentChecks > 0
+            ? $"Checking {checks} in '{output.Root}'"
+            : $"Receiving {receiving} file(s), {Units.Bytes(plan.BytesToReceive)}, into '{output.Root}'{(plan.ContentChecks > 0 ? $"; {checks}" : string.Empty)}";
     }
 
     private static long FreeSpace(string path)

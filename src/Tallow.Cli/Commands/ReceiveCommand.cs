@@ -104,12 +104,10 @@ internal static class ReceiveCommand
         {
             if (output is not null)
             {
-                reporter.Info(plan!.BytesToReceive == (long)offer.TotalSize
-                    ? $"Receiving {summary} into '{output.Root}'"
-                    : $"Receiving {plan.Files.Count} file(s), {Units.Bytes(plan.BytesToReceive)}, into '{output.Root}'");
+                reporter.Info(FileReceiving.Describe(plan!, offer, summary, output));
                 try
                 {
-                    received = await receiver.ReceiveFilesAsync(offer, plan, output, ct).ConfigureAwait(false);
+                    received = await receiver.ReceiveFilesAsync(offer, plan!, output, ct).ConfigureAwait(false);
                 }
                 catch (TallowException ex) when (reporter.FilesCompleted > 0)
                 {
@@ -127,7 +125,7 @@ internal static class ReceiveCommand
         }
 
         reporter.Event("transfer_complete", ("bytes", received.Bytes), ("wire_bytes", received.WireBytes), ("files", received.Files), ("seconds", reporter.TransferElapsed.TotalSeconds));
-        string what = plan is not null && plan.Files.Count != offer.Entries.Count(e => e.Type == EntryType.File)
+        string what = plan is not null && received.Files != offer.Entries.Count(e => e.Type == EntryType.File)
             ? $"{received.Files} of {offer.Entries.Count(e => e.Type == EntryType.File)} files ({Units.Bytes(received.Bytes)}; the rest were already here or not selected)"
             : summary;
         reporter.Info($"Received {what} in {reporter.TransferElapsed.TotalSeconds:0.0} s{SendCommand.Compressed(received.Bytes, received.WireBytes)}.");

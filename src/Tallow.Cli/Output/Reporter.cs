@@ -166,7 +166,7 @@ internal sealed class Reporter : ITransferObserver
     {
         Event("resume", ("path", path), ("offset", offset), ("size", size));
         Info(offset >= size
-            ? $"'{PathSanitizer.Printable(path)}' is already here (same size and time): skipped"
+            ? $"'{PathSanitizer.Printable(path)}' is already here (same content): skipped"
             : $"Resuming '{PathSanitizer.Printable(path)}' at {Units.Bytes(offset)} of {Units.Bytes(size)} ({Percent(offset, size):0}%)");
     }
 

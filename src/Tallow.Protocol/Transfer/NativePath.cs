@@ -1,5 +1,8 @@
 // realpath(3): the canonical location of a path with every symlink resolved; statx(2) of an open
-// file, e.g. how many names it has (a part file with a second hard link is never written to).
+// file, e.g. how many names it has (a part file with a second hard link is never written to), and
+// which file (device, inode) a name or an open handle is; linkat(2) of an open file through
+// /proc/self/fd, which gives a new name to exactly the file that is open, whatever its old name
+// now points to.
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -22,6 +25,19 @@ internal static partial class NativePath
         finally
         {
             free(resolved);
+        }
+    }
+
+    /// <summary>Where an open file really is now (via /proc/self/fd: follows renames of it and its folders), or null if unknown.</summary>
+    public static string? RealPathOf(SafeFileHandle handle)
+    {
+        try
+        {
+            return File.ResolveLinkTarget($"/proc/self/fd/{handle.DangerousGetHandle()}", returnFinalTarget: false)?.FullName;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
@@ -63,6 +79,81 @@ internal static partial class NativePath
             }
         }
     }
+
+    /// <summary>Device and inode of a file: equal for two names or handles exactly when they are the same file.</summary>
+    public readonly record struct FileId(ulong Device, ulong Inode);
+
+    private const uint StatxIno = 0x100;
+
+    /// <summary>Which file <paramref name="handle"/> is open on, or null when unknown.</summary>
+    public static unsafe FileId? IdOf(SafeFileHandle handle)
+    {
+        byte* buffer = stackalloc byte[StatxSize];
+        return Statx(handle, StatxIno, buffer) ? ReadId(buffer) : null;
+    }
+
+    /// <summary>Which file the name <paramref name="path"/> is, without following a symlink in its last component; null when there is none.</summary>
+    public static unsafe FileId? IdOf(string path)
+    {
+        const int AtFdCwd = -100;
+        const int AtSymlinkNoFollow = 0x100;
+        byte* buffer = stackalloc byte[StatxSize];
+        return statx(AtFdCwd, path, AtSymlinkNoFollow, StatxIno, buffer) == 0 ? ReadId(buffer) : null;
+    }
+
+    /// <summary>True when <paramref name="path"/> is, right now, a name of the file open in <paramref name="handle"/> (never through a symlink).</summary>
+    public static bool Names(string path, SafeFileHandle handle) => IdOf(handle) is { } open && IdOf(path) == open;
+
+    // stx_ino: u64 at 32; stx_dev_major, stx_dev_minor: u32 at 136 and 140.
+    private static unsafe FileId ReadId(byte* buffer) => new(((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140), *(ulong*)(buffer + 32));
+
+    public const int ENoEnt = 2;
+
+    /// <summary>What <see cref="Link"/> did.</summary>
+    public enum LinkResult
+    {
+        Linked,
+        Exists,
+        Unsupported,
+        Failed,
+    }
+
+    /// <summary>
+    /// Gives the open file the new name <paramref name="newPath"/> (linkat with AT_SYMLINK_FOLLOW on
+    /// /proc/self/fd); never replaces an existing name, symlink or folder (<see cref="LinkResult.Exists"/>).
+    /// <see cref="LinkResult.Unsupported"/>: the file system has no hard links (FAT, some network and FUSE file systems).
+    /// </summary>
+    public static LinkResult Link(SafeFileHandle handle, string newPath, out int errno)
+    {
+        const int AtFdCwd = -100;
+        const int AtSymlinkFollow = 0x400;
+        const int EExist = 17, EPerm = 1, EMlink = 31, ENoSys = 38, EOpNotSupp = 95;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            string self = $"/proc/self/fd/{handle.DangerousGetHandle()}";
+            errno = linkat(AtFdCwd, self, AtFdCwd, newPath, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        return errno switch
+        {
+            0 => LinkResult.Linked,
+            EExist => LinkResult.Exists,
+            EPerm or EMlink or ENoSys or EOpNotSupp => LinkResult.Unsupported,
+            _ => LinkResult.Failed,
+        };
+    }
+
+    [LibraryImport("libc", EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);

@@ -1,18 +1,26 @@
 // Which offered entries the receiver takes and from where (DESIGN.md §8), decided before it
-// answers the offer: entries outside the selection (--only, --select) are left out; a file that
-// is already here under its final name with the offered size and time is skipped; a file with a
-// verified part file continues after the verified prefix; everything else starts at byte 0.
-// The plan becomes the Accept record; the sender sends exactly the planned files.
+// answers the offer: entries outside the selection (--only, --select) are left out; a file under
+// its final name with the offered size and time is asked for at offset = size, so only its
+// whole-file hash comes and the receive compares it with that file's content (an empty one is
+// the same content by definition and is not asked for); a file with a verified part file
+// continues after the verified prefix, through the handle that hashed it; everything else starts
+// at byte 0. The plan becomes the Accept record; the sender sends exactly the planned files.
 using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
 
-public sealed record PlannedFile(int Index, long Offset, Blake3.Hasher? Prefix);
+/// <param name="Resume">The verified part to continue (Offset = its length), or null.</param>
+/// <param name="CheckExisting">Offset = size: compare the file already under the final name with the sender's hash.</param>
+public sealed record PlannedFile(int Index, long Offset, ResumablePart? Resume, bool CheckExisting = false);
 
 public sealed class ReceivePlan : IDisposable
 {
-    /// <summary>At most this many part files are resumed in one transfer (each keeps a running hash open).</summary>
-    public const int MaxResumedFiles = 1024;
+    /// <summary>
+    /// At most this many part files are resumed in one transfer: each keeps its file and a running
+    /// hash open until it is received, and a common soft limit is 1024 open files per process
+    /// (NativeAOT does not raise it). An interrupted receive leaves one part, so this is ample.
+    /// </summary>
+    public const int MaxResumedFiles = 256;
 
     private readonly HashSet<int> _folders;
 
@@ -21,10 +29,14 @@ public sealed class ReceivePlan : IDisposable
         Files = files;
         _folders = folders;
         BytesToReceive = bytesToReceive;
+        ContentChecks = files.Count(f => f.CheckExisting);
     }
 
-    /// <summary>The files to receive, in offer order.</summary>
+    /// <summary>The files asked for (those to receive and those to check), in offer order.</summary>
     public IReadOnlyList<PlannedFile> Files { get; }
+
+    /// <summary>How many of <see cref="Files"/> are here with the offered size and time and only have their content checked.</summary>
+    public int ContentChecks { get; }
 
     /// <summary>Content bytes this session moves (sizes minus resume offsets).</summary>
     public long BytesToReceive { get; }
@@ -61,24 +73,32 @@ public sealed class ReceivePlan : IDisposable
 
             long size = entry.Size == TransferOffer.UnknownSize ? 0 : (long)entry.Size;
             HeldContent held = HeldContent.Nothing;
-            if (output is not null && resumed < MaxResumedFiles && PathSanitizer.TrySplit(entry.Path, out string[] components, out _))
+            if (output is not null && PathSanitizer.TrySplit(entry.Path, out string[] components, out _))
             {
-                held = output.Inspect(components, entry, notice);
+                held = output.Inspect(components, entry, notice, resume: resumed < MaxResumedFiles);
             }
 
-            if (held.CompletePath is not null)
+            if (held.SameSizeAndTime)
             {
-                observer?.OnResume(entry.Path, size, size);
+                if (size == 0)
+                {
+                    observer?.OnResume(entry.Path, 0, 0);
+                }
+                else
+                {
+                    files.Add(new PlannedFile(i, size, null, CheckExisting: true)); // reported once the content matched
+                }
+
                 continue;
             }
 
-            if (held.ResumeLength > 0)
+            if (held.Part is { } part)
             {
                 resumed++;
-                observer?.OnResume(entry.Path, held.ResumeLength, size);
+                observer?.OnResume(entry.Path, part.Length, size);
             }
 
-            files.Add(new PlannedFile(i, held.ResumeLength, held.Prefix));
+            files.Add(new PlannedFile(i, held.ResumeLength, held.Part));
             bytes += size - held.ResumeLength;
         }
 
@@ -91,7 +111,7 @@ public sealed class ReceivePlan : IDisposable
     {
         foreach (PlannedFile file in Files)
         {
-            file.Prefix?.Dispose();
+            file.Resume?.Dispose();
         }
     }
 }

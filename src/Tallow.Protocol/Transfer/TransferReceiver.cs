@@ -1,12 +1,15 @@
 // Receiver side of a transfer (DESIGN.md §8):
 //   AwaitOffer → validate every path → (decide) → Accept | Reject
 //   → Accept{files, resume offsets} (see ReceivePlan)
-//   for each planned entry: folder → create; file → (Data | DataZstd)* into
-//   "<name>.tallow-part" from its offset while hashing, with a resume checkpoint in
+//   for each planned entry: folder → create; file → (Data | DataZstd)* into its part file
+//   ("<name>.tallow-part") from its offset while hashing, with a resume checkpoint in
 //   "<name>.tallow-resume" every 4 MiB (large files are written behind the loop: PartWriter)
 //   → FileDone{hash} must match (constant time)
-//   → rename to the final name, mtime and mode applied
-//   → End → [Resend{resumed files that did not match} → those files from 0 → End] → Done.
+//   → the open part file gets the final name, mtime and mode applied;
+//   a file here with the offered size and time (asked for at offset = size) → FileDone{hash}
+//   compared with that file's content: equal → already here; otherwise received again like a
+//   resumed file that did not match, and saved as a name clash ("name (1).ext", or --overwrite)
+//   → End → [Resend{resumed or checked files that did not match} → those files from 0 → End] → Done.
 // Nothing is ever written under its final name before its hash is verified.
 using System.Security.Cryptography;
 using Tallow.Protocol.Records;
@@ -135,6 +138,7 @@ public sealed class TransferReceiver
         var progress = new TransferProgress(_observer, plan.BytesToReceive);
         var folders = new List<(string Path, long Modified)>();
         var resend = new List<PlannedFile>();
+        int saved = 0;
         int next = 0;
         for (int i = 0; i < offer.Entries.Count; i++)
         {
@@ -153,9 +157,13 @@ public sealed class TransferReceiver
             if (next < plan.Files.Count && plan.Files[next].Index == i)
             {
                 PlannedFile file = plan.Files[next++];
-                if (!await ReceiveFileAsync(entry, file, components, output, progress, ct).ConfigureAwait(false))
+                FileOutcome outcome = file.CheckExisting
+                    ? await CheckExistingAsync(entry, file, components, output, progress, ct).ConfigureAwait(false)
+                    : await ReceiveFileAsync(entry, file, components, output, progress, ct).ConfigureAwait(false);
+                saved += outcome == FileOutcome.Saved ? 1 : 0;
+                if (outcome == FileOutcome.ReceiveAgain)
                 {
-                    resend.Add(file with { Offset = 0, Prefix = null });
+                    resend.Add(file with { Offset = 0, Resume = null, CheckExisting = false });
                 }
             }
         }
@@ -172,7 +180,8 @@ public sealed class TransferReceiver
             {
                 OfferEntry entry = offer.Entries[file.Index];
                 PathSanitizer.TrySplit(entry.Path, out string[] components, out _);
-                await ReceiveFileAsync(entry, file, components, output, progress, ct).ConfigureAwait(false);
+                await ReceiveFileAsync(entry, file, components, output, progress, ct).ConfigureAwait(false); // from 0: saved or thrown
+                saved++;
             }
 
             await ExpectEndAsync(ct).ConfigureAwait(false);
@@ -184,15 +193,51 @@ public sealed class TransferReceiver
             OutputDirectory.SetFolderTime(folders[i].Path, folders[i].Modified); // deepest first: their own content is final
         }
 
-        return progress.Summary(plan.Files.Count);
+        return progress.Summary(saved);
     }
 
-    /// <summary>Receives one file into its part file and commits it; false when a resumed file failed its whole-file check.</summary>
-    private async Task<bool> ReceiveFileAsync(OfferEntry entry, PlannedFile file, string[] components, OutputDirectory output, TransferProgress progress, CancellationToken ct)
+    private enum FileOutcome
+    {
+        Saved,
+        AlreadyHere,
+        ReceiveAgain,
+    }
+
+    /// <summary>
+    /// A file here with the offered size and time: only FileDone comes, and the file counts as
+    /// already here only when its content hashes to the sender's whole-file hash.
+    /// </summary>
+    private async Task<FileOutcome> CheckExistingAsync(OfferEntry entry, PlannedFile file, string[] components, OutputDirectory output, TransferProgress progress, CancellationToken ct)
+    {
+        Blake3.Hasher? existing = output.HashExisting(components, file.Offset, _observer.OnNotice, ct);
+        Blake3.Hasher hasher = existing ?? Blake3.Hasher.New(); // unreadable: FileDone is still read, and nothing matches
+        try
+        {
+            using var nothingToWrite = new StreamSink(Stream.Null);
+            Content content = await ReceiveContentAsync((uint)file.Index, (long)entry.Size, nothingToWrite, file.Offset, hasher, progress, ct).ConfigureAwait(false);
+            if (existing is not null && content.Verified)
+            {
+                _observer.OnResume(entry.Path, file.Offset, file.Offset);
+                return FileOutcome.AlreadyHere;
+            }
+        }
+        finally
+        {
+            hasher.Dispose();
+        }
+
+        _observer.OnNotice(existing is null
+            ? $"'{PathSanitizer.Printable(entry.Path)}' is here with the same size and time but could not be read to compare it: receiving the sender's file"
+            : $"'{PathSanitizer.Printable(entry.Path)}' is here with the same size and time but not the sender's content: receiving the sender's file");
+        return FileOutcome.ReceiveAgain;
+    }
+
+    /// <summary>Receives one file into its part file and commits it; ReceiveAgain when a resumed file failed its whole-file check.</summary>
+    private async Task<FileOutcome> ReceiveFileAsync(OfferEntry entry, PlannedFile file, string[] components, OutputDirectory output, TransferProgress progress, CancellationToken ct)
     {
         byte[] identity = ResumeSidecar.IdentityOf(entry);
-        PartFile part = file.Offset > 0 ? output.ResumePart(components, identity, file.Offset) : output.CreatePart(components, identity, (long)entry.Size);
-        Blake3.Hasher hasher = file.Prefix ?? Blake3.Hasher.New();
+        PartFile part = file.Resume is { } held ? output.ResumePart(held, identity) : output.CreatePart(components, identity, (long)entry.Size, _observer.OnNotice);
+        Blake3.Hasher hasher = file.Resume?.Prefix ?? Blake3.Hasher.New();
         Content content;
         try
         {
@@ -215,7 +260,7 @@ public sealed class TransferReceiver
             if (file.Offset > 0)
             {
                 _observer.OnNotice($"'{PathSanitizer.Printable(entry.Path)}' did not match the part received earlier (the sender's file changed): it was discarded and is received again from the start");
-                return false;
+                return FileOutcome.ReceiveAgain;
             }
 
             await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
@@ -224,7 +269,7 @@ public sealed class TransferReceiver
 
         string saved = output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);
         _observer.OnFileCompleted(content.Report(output.Relative(saved), file.Offset));
-        return true;
+        return FileOutcome.Saved;
     }
 
     /// <summary>Receives a text or stream offer into <paramref name="sink"/> (stdout).</summary>

@@ -7,6 +7,9 @@
 // File content goes through ChunkPipeline (read, hash, compress and send overlap) and is never
 // held whole in memory. A file resumed at offset N is sent from N at once; its whole-file hash
 // is computed by a second, parallel read of the file, so the first byte does not wait for it.
+// Offset = size: the receiver holds every byte (a file here with the same size and time whose
+// content it compares with the hash, or a complete part) and needs only FileDone; such a file is
+// reported and counted as sent only if the receiver asks for it again (Resend).
 using Microsoft.Win32.SafeHandles;
 using Tallow.Protocol.Records;
 using Tallow.Protocol.Session;
@@ -38,7 +41,7 @@ public sealed class TransferSender
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
         foreach (AcceptedFile file in accepted)
         {
-            if (file.Offset > 0)
+            if (file.Offset > 0 && !IsContentCheck(offer, file))
             {
                 OfferEntry entry = offer.Entries[(int)file.Index];
                 _observer.OnResume(entry.Path, (long)file.Offset, (long)entry.Size);
@@ -49,13 +52,15 @@ public sealed class TransferSender
 
         await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
         Record reply = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
+        IReadOnlyList<uint> resent = [];
         if (reply.Kind == RecordKind.Resend)
         {
             IReadOnlyList<uint> again = ParseResend(reply, accepted) ?? throw await ProtocolViolationAsync("an invalid request to send files again", ct).ConfigureAwait(false);
+            resent = again;
             progress.Grow(again.Sum(i => (long)offer.Entries[(int)i].Size));
             foreach (uint index in again)
             {
-                _observer.OnNotice($"the receiver's earlier part of '{PathSanitizer.Printable(offer.Entries[(int)index].Path)}' did not match this file: sending it again from the start");
+                _observer.OnNotice($"the receiver's earlier copy of '{PathSanitizer.Printable(offer.Entries[(int)index].Path)}' did not match this file: sending it again from the start");
                 await SendFileAsync(offer, new AcceptedFile(index, 0), localPaths, pipeline, progress, ct).ConfigureAwait(false);
             }
 
@@ -64,8 +69,13 @@ public sealed class TransferSender
         }
 
         ExpectDone(reply);
-        return progress.Summary(accepted.Count);
+        // A checked file counts only when it had to be sent after all.
+        HashSet<uint> checks = accepted.Where(f => IsContentCheck(offer, f)).Select(f => f.Index).ToHashSet();
+        return progress.Summary(accepted.Count - checks.Count + resent.Count(checks.Contains));
     }
+
+    /// <summary>The receiver has the file with the offered size and time and only wants its whole-file hash.</summary>
+    private static bool IsContentCheck(TransferOffer offer, AcceptedFile file) => file.Offset > 0 && file.Offset == offer.Entries[(int)file.Index].Size;
 
     /// <summary>Sends text or a stream of unknown length (stdin) as the offer's single entry.</summary>
     public async Task<TransferSummary> SendStreamAsync(TransferOffer offer, Stream source, CancellationToken ct)
@@ -113,7 +123,10 @@ public sealed class TransferSender
                 string hash = inline is not null
                     ? await SendFileDoneAsync((uint)index, (long)entry.Size, inline, ct).ConfigureAwait(false)
                     : await SendFileDoneAsync((uint)index, (long)entry.Size, await whole!.ConfigureAwait(false), ct).ConfigureAwait(false);
-                _observer.OnFileCompleted(Report(entry.Path, totals, hash, offset));
+                if (!IsContentCheck(offer, file))
+                {
+                    _observer.OnFileCompleted(Report(entry.Path, totals, hash, offset));
+                }
             }
             finally
             {

@@ -266,7 +266,7 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task SymlinkedPartFile_IsReplacedNotFollowed()
+    public async Task SymlinkedPartFile_IsLeftAloneNotFollowed()
     {
         using var dir = new TempDir();
         string outDir = dir.Combine("out");
@@ -287,7 +287,10 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
         Assert.Equal(before, Snapshot(dir.Path, outDir));
         Assert.Equal(content, File.ReadAllBytes(Path.Combine(outDir, "f.txt")));
         Assert.Null(new FileInfo(Path.Combine(outDir, "f.txt")).LinkTarget);
-        Assert.False(File.Exists(Path.Combine(outDir, "f.txt.tallow-part")) || OutputLinkExists(Path.Combine(outDir, "f.txt.tallow-part")));
+        // The link is not this transfer's to remove (it is not even a part file): it stays as it was,
+        // and the part file went beside it and is gone.
+        Assert.Equal(victim, new FileInfo(Path.Combine(outDir, "f.txt.tallow-part")).LinkTarget);
+        Assert.Equal(["f.txt", "f.txt.tallow-part"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         AssertNoEscapes(attack.Receiver);
     }
 
@@ -316,8 +319,6 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
         Assert.Equal(content, File.ReadAllBytes(Path.Combine(outDir, "f (1).txt")));
         AssertNoEscapes(attack.Receiver);
     }
-
-    private static bool OutputLinkExists(string path) => new FileInfo(path).LinkTarget is not null;
 
     public static TheoryData<string> DataFaults => new() { "oversized-record", "extra-record", "short", "wrong-hash", "wrong-size-in-done" };
 

@@ -168,7 +168,7 @@ public class OutputDirectoryTests
     }
 
     [Fact]
-    public void A_planted_part_file_symlink_is_removed_and_its_target_left_unchanged()
+    public void A_planted_part_file_symlink_is_left_alone_and_its_target_unchanged()
     {
         using var dir = new TempDir();
         string outside = dir.Combine("victim.txt");
@@ -179,19 +179,22 @@ public class OutputDirectoryTests
         File.CreateSymbolicLink(planted, outside);
         var output = new OutputDirectory(root, overwrite: false);
 
-        PartFile part = output.CreatePart(["x"]);
-        Assert.Null(new FileInfo(planted).LinkTarget); // a fresh regular file now
+        var notices = new List<string>();
+        PartFile part = output.CreatePart(["x"], notice: notices.Add);
+        Assert.Equal(Path.Combine(root, "x.1" + OutputDirectory.PartSuffix), part.PartPath); // beside it: the link is not this receive's to remove
+        Assert.Contains(notices, n => n.Contains("kept", StringComparison.Ordinal));
         Write(part, "received");
         string saved = output.Commit(part, 0, 0x180, _ => { });
 
         Assert.Equal(Path.Combine(root, "x"), saved);
         Assert.Equal("received", File.ReadAllText(saved));
         Assert.Equal("precious", File.ReadAllText(outside));
-        Assert.False(File.Exists(planted));
+        Assert.Equal(outside, new FileInfo(planted).LinkTarget);
+        Assert.Equal(["x", "x" + OutputDirectory.PartSuffix], Directory.GetFileSystemEntries(root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void A_planted_part_file_symlink_to_a_folder_is_removed_and_the_folder_left_unchanged()
+    public void A_planted_part_file_symlink_to_a_folder_is_left_alone_and_the_folder_unchanged()
     {
         using var dir = new TempDir();
         string outsideDir = dir.Combine("victim-dir");
@@ -209,16 +212,18 @@ public class OutputDirectoryTests
 
         Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(outsideDir).Select(Path.GetFileName));
         Assert.Equal("keep", File.ReadAllText(Path.Combine(outsideDir, "keep.txt")));
+        Assert.Equal(outsideDir, new FileInfo(planted).LinkTarget);
     }
 
     [Fact]
-    public void A_leftover_part_file_is_replaced_not_appended_to()
+    public void A_part_file_without_a_sidecar_is_neither_appended_to_nor_removed()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.Combine("z.bin" + OutputDirectory.PartSuffix), "stale stale stale");
+        File.WriteAllText(dir.Combine("z.bin" + OutputDirectory.PartSuffix), "stale stale stale"); // whose it is cannot be told
         var output = new OutputDirectory(dir.Path, overwrite: false);
         string saved = Receive(output, "fresh", [], "z.bin");
         Assert.Equal("fresh", File.ReadAllText(saved));
+        Assert.Equal("stale stale stale", File.ReadAllText(dir.Combine("z.bin" + OutputDirectory.PartSuffix)));
     }
 
     [Fact]
@@ -251,5 +256,5 @@ public class OutputDirectoryTests
     [InlineData("trailing.", 1, "trailing (1).")]
     [InlineData("日本.txt", 10, "日本 (10).txt")]
     public void NumberedName_cases(string name, int n, string expected) =>
-        Assert.Equal(expected, OutputDirectory.NumberedName(name, n));
+        Assert.Equal(expected, LocalNames.Numbered(name, n));
 }

@@ -11,47 +11,6 @@ namespace Tallow.Tests.Protocol;
 
 public class TransferTests
 {
-    private sealed class Observer : ITransferObserver
-    {
-        public List<(string Path, long Size, string Hash)> Completed { get; } = [];
-
-        public List<string> Notices { get; } = [];
-
-        public long LastProgress { get; private set; }
-
-        public void OnProgress(long bytesDone, long? totalBytes)
-        {
-            Assert.True(bytesDone >= LastProgress, "progress went backwards");
-            Assert.True(totalBytes is null || bytesDone <= totalBytes);
-            LastProgress = bytesDone;
-        }
-
-        public List<FileReport> Reports { get; } = [];
-
-        public List<(string Path, long Offset, long Size)> Resumed { get; } = [];
-
-        public void OnFileCompleted(FileReport file)
-        {
-            lock (Completed)
-            {
-                Completed.Add((file.Path, file.Size, file.Blake3Hex));
-                Reports.Add(file);
-            }
-        }
-
-        public void OnResume(string path, long offset, long size) => Resumed.Add((path, offset, size));
-
-        public void OnNotice(string message) => Notices.Add(message);
-    }
-
-    private static void WriteRandom(string path, int length, int seed)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        File.WriteAllBytes(path, bytes);
-    }
-
     /// <summary>Relative path → SHA-256 of every file under <paramref name="root"/>, plus the set of folders.</summary>
     private static (SortedDictionary<string, string> Files, SortedSet<string> Folders) Snapshot(string root)
     {
@@ -70,12 +29,12 @@ public class TransferTests
     private static string BuildTree(TempDir dir)
     {
         string top = dir.Combine("src", "photos & notes");
-        WriteRandom(Path.Combine(top, "readme.txt"), 100, 1);
-        WriteRandom(Path.Combine(top, "empty.bin"), 0, 2);
-        WriteRandom(Path.Combine(top, "big", "three-chunks-and-a-bit.bin"), (3 * 64 * 1024) + 17, 3);
-        WriteRandom(Path.Combine(top, "big", "exactly-one-chunk.bin"), 64 * 1024, 4);
-        WriteRandom(Path.Combine(top, "ünïcödé", "日本語 file.txt"), 5000, 5);
-        WriteRandom(Path.Combine(top, "-leading dash"), 10, 6);
+        TransferKit.WriteRandom(Path.Combine(top, "readme.txt"), 100, 1);
+        TransferKit.WriteRandom(Path.Combine(top, "empty.bin"), 0, 2);
+        TransferKit.WriteRandom(Path.Combine(top, "big", "three-chunks-and-a-bit.bin"), (3 * 64 * 1024) + 17, 3);
+        TransferKit.WriteRandom(Path.Combine(top, "big", "exactly-one-chunk.bin"), 64 * 1024, 4);
+        TransferKit.WriteRandom(Path.Combine(top, "ünïcödé", "日本語 file.txt"), 5000, 5);
+        TransferKit.WriteRandom(Path.Combine(top, "-leading dash"), 10, 6);
         Directory.CreateDirectory(Path.Combine(top, "empty folder", "nested empty"));
         return top;
     }
@@ -92,8 +51,8 @@ public class TransferTests
         Assert.All(plan.Offer.Entries, e => Assert.True(PathSanitizer.TrySplit(e.Path, out _, out _), e.Path));
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var senderObserver = new Observer();
-        var receiverObserver = new Observer();
+        var senderObserver = new RecordingObserver();
+        var receiverObserver = new RecordingObserver();
         var sender = new TransferSender(pair.SenderPort, senderObserver);
         var receiver = new TransferReceiver(pair.ReceiverPort, receiverObserver);
 
@@ -131,16 +90,16 @@ public class TransferTests
     {
         using var dir = new TempDir();
         string top = dir.Combine("src", "t");
-        WriteRandom(Path.Combine(top, "a.txt"), 10, 1);
+        TransferKit.WriteRandom(Path.Combine(top, "a.txt"), 10, 1);
         string outRoot = dir.Combine("out");
 
         for (int round = 0; round < 2; round++)
         {
             SourcePlan plan = SourceScanner.Scan([top], 1024, false, _ => { });
             await using ChannelPair pair = await ChannelPair.CreateAsync();
-            var observer = new Observer();
+            var observer = new RecordingObserver();
             var receiver = new TransferReceiver(pair.ReceiverPort, observer);
-            Task send = new TransferSender(pair.SenderPort, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+            Task send = new TransferSender(pair.SenderPort, new RecordingObserver()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
             TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
             await receiver.AcceptAsync(CancellationToken.None);
             await receiver.ReceiveFilesAsync(offer, new OutputDirectory(outRoot, false), CancellationToken.None).WithTimeout();
@@ -159,8 +118,8 @@ public class TransferTests
         string top = BuildTree(dir);
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, false, _ => { });
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var sender = new TransferSender(pair.SenderPort, new Observer());
-        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
+        var sender = new TransferSender(pair.SenderPort, new RecordingObserver());
+        var receiver = new TransferReceiver(pair.ReceiverPort, new RecordingObserver());
 
         Task send = sender.SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
@@ -189,8 +148,8 @@ public class TransferTests
             new OfferEntry(EntryType.File, hostilePath, 1, 0x1A4, 0),
         ]);
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var sender = new TransferSender(pair.SenderPort, new Observer());
-        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
+        var sender = new TransferSender(pair.SenderPort, new RecordingObserver());
+        var receiver = new TransferReceiver(pair.ReceiverPort, new RecordingObserver());
 
         Task send = sender.SendFilesAsync(offer, [null, null], CancellationToken.None);
         var ex = await Assert.ThrowsAsync<TallowException>(() => receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout());
@@ -208,14 +167,14 @@ public class TransferTests
     {
         using var dir = new TempDir();
         string file = dir.Combine("src", "f.bin");
-        WriteRandom(file, 10_000, 1);
+        TransferKit.WriteRandom(file, 10_000, 1);
         string outRoot = dir.Combine("out");
         SourcePlan plan = SourceScanner.Scan([file], 1024, false, _ => { });
         File.WriteAllBytes(file, new byte[5000]); // shrinks after the offer was built
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
-        Task send = new TransferSender(pair.SenderPort, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        var receiver = new TransferReceiver(pair.ReceiverPort, new RecordingObserver());
+        Task send = new TransferSender(pair.SenderPort, new RecordingObserver()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
         await receiver.AcceptAsync(CancellationToken.None);
         Task receive = receiver.ReceiveFilesAsync(offer, new OutputDirectory(outRoot, false), CancellationToken.None);
@@ -234,8 +193,8 @@ public class TransferTests
         var offer = new TransferOffer(TransferKind.Stream, 4096, [new OfferEntry(EntryType.File, "stdin", TransferOffer.UnknownSize, 0, 0)]);
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
-        Task send = new TransferSender(pair.SenderPort, new Observer()).SendStreamAsync(offer, new MemoryStream(content), CancellationToken.None);
+        var receiver = new TransferReceiver(pair.ReceiverPort, new RecordingObserver());
+        Task send = new TransferSender(pair.SenderPort, new RecordingObserver()).SendStreamAsync(offer, new MemoryStream(content), CancellationToken.None);
         TransferOffer got = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
         await receiver.AcceptAsync(CancellationToken.None);
         var sink = new MemoryStream();
@@ -250,7 +209,7 @@ public class TransferTests
         string outRoot = dir.Combine("out");
         var offer = new TransferOffer(TransferKind.Files, 1024, [new OfferEntry(EntryType.File, "f.txt", 10, 0x1A4, 0)]);
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var receiver = new TransferReceiver(pair.ReceiverPort, new Observer());
+        var receiver = new TransferReceiver(pair.ReceiverPort, new RecordingObserver());
 
         byte[] body = new byte[offer.GetSize()];
         offer.Write(body);
@@ -302,42 +261,14 @@ public class TransferTests
         Assert.False(File.Exists(Path.Combine(outRoot, "f.txt" + OutputDirectory.PartSuffix)));
     }
 
-    /// <summary>A part file and sidecar as an interrupted receive leaves them: the first <paramref name="length"/> bytes of <paramref name="content"/>.</summary>
-    private static void LeaveInterruptedPart(OutputDirectory output, OfferEntry entry, string[] components, byte[] content, int length)
-    {
-        PartFile part = output.CreatePart(components, Tallow.Protocol.Transfer.Resume.ResumeSidecar.IdentityOf(entry));
-        using var hasher = Blake3.Hasher.New();
-        RandomAccess.Write(part.Handle, content.AsSpan(0, length), 0);
-        hasher.Update(content.AsSpan(0, length));
-        part.Checkpoint(length, hasher);
-        part.Dispose();
-    }
-
-    /// <summary>Runs a transfer of <paramref name="plan"/> whose receiver plans with resume into <paramref name="outRoot"/>.</summary>
-    private static async Task<(Observer Sender, Observer Receiver)> TransferWithResumeAsync(SourcePlan plan, string outRoot, Func<int, OfferEntry, bool>? include = null)
-    {
-        await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var senderObserver = new Observer();
-        var receiverObserver = new Observer();
-        Task<TransferSummary> send = new TransferSender(pair.SenderPort, senderObserver).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
-        var receiver = new TransferReceiver(pair.ReceiverPort, receiverObserver);
-        TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
-        var output = new OutputDirectory(outRoot, overwrite: false);
-        using ReceivePlan receivePlan = ReceivePlan.Create(offer, include, output, receiverObserver.OnNotice, receiverObserver);
-        await receiver.AcceptAsync(receivePlan, CancellationToken.None);
-        await receiver.ReceiveFilesAsync(offer, receivePlan, output, CancellationToken.None).WithTimeout(60);
-        await send.WithTimeout(60);
-        return (senderObserver, receiverObserver);
-    }
-
     [Fact]
     public async Task An_interrupted_file_continues_from_its_checkpoint_and_complete_files_are_skipped()
     {
         using var dir = new TempDir();
         string top = dir.Combine("src", "tree");
-        WriteRandom(Path.Combine(top, "a-done.bin"), 50_000, 1);
-        WriteRandom(Path.Combine(top, "b-partial.bin"), 300_000, 2);
-        WriteRandom(Path.Combine(top, "c-new.bin"), 70_000, 3);
+        TransferKit.WriteRandom(Path.Combine(top, "a-done.bin"), 50_000, 1);
+        TransferKit.WriteRandom(Path.Combine(top, "b-partial.bin"), 300_000, 2);
+        TransferKit.WriteRandom(Path.Combine(top, "c-new.bin"), 70_000, 3);
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
         string outRoot = dir.Combine("out");
         var output = new OutputDirectory(outRoot, overwrite: false);
@@ -348,11 +279,12 @@ public class TransferTests
         File.Copy(Path.Combine(top, "a-done.bin"), Path.Combine(outRoot, "tree", "a-done.bin"));
         File.SetLastWriteTimeUtc(Path.Combine(outRoot, "tree", "a-done.bin"), DateTimeOffset.FromUnixTimeSeconds(done.ModifiedUnixSeconds).UtcDateTime);
         OfferEntry partial = plan.Offer.Entries.Single(e => e.Path == "tree/b-partial.bin");
-        LeaveInterruptedPart(output, partial, ["tree", "b-partial.bin"], File.ReadAllBytes(Path.Combine(top, "b-partial.bin")), 200_000);
+        TransferKit.LeaveInterruptedPart(output, partial, ["tree", "b-partial.bin"], File.ReadAllBytes(Path.Combine(top, "b-partial.bin")), 200_000);
 
-        (Observer sender, Observer receiver) = await TransferWithResumeAsync(plan, outRoot);
+        (RecordingObserver sender, RecordingObserver receiver, _, _) = await TransferKit.TransferWithResumeAsync(plan, outRoot);
 
-        Assert.Equal([("tree/a-done.bin", 50_000L, 50_000L), ("tree/b-partial.bin", 200_000L, 300_000L)], receiver.Resumed);
+        // The resume is reported when planned, the file already here once its content matched the sender's hash.
+        Assert.Equal([("tree/b-partial.bin", 200_000L, 300_000L), ("tree/a-done.bin", 50_000L, 50_000L)], receiver.Resumed);
         Assert.Equal([("tree/b-partial.bin", 200_000L, 300_000L)], sender.Resumed);
         Assert.Equal(100_000 + 70_000, sender.LastProgress);
         FileReport resumed = receiver.Reports.Single(r => r.Path == Path.Combine("tree", "b-partial.bin"));
@@ -372,8 +304,8 @@ public class TransferTests
     {
         using var dir = new TempDir();
         string top = dir.Combine("src", "tree");
-        WriteRandom(Path.Combine(top, "changed.bin"), 300_000, 4);
-        WriteRandom(Path.Combine(top, "z-after.bin"), 1_000, 5);
+        TransferKit.WriteRandom(Path.Combine(top, "changed.bin"), 300_000, 4);
+        TransferKit.WriteRandom(Path.Combine(top, "z-after.bin"), 1_000, 5);
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
         string outRoot = dir.Combine("out");
 
@@ -381,9 +313,9 @@ public class TransferTests
         OfferEntry entry = plan.Offer.Entries.Single(e => e.Path == "tree/changed.bin");
         byte[] older = File.ReadAllBytes(Path.Combine(top, "changed.bin"));
         older[10] ^= 0xFF;
-        LeaveInterruptedPart(new OutputDirectory(outRoot, false), entry, ["tree", "changed.bin"], older, 150_000);
+        TransferKit.LeaveInterruptedPart(new OutputDirectory(outRoot, false), entry, ["tree", "changed.bin"], older, 150_000);
 
-        (Observer sender, Observer receiver) = await TransferWithResumeAsync(plan, outRoot);
+        (RecordingObserver sender, RecordingObserver receiver, _, _) = await TransferKit.TransferWithResumeAsync(plan, outRoot);
 
         Assert.Contains(receiver.Notices, n => n.Contains("received again from the start", StringComparison.Ordinal));
         Assert.Contains(sender.Notices, n => n.Contains("sending it again from the start", StringComparison.Ordinal));
@@ -399,13 +331,13 @@ public class TransferTests
     {
         using var dir = new TempDir();
         string top = dir.Combine("src", "tree");
-        WriteRandom(Path.Combine(top, "keep.txt"), 10_000, 6);
-        WriteRandom(Path.Combine(top, "skip.bin"), 90_000, 7);
-        WriteRandom(Path.Combine(top, "sub", "keep2.txt"), 5_000, 8);
+        TransferKit.WriteRandom(Path.Combine(top, "keep.txt"), 10_000, 6);
+        TransferKit.WriteRandom(Path.Combine(top, "skip.bin"), 90_000, 7);
+        TransferKit.WriteRandom(Path.Combine(top, "sub", "keep2.txt"), 5_000, 8);
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
         string outRoot = dir.Combine("out");
 
-        (Observer sender, Observer receiver) = await TransferWithResumeAsync(plan, outRoot, (_, e) => e.Type == EntryType.File && e.Path.EndsWith(".txt", StringComparison.Ordinal));
+        (RecordingObserver sender, RecordingObserver receiver, _, _) = await TransferKit.TransferWithResumeAsync(plan, outRoot, (_, e) => e.Type == EntryType.File && e.Path.EndsWith(".txt", StringComparison.Ordinal));
 
         Assert.Equal(15_000, sender.LastProgress);
         Assert.Equal(2, sender.Completed.Count);
@@ -440,12 +372,12 @@ public class TransferTests
     {
         using var dir = new TempDir();
         string top = dir.Combine("src", "tree");
-        WriteRandom(Path.Combine(top, "a.bin"), 1_000, 9);
-        WriteRandom(Path.Combine(top, "b.bin"), 1_000, 10);
+        TransferKit.WriteRandom(Path.Combine(top, "a.bin"), 1_000, 9);
+        TransferKit.WriteRandom(Path.Combine(top, "b.bin"), 1_000, 10);
         SourcePlan plan = SourceScanner.Scan([top], 64 * 1024, followSymlinks: false, _ => { });
 
         await using ChannelPair pair = await ChannelPair.CreateAsync();
-        Task<TransferSummary> send = new TransferSender(pair.SenderPort, new Observer()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
+        Task<TransferSummary> send = new TransferSender(pair.SenderPort, new RecordingObserver()).SendFilesAsync(plan.Offer, plan.LocalPaths, CancellationToken.None);
         Assert.Equal(RecordKind.Offer, (await pair.Responder.ReceiveAsync(CancellationToken.None)).Kind);
         await pair.Responder.SendAsync(RecordKind.Accept, body, CancellationToken.None);
 

@@ -1,5 +1,6 @@
 // The small file kept next to "<name>.tallow-part" so an interrupted receive can continue
-// (DESIGN.md §8). Fixed 112-byte layout, rewritten in place at each checkpoint:
+// (DESIGN.md §8). Fixed 112-byte layout, written with length 0 when the part file is created (so
+// it says at once which offer the part belongs to) and rewritten in place at each checkpoint:
 //   magic "TALLOWR1" | identity (32) | verified length (u64 LE) | BLAKE3 of that prefix (32)
 //   | BLAKE3 of the 80 bytes before it (32, detects a torn or edited sidecar).
 // identity = BLAKE3("tallow-resume-v1" | size | mtime | offered path): the next offer resumes a

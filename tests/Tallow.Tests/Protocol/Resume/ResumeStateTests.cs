@@ -1,6 +1,6 @@
 // What an interrupted receive leaves behind and how the next one trusts it: the sidecar's
-// checkpoint, the re-hash of the prefix, the quick check for complete files, and the refusal
-// to continue through links.
+// checkpoint, the re-hash of the prefix (through the handle that is then continued), the size
+// and time candidates for a content check, and the refusal to continue through links.
 using System.Diagnostics;
 using Tallow.Protocol;
 using Tallow.Protocol.Transfer;
@@ -44,17 +44,17 @@ public class ResumeStateTests
         var notices = new List<string>();
         HeldContent held = output.Inspect(["d", "big.bin"], Entry, notices.Add);
         Assert.Equal(6_000, held.ResumeLength);
-        Assert.Null(held.CompletePath);
+        Assert.False(held.SameSizeAndTime);
         Assert.Empty(notices);
 
-        // Continue the way TransferReceiver does: reopen, cut back, append, finish the same hash.
-        PartFile part = output.ResumePart(["d", "big.bin"], ResumeSidecar.IdentityOf(Entry), held.ResumeLength);
+        // Continue the way TransferReceiver does: the handle that was hashed, cut back, appended to, the same hash finished.
+        using ResumablePart resumable = held.Part!;
+        PartFile part = output.ResumePart(resumable, ResumeSidecar.IdentityOf(Entry));
         Assert.Equal(6_000, RandomAccess.GetLength(part.Handle));
         RandomAccess.Write(part.Handle, content.AsSpan(6_000), 6_000);
-        held.Prefix!.Update(content.AsSpan(6_000));
+        resumable.Prefix.Update(content.AsSpan(6_000));
         byte[] hash = new byte[32];
-        held.Prefix.Finalize(hash);
-        held.Prefix.Dispose();
+        resumable.Prefix.Finalize(hash);
         Assert.Equal(Blake3.Hasher.Hash(content).AsSpan().ToArray(), hash);
 
         string saved = output.Commit(part, Entry.ModifiedUnixSeconds, Entry.Mode, notices.Add);
@@ -133,6 +133,7 @@ public class ResumeStateTests
         // A hard link to somebody else's file in place of the part: appending would modify that file.
         string victim = dir.Combine("victim.bin");
         File.Copy(part, victim);
+        byte[] precious = File.ReadAllBytes(victim);
         File.Delete(part);
         using (Process ln = Process.Start("ln", [victim, part])!)
         {
@@ -141,33 +142,50 @@ public class ResumeStateTests
         }
 
         Assert.Equal(0, output.Inspect(["d", "big.bin"], Entry, _ => { }).ResumeLength);
-        Assert.Throws<TallowException>(() => output.ResumePart(["d", "big.bin"], ResumeSidecar.IdentityOf(Entry), 6_000));
-        Assert.Equal(6_100, new FileInfo(victim).Length);
+        output.CreatePart(["d", "big.bin"], ResumeSidecar.IdentityOf(Entry)).Dispose(); // this entry's own stale slot: the second name goes, not the file
+        Assert.Equal(precious, File.ReadAllBytes(victim));
 
+        // A symlink in place of a checkpointed part.
+        Interrupt(output, Entry, Content(10_000, 5), 6_000);
         File.Delete(part);
         File.CreateSymbolicLink(part, victim);
         Assert.Equal(0, output.Inspect(["d", "big.bin"], Entry, _ => { }).ResumeLength);
-        Assert.Throws<TallowException>(() => output.ResumePart(["d", "big.bin"], ResumeSidecar.IdentityOf(Entry), 6_000));
 
         // A fresh part replaces the link itself, never its target.
         output.CreatePart(["d", "big.bin"], ResumeSidecar.IdentityOf(Entry)).Dispose();
-        Assert.Equal(6_100, new FileInfo(victim).Length);
+        Assert.Equal(precious, File.ReadAllBytes(victim));
         Assert.Null(new FileInfo(part).LinkTarget);
     }
 
     [Fact]
-    public void A_file_already_here_with_the_offered_size_and_time_is_complete()
+    public void A_file_here_with_the_offered_size_and_time_is_only_a_candidate_whose_content_is_hashed()
     {
         using var dir = new TempDir();
         var output = new OutputDirectory(dir.Path, overwrite: false);
         Directory.CreateDirectory(dir.Combine("d"));
         string final = dir.Combine("d", "big.bin");
-        File.WriteAllBytes(final, Content(10_000, 6));
+        byte[] content = Content(10_000, 6);
+        File.WriteAllBytes(final, content);
         File.SetLastWriteTimeUtc(final, DateTimeOffset.FromUnixTimeSeconds(Entry.ModifiedUnixSeconds).UtcDateTime);
-        Assert.Equal(final, output.Inspect(["d", "big.bin"], Entry, _ => { }).CompletePath);
-        Assert.Null(output.Inspect(["d", "big.bin"], Entry with { ModifiedUnixSeconds = 1 }, _ => { }).CompletePath);
-        Assert.Null(output.Inspect(["d", "big.bin"], Entry with { Size = 9_999 }, _ => { }).CompletePath);
-        Assert.Null(output.Inspect(["x", "big.bin"], Entry, _ => { }).CompletePath);
+        Assert.True(output.Inspect(["d", "big.bin"], Entry, _ => { }).SameSizeAndTime);
+        Assert.False(output.Inspect(["d", "big.bin"], Entry with { ModifiedUnixSeconds = 1 }, _ => { }).SameSizeAndTime);
+        Assert.False(output.Inspect(["d", "big.bin"], Entry with { Size = 9_999 }, _ => { }).SameSizeAndTime);
+        Assert.False(output.Inspect(["x", "big.bin"], Entry, _ => { }).SameSizeAndTime);
+
+        using (Blake3.Hasher hasher = output.HashExisting(["d", "big.bin"], 10_000, _ => { }, CancellationToken.None)!)
+        {
+            byte[] hash = new byte[32];
+            hasher.Finalize(hash);
+            Assert.Equal(Blake3.Hasher.Hash(content).AsSpan().ToArray(), hash);
+        }
+
+        Assert.Null(output.HashExisting(["d", "big.bin"], 9_999, _ => { }, CancellationToken.None)); // no longer the size it had
+
+        // A link under the final name is never read through.
+        string elsewhere = dir.Combine("elsewhere.bin");
+        File.Move(final, elsewhere);
+        File.CreateSymbolicLink(final, elsewhere);
+        Assert.Null(output.HashExisting(["d", "big.bin"], 10_000, _ => { }, CancellationToken.None));
     }
 
     [Fact]
