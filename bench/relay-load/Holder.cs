@@ -187,7 +187,7 @@ internal sealed class Holder
             return e.Kind.ToString();
         }
 
-        string limit = e.Message.Contains("failed attempts", StringComparison.Ordinal) ? " (claims blocked)"
+        string limit = e.Message.Contains("failed claims", StringComparison.Ordinal) ? " (claims blocked)"
             : e.Message.Contains("new connections from your address", StringComparison.Ordinal) ? " (connection rate)"
             : e.Message.Contains("your address", StringComparison.Ordinal) ? " (per address)"
             : string.Empty;

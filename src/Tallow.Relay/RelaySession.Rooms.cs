@@ -94,7 +94,10 @@ internal sealed partial class RelaySession
         return null;
     }
 
-    /// <summary>Error{RateLimited} while this address is blocked for failed claims (FailedClaimLimiter), else null.</summary>
+    /// <summary>
+    /// Error{RateLimited} while this address is blocked for failed claims (FailedClaimLimiter), else null.
+    /// The text stays under ErrorMessage's 128 characters so the remaining time reaches the user.
+    /// </summary>
     private Refusal? RefuseIfBlocked()
     {
         if (!_context.FailedClaims.IsBlocked(SourceKey, out TimeSpan remaining))
@@ -103,7 +106,7 @@ internal sealed partial class RelaySession
         }
 
         return new Refusal(RelayErrorCode.RateLimited,
-            $"too many failed attempts from your address (unknown or full nameplates, wrong relay password): claims and passwords are refused for another {Describe(remaining)}; check the code, then retry",
+            $"too many failed claims or passwords from your address: refused for another {Describe(remaining)}; check the code",
             RelayRejectionReason.ClaimsBlocked);
     }
 

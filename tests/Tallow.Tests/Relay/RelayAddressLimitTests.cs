@@ -140,7 +140,7 @@ public class RelayAddressLimitTests
             RelayException blocked = await ClaimFailsAsync(server, Attacker, nameplate, token);
             Assert.Equal(RelayFailureKind.Refused, blocked.Kind);
             Assert.Equal(RelayErrorCode.RateLimited, blocked.Code);
-            Assert.Contains("failed attempts from your address", blocked.Message, StringComparison.Ordinal);
+            Assert.Contains("failed claims or passwords from your address: refused for another 2 min", blocked.Message, StringComparison.Ordinal);
             Assert.Equal(1, server.Metrics.Rejections(RelayRejectionReason.ClaimsBlocked));
             Assert.Equal(1, server.Metrics.AddressBlocksTotal);
 
