@@ -578,7 +578,8 @@ class Bench:
         port, mport = free_port(), free_port()
         relay = self.server("tallow-relay-capacity", self.tallow + [
             "relay", "serve", "--bind", f"127.0.0.1:{port}", "--probe-port", "0", "--metrics", f"127.0.0.1:{mport}",
-            "--rate-per-ip", "0", "--max-connections", "20000", "--max-rooms", "20000", "--json"], port,
+            "--rate-per-ip", "0", "--max-connections", "20000", "--max-rooms", "20000",
+            "--max-connections-per-ip", "0", "--max-unpaired-per-ip", "0", "--json"], port,
             os.path.join(self.work, "relay-capacity.log"))
         tool = os.path.join(self.root, "artifacts", "relay-load", "relay-load")
         cmd = [tool, "load", "--relay", f"127.0.0.1:{port}", "--pid", str(relay.pid), "--metrics",

@@ -1,7 +1,9 @@
 // One well-behaved session through the relay: the creator allocates a room, the joiner claims
 // it, both wait for Paired (setup time), then — after a start signal shared by every pair — each
 // side sends Bytes and reads the partner's Bytes through the splice, checking the pattern.
+// Creator and joiner may each connect from a given loopback source address (relay-load hold).
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using Tallow.Net;
 
@@ -19,14 +21,15 @@ internal sealed class GoodPair
 
     public long BytesReceived { get; private set; }
 
-    public async Task<bool> SetUpAsync(string host, int port, CancellationToken token)
+    /// <summary>Connects both sides and pairs them; each side from its own source address when given (else the default route).</summary>
+    public async Task<bool> SetUpAsync(string host, int port, IPAddress? creatorSource, IPAddress? joinerSource, CancellationToken token)
     {
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            _creator = await RelayConnection.ConnectAsync(host, port, null, TimeSpan.FromSeconds(30), token).ConfigureAwait(false);
+            _creator = await ConnectAsync(host, port, creatorSource, token).ConfigureAwait(false);
             uint nameplate = await _creator.AllocateAsync(0, token).ConfigureAwait(false);
-            _joiner = await RelayConnection.ConnectAsync(host, port, null, TimeSpan.FromSeconds(30), token).ConfigureAwait(false);
+            _joiner = await ConnectAsync(host, port, joinerSource, token).ConfigureAwait(false);
             await _joiner.ClaimAsync(nameplate, token).ConfigureAwait(false);
             await Task.WhenAll(_creator.WaitForPeerAsync(token), _joiner.WaitForPeerAsync(token)).ConfigureAwait(false);
             SetupTime = stopwatch.Elapsed;
@@ -38,6 +41,27 @@ internal sealed class GoodPair
             await DisposeAsync().ConfigureAwait(false);
             return false;
         }
+    }
+
+    private static Task<RelayConnection> ConnectAsync(string host, int port, IPAddress? source, CancellationToken token)
+    {
+        var socket = source is null
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(source.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (source is not null)
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+            }
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return RelayConnection.ConnectAsync(socket, host, port, null, TimeSpan.FromSeconds(30), token);
     }
 
     public async Task<bool> TransferAsync(long bytes, bool oneWay, CancellationToken token)

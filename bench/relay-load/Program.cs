@@ -4,16 +4,22 @@
 //         (--direction one: only the creator sends, like a file transfer).
 //   abuse --relay H:P --pid N [--pairs 100] [--bytes 33554432] [--attackers 64] [--half-open 1000]
 //         hostile connections hammer the relay while the good pairs set up and transfer.
-// --metrics H:P prints the relay's rejection counters at the end. Exit 1 when a good pair failed.
+//   hold  --relay H:P --pid N [--pairs 100] [--bytes 1048576] [--warmup 10] [--hold-workers 8]
+//         [--hold-from 127.0.4.1] [--scan-from 127.0.4.2]
+//         one address takes and holds every connection and room the relay gives it (Holder) and
+//         another scans nameplates, for --warmup seconds and on; then the good pairs, each side
+//         from its own address (127.0.1.x creators, 127.0.2.x joiners), set up and transfer.
+// --metrics H:P prints the relay's counters at the end (and after the warmup in hold mode).
+// Exit 1 when a good pair failed.
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Tallow.Bench.RelayLoad;
 
-if (args.Length == 0 || args[0] is not ("load" or "abuse"))
+if (args.Length == 0 || args[0] is not ("load" or "abuse" or "hold"))
 {
-    Console.Error.WriteLine("usage: relay-load load|abuse --relay HOST:PORT --pid PID [--metrics HOST:PORT] [--pairs N] [--bytes N] [--parallel N] [--direction both|one] [--attackers N] [--half-open N]");
+    Console.Error.WriteLine("usage: relay-load load|abuse|hold --relay HOST:PORT --pid PID [--metrics HOST:PORT] [--pairs N] [--bytes N] [--parallel N] [--direction both|one] [--attackers N] [--half-open N] [--warmup S] [--hold-workers N] [--hold-from IP] [--scan-from IP]");
     return 2;
 }
 
@@ -30,11 +36,13 @@ long Number(string key, long fallback) => long.Parse(Get(key, fallback.ToString(
 IPEndPoint relay = IPEndPoint.Parse(Get("--relay", "127.0.0.1:4433"));
 int pid = (int)Number("--pid", 0);
 bool abuse = mode == "abuse";
-int pairCount = (int)Number("--pairs", abuse ? 100 : 1000);
+bool hold = mode == "hold";
+int pairCount = (int)Number("--pairs", abuse || hold ? 100 : 1000);
 long bytes = Number("--bytes", abuse ? 32L << 20 : 1L << 20);
 int parallel = (int)Number("--parallel", 256);
 bool oneWay = Get("--direction", "both") == "one";
 string host = relay.Address.ToString();
+IPEndPoint? metricsEndpoint = options.TryGetValue("--metrics", out string? metricsText) ? IPEndPoint.Parse(metricsText) : null;
 using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
 CancellationToken token = deadline.Token;
 
@@ -54,15 +62,34 @@ if (abuse)
     Console.WriteLine($"attack running for 2 s before the good pairs: {attacker.Connections} hostile connections so far; relay: {RelayProcStats.Read(pid)}");
 }
 
+var holder = new Holder(relay, IPAddress.Parse(Get("--hold-from", "127.0.4.1")), IPAddress.Parse(Get("--scan-from", "127.0.4.2")));
+if (hold)
+{
+    int warmup = (int)Number("--warmup", 10);
+    attack = Task.Run(() => holder.RunAsync((int)Number("--hold-workers", 8), attackStop.Token));
+    await Task.Delay(TimeSpan.FromSeconds(warmup), token);
+    string snapshot = metricsEndpoint is null ? string.Empty : await RelaySnapshot(metricsEndpoint);
+    Console.WriteLine($"after {warmup} s of holding, before the good pairs: {holder}\n  relay: {snapshot}{RelayProcStats.Read(pid)}");
+}
+
+async Task<string> RelaySnapshot(IPEndPoint endpoint)
+{
+    (IReadOnlyList<string> samples, string? error) = await MetricsScrape.FetchAsync(endpoint, token);
+    return error ?? $"connections_active {MetricsScrape.Value(samples, "tallow_relay_connections_active")}, rooms_active {MetricsScrape.Value(samples, "tallow_relay_rooms_active")}; ";
+}
+
+// Hold mode: every good client has its own address, as behind distinct NATs (127.0.1.x creators, 127.0.2.x joiners).
+IPAddress? Source(int subnet, int index) => hold ? new IPAddress([127, 0, (byte)subnet, (byte)(1 + index % 250)]) : null;
+
 var pairs = Enumerable.Range(0, pairCount).Select(_ => new GoodPair()).ToArray();
 using var gate = new SemaphoreSlim(parallel);
 var wall = Stopwatch.StartNew();
-async Task<bool> SetUpOne(GoodPair pair)
+async Task<bool> SetUpOne(GoodPair pair, int index)
 {
     await gate.WaitAsync(token);
     try
     {
-        return await pair.SetUpAsync(host, relay.Port, token);
+        return await pair.SetUpAsync(host, relay.Port, Source(1, index), Source(2, index), token);
     }
     finally
     {
@@ -70,7 +97,7 @@ async Task<bool> SetUpOne(GoodPair pair)
     }
 }
 
-bool[] ready = await Task.WhenAll(pairs.Select(SetUpOne));
+bool[] ready = await Task.WhenAll(pairs.Select((pair, index) => SetUpOne(pair, index)));
 TimeSpan setupWall = wall.Elapsed;
 GoodPair[] paired = pairs.Where((_, i) => ready[i]).ToArray();
 RelayProcStats? afterSetup = RelayProcStats.Read(pid);
@@ -102,30 +129,28 @@ if (abuse)
     Console.WriteLine($"attack over {attackClock.Elapsed.TotalSeconds:0.0} s: {attacker}");
 }
 
+if (hold)
+{
+    Console.WriteLine($"hold attack over {attackClock.Elapsed.TotalSeconds:0.0} s: {holder}");
+}
+
 if (before is not null && after is not null)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"relay: peak RSS (VmHWM) {after.PeakRssKiB / 1024.0:0.0} MiB, RSS now {after.RssKiB / 1024.0:0.0} MiB, CPU {after.CpuSeconds - before.CpuSeconds:0.00} s during the run ({after.CpuSeconds:0.00} s total)"));
 }
 
-if (options.TryGetValue("--metrics", out string? metrics))
+if (metricsEndpoint is not null)
 {
-    try
+    (IReadOnlyList<string> samples, string? error) = await MetricsScrape.FetchAsync(metricsEndpoint, token);
+    if (error is not null)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPEndPoint.Parse(metrics), token);
-        NetworkStream stream = client.GetStream();
-        await stream.WriteAsync("GET /metrics HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"u8.ToArray(), token);
-        using var reader = new StreamReader(stream);
-        string text = await reader.ReadToEndAsync(token);
-        foreach (string line in text.Split('\n').Where(l => l.StartsWith("tallow_", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal)))
-        {
-            Console.WriteLine("  metric " + line);
-        }
+        Console.WriteLine("metrics unavailable: " + error);
     }
-    catch (Exception e) when (e is IOException or SocketException)
+
+    foreach (string line in samples.Where(l => !l.EndsWith(" 0", StringComparison.Ordinal)))
     {
-        Console.WriteLine("metrics unavailable: " + e.Message);
+        Console.WriteLine("  metric " + line);
     }
 }
 

@@ -1,8 +1,7 @@
-// Per-address token bucket for new connections (DESIGN.md §5.5). IPv6 clients are keyed by
-// their /64, since one host usually owns a whole /64. The table is pruned of full buckets so
-// it cannot grow without bound under a scan from many addresses.
+// Per-address token bucket for new connections (DESIGN.md §5.5), keyed by AddressKey (IPv6: the
+// /64). The table is pruned of full buckets so it cannot grow without bound under a scan from
+// many addresses.
 using System.Net;
-using System.Net.Sockets;
 
 namespace Tallow.Relay;
 
@@ -34,7 +33,7 @@ internal sealed class ConnectionRateLimiter
             return true;
         }
 
-        UInt128 key = KeyOf(address);
+        UInt128 key = AddressKey.Of(address);
         long now = _time.GetTimestamp();
         lock (_buckets)
         {
@@ -78,31 +77,6 @@ internal sealed class ConnectionRateLimiter
                 _buckets.Remove(key);
             }
         }
-    }
-
-    private static UInt128 KeyOf(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        bytes.Clear();
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            address.TryWriteBytes(bytes[12..], out _);
-            bytes[0] = 4; // distinguishes the IPv4 space from IPv6 prefixes
-        }
-        else
-        {
-            address.TryWriteBytes(bytes, out _);
-            bytes[8..].Clear(); // the /64
-        }
-
-        return new UInt128(
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes),
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
     }
 
     private sealed class Bucket

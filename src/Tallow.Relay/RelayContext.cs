@@ -1,6 +1,6 @@
-// State shared by the server and its sessions: options, the room table, limits, metrics, log.
+// State shared by the server and its sessions: options, the room table, global and per-address
+// limits, metrics, log.
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Tallow.Relay;
@@ -14,9 +14,11 @@ internal sealed class RelayContext
         Shutdown = shutdown;
         Time = options.TimeProvider;
         Metrics = new RelayMetrics();
-        Rooms = new RoomRegistry(options.MaxRooms, Metrics, Time);
+        Rooms = new RoomRegistry(options.MaxRooms, new AddressCounter(options.MaxUnpairedRoomsPerAddress), Metrics, Time);
         RateLimiter = new ConnectionRateLimiter(options.ConnectionsPerSecondPerIp, options.ConnectionBurstPerIp, Time);
-        AuthKey = options.Password is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.Password));
+        AddressConnections = new AddressCounter(options.MaxConnectionsPerAddress);
+        FailedClaims = new FailedClaimLimiter(options.MaxFailedClaimsPerAddress, options.FailedClaimWindow, options.FailedClaimBlock, Time);
+        AuthPassword = options.Password is null ? null : PinnedUtf8(options.Password);
         Tls = options.TlsCertificate is null ? null : SslStreamCertificateContext.Create(options.TlsCertificate, additionalCertificates: null, offline: true);
     }
 
@@ -37,11 +39,25 @@ internal sealed class RelayContext
 
     public ConnectionRateLimiter RateLimiter { get; }
 
+    /// <summary>Connections held per client address (RelayOptions.MaxConnectionsPerAddress).</summary>
+    public AddressCounter AddressConnections { get; }
+
+    /// <summary>Failed claims and auths per client address (RelayOptions.MaxFailedClaimsPerAddress).</summary>
+    public FailedClaimLimiter FailedClaims { get; }
+
     /// <summary>The bound probe port announced in every Welcome (0 = none); set before any connection is accepted.</summary>
     public ushort ProbePort { get; set; }
 
-    /// <summary>SHA-256(UTF-8 password), the HMAC key of Auth; null when the relay is open.</summary>
-    public byte[]? AuthKey { get; }
+    /// <summary>The UTF-8 relay password, the CPace password of Auth (RelayPasswordVerifier); null when the relay is open.</summary>
+    public byte[]? AuthPassword { get; }
+
+    /// <summary>The password's bytes in a pinned array, so the GC leaves no copies of them behind.</summary>
+    private static byte[] PinnedUtf8(string password)
+    {
+        byte[] bytes = GC.AllocateArray<byte>(Encoding.UTF8.GetByteCount(password), pinned: true);
+        Encoding.UTF8.GetBytes(password, bytes);
+        return bytes;
+    }
 
     /// <summary>Logs one line (never payload bytes or passwords); a failing sink is ignored.</summary>
     public void Write(string message)

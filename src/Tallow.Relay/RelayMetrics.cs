@@ -25,6 +25,15 @@ public enum RelayRejectionReason
     ShuttingDown,
     TlsRequired,
     TlsFailed,
+
+    /// <summary>The client's address already held MaxConnectionsPerAddress connections.</summary>
+    AddressConnectionLimit,
+
+    /// <summary>The client's address already held MaxUnpairedRoomsPerAddress waiting rooms.</summary>
+    AddressRoomLimit,
+
+    /// <summary>A Claim or Auth from an address blocked after MaxFailedClaimsPerAddress failures.</summary>
+    ClaimsBlocked,
 }
 
 public sealed class RelayMetrics
@@ -34,6 +43,7 @@ public sealed class RelayMetrics
         "too_many_connections", "rate_limited", "too_many_rooms", "auth_required", "auth_failed", "bad_request",
         "version_mismatch", "frame_too_large", "no_such_room", "room_full", "nameplate_in_use", "hello_timeout",
         "unpaired_timeout", "idle_timeout", "shutting_down", "tls_required", "tls_failed",
+        "address_connection_limit", "address_room_limit", "claims_blocked",
     ];
 
     private readonly long[] _rejections = new long[ReasonLabels.Length];
@@ -43,6 +53,7 @@ public sealed class RelayMetrics
     private long _pairingsTotal;
     private long _bytesForwarded;
     private long _probesTotal;
+    private long _addressBlocksTotal;
 
     /// <summary>Every TCP connection accepted, including refused ones.</summary>
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
@@ -60,6 +71,9 @@ public sealed class RelayMetrics
 
     /// <summary>NAT probes answered with a Welcome on the probe port (DESIGN.md §5.7).</summary>
     public long ProbesTotal => Interlocked.Read(ref _probesTotal);
+
+    /// <summary>Times an address was blocked for too many failed claims (RelayOptions.MaxFailedClaimsPerAddress).</summary>
+    public long AddressBlocksTotal => Interlocked.Read(ref _addressBlocksTotal);
 
     public long Rejections(RelayRejectionReason reason) => Interlocked.Read(ref _rejections[(int)reason]);
 
@@ -81,6 +95,8 @@ public sealed class RelayMetrics
 
     internal void ProbeAnswered() => Interlocked.Increment(ref _probesTotal);
 
+    internal void AddressBlocked() => Interlocked.Increment(ref _addressBlocksTotal);
+
     internal void Rejected(RelayRejectionReason reason) => Interlocked.Increment(ref _rejections[(int)reason]);
 
     /// <summary>Prometheus text exposition format.</summary>
@@ -93,6 +109,7 @@ public sealed class RelayMetrics
         Append(text, "tallow_relay_pairings_total", "counter", "Rooms that became complete.", PairingsTotal);
         Append(text, "tallow_relay_bytes_forwarded_total", "counter", "Bytes spliced between paired peers.", BytesForwarded);
         Append(text, "tallow_relay_probes_total", "counter", "NAT probes answered on the probe port.", ProbesTotal);
+        Append(text, "tallow_relay_address_blocks_total", "counter", "Addresses whose claims were blocked after too many failed claims.", AddressBlocksTotal);
         text.Append("# HELP tallow_relay_rejections_total Connections refused or closed by a limit, by reason.\n");
         text.Append("# TYPE tallow_relay_rejections_total counter\n");
         for (int i = 0; i < ReasonLabels.Length; i++)

@@ -1,5 +1,6 @@
 // Relay server configuration (DESIGN.md §5.5). Every limit is enforced by RelayServer and
-// refused connections receive Error{code, message} before the relay closes them.
+// refused connections receive Error{code, message} before the relay closes them. Per-address
+// limits count an IPv4 address or an IPv6 /64 (AddressKey); their defaults are reasoned below.
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 
@@ -24,7 +25,10 @@ public sealed record RelayOptions
     /// </summary>
     public X509Certificate2? TlsCertificate { get; init; }
 
-    /// <summary>When set, clients must prove knowledge of it with Auth{HMAC-SHA256(SHA-256(password), nonce)}.</summary>
+    /// <summary>
+    /// When set, clients must prove knowledge of it by a CPace exchange on it (Welcome carries the
+    /// relay's share, Auth the client's share and key confirmation; RelayPasswordVerifier).
+    /// </summary>
     public string? Password { get; init; }
 
     /// <summary>When set, Prometheus text metrics are served over HTTP on this endpoint.</summary>
@@ -44,6 +48,51 @@ public sealed record RelayOptions
 
     /// <summary>Bucket size of the per-address rate limit: connections allowed in a burst.</summary>
     public int ConnectionBurstPerIp { get; init; } = 100;
+
+    /// <summary>
+    /// Connections (main and probe port) held at once by one client address (IPv6: one /64); further
+    /// ones get Error{TooManyConnections}. Zero or negative disables the limit.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; init; } = DefaultMaxConnectionsPerAddress;
+
+    /// <summary>
+    /// Rooms waiting for their peer that one client address (IPv6: one /64) created and holds at once;
+    /// further Allocates get Error{TooManyRooms}. Paired rooms do not count. Zero or negative disables it.
+    /// </summary>
+    public int MaxUnpairedRoomsPerAddress { get; init; } = DefaultMaxUnpairedRoomsPerAddress;
+
+    /// <summary>
+    /// Failed attempts by one client address (IPv6: one /64) within FailedClaimWindow — a Claim of a
+    /// nameplate nobody waits on or that is full, an Auth with the wrong password — after which its
+    /// Claims and Auths get Error{RateLimited} for FailedClaimBlock. Zero or negative disables it.
+    /// </summary>
+    public int MaxFailedClaimsPerAddress { get; init; } = DefaultMaxFailedClaimsPerAddress;
+
+    /// <summary>The window MaxFailedClaimsPerAddress is counted in, from the first failure of the window.</summary>
+    public TimeSpan FailedClaimWindow { get; init; } = DefaultFailedClaimWindow;
+
+    /// <summary>How long an address that made MaxFailedClaimsPerAddress failures has its Claims and Auths refused.</summary>
+    public TimeSpan FailedClaimBlock { get; init; } = DefaultFailedClaimBlock;
+
+    // Why these per-address defaults. One address may be one attacker or a whole office or carrier-
+    // grade NAT (CGNAT) in front of many users, so each limit must stop the first without starving the
+    // second; an operator whose users share very few addresses raises them (relay serve flags).
+    //  - 100 connections: a tenth of the default MaxConnections, so one address can hold at most a
+    //    tenth of the relay and it takes ten addresses (or /64s) to fill it, where one did before.
+    //    Behind one address that is still 50 transfers at once with both ends there, or 100 with one
+    //    end; a transfer holds its connection only while it waits (≤ UnpairedTimeout) and runs.
+    //  - 50 waiting rooms: a waiting room is the cheapest thing to hold (one silent connection for up
+    //    to UnpairedTimeout), so it gets half of the address's connection budget: 50 senders behind one
+    //    NAT can wait for their receivers at the same moment, the other half stays for joiners.
+    //  - 20 failed claims per minute, then 2 minutes blocked: a person who mistypes a code fails once or
+    //    twice, a receiver started before its sender once; 20 within a minute from one address is a
+    //    script. A scanner gets about 20 nameplates per 3 minutes instead of 20 per second (the
+    //    connection rate). The block is short because it also hits innocent users behind the same NAT.
+    public const int DefaultMaxConnectionsPerAddress = 100;
+    public const int DefaultMaxUnpairedRoomsPerAddress = 50;
+    public const int DefaultMaxFailedClaimsPerAddress = 20;
+    public static readonly TimeSpan DefaultFailedClaimWindow = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan DefaultFailedClaimBlock = TimeSpan.FromMinutes(2);
 
     /// <summary>Time from accept to a completed Hello/Auth/Allocate-or-Claim.</summary>
     public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -66,6 +115,8 @@ public sealed record RelayOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HelloTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(UnpairedTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FailedClaimWindow, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FailedClaimBlock, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         if (TlsCertificate is { HasPrivateKey: false })
         {

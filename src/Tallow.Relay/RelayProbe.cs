@@ -65,7 +65,6 @@ internal static class RelayProbe
         finally
         {
             await stream.DisposeAsync().ConfigureAwait(false);
-            context.Metrics.SessionEnded();
         }
     }
 

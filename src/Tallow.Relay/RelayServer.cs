@@ -1,5 +1,6 @@
 // The relay server (DESIGN.md §5): accepts TCP connections, applies the connection limits
-// (per-address rate, MaxConnections) at accept time, and runs one RelaySession per client.
+// (per-address rate, per-address connections, MaxConnections) at accept time, and runs one
+// RelaySession per client.
 // With RelayOptions.ProbeBind it also serves the probe port (§5.7, RelayProbe): the same
 // limits apply there, and every Welcome on the main port announces the bound probe port.
 // Lifetime: StartAsync binds and starts the accept loop; DisposeAsync stops accepting, ends
@@ -192,22 +193,42 @@ public sealed class RelayServer : IAsyncDisposable
             return;
         }
 
+        UInt128 address = AddressKey.Of(remote.Address);
+        if (!_context.AddressConnections.TryAcquire(address))
+        {
+            RefuseAtAccept(socket, remote, new Refusal(RelayErrorCode.TooManyConnections,
+                $"too many connections from your address (at most {_options.MaxConnectionsPerAddress} at once): close some, or retry later",
+                RelayRejectionReason.AddressConnectionLimit));
+            return;
+        }
+
         if (_context.Metrics.ConnectionsActive >= _options.MaxConnections)
         {
+            _context.AddressConnections.Release(address);
             RefuseAtAccept(socket, remote, new Refusal(RelayErrorCode.TooManyConnections,
                 "the relay is at its connection limit: try again later", RelayRejectionReason.TooManyConnections));
             return;
         }
 
         _context.Metrics.SessionStarted();
-        if (probe)
-        {
-            _sessions.Track(RelayProbe.RunAsync(_context, socket, remote));
-            return;
-        }
+        _sessions.Track(RunAdmittedAsync(socket, remote, address, probe));
+    }
 
-        var session = new RelaySession(_context, socket, remote);
-        _sessions.Track(session.RunAsync());
+    /// <summary>
+    /// Serves one admitted connection. When it ends, its address's slot is given back before the
+    /// connection stops counting as active, so a client that sees the count drop can reconnect.
+    /// </summary>
+    private async Task RunAdmittedAsync(Socket socket, IPEndPoint remote, UInt128 address, bool probe)
+    {
+        try
+        {
+            await (probe ? RelayProbe.RunAsync(_context, socket, remote) : new RelaySession(_context, socket, remote).RunAsync()).ConfigureAwait(false);
+        }
+        finally
+        {
+            _context.AddressConnections.Release(address);
+            _context.Metrics.SessionEnded();
+        }
     }
 
     private void RefuseAtAccept(Socket socket, IPEndPoint remote, Refusal refusal)

@@ -1,5 +1,6 @@
 // Room phase of a relay session (DESIGN.md §5.3–5.5): Allocate/Claim, the unpaired and idle
-// timers, and releasing a room when its creator leaves. Frame order per connection is
+// timers, releasing a room when its creator leaves, and the per-address limits of this phase
+// (waiting rooms per address in RoomRegistry; failed claims and the block in FailedClaimLimiter). Frame order per connection is
 // guaranteed by _writeLock: a creator always receives Opened before Paired, and a joiner
 // receives Opened and Paired before any spliced byte (its partner only starts sending after
 // its own Paired, which is written after the joiner's).
@@ -38,6 +39,13 @@ internal sealed partial class RelaySession
                 return new Refusal(RelayErrorCode.TooManyRooms, "the relay has too many open rooms: try again later", RelayRejectionReason.TooManyRooms);
             }
 
+            if (status == AllocateStatus.AddressRoomLimit)
+            {
+                return new Refusal(RelayErrorCode.TooManyRooms,
+                    $"too many rooms from your address are waiting for their peer (at most {_context.Options.MaxUnpairedRoomsPerAddress}): retry when some have paired",
+                    RelayRejectionReason.AddressRoomLimit);
+            }
+
             DisposeHelloTimer();
             _context.Write($"relay: {Remote} opened nameplate {room!.Nameplate}");
             await _stream.WriteAsync(Frame.Encode(FrameType.Opened, Nameplate(room.Nameplate)), _context.Shutdown).ConfigureAwait(false);
@@ -56,7 +64,17 @@ internal sealed partial class RelaySession
             return new Refusal(RelayErrorCode.BadRequest, "malformed Claim", RelayRejectionReason.BadRequest);
         }
 
+        if (RefuseIfBlocked() is Refusal blocked)
+        {
+            return blocked;
+        }
+
         ClaimStatus status = _context.Rooms.TryClaim(this, claim.Nameplate, out Room? room);
+        if (status != ClaimStatus.Paired)
+        {
+            RecordFailedAttempt();
+        }
+
         if (status == ClaimStatus.NoSuchRoom)
         {
             return new Refusal(RelayErrorCode.NoSuchRoom, $"no one is waiting on nameplate {claim.Nameplate}", RelayRejectionReason.NoSuchRoom);
@@ -74,6 +92,33 @@ internal sealed partial class RelaySession
         await WriteAsync(mine, _context.Shutdown).ConfigureAwait(false);
         await room.Creator.WriteAsync(PairedFrame(0), _context.Shutdown).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>
+    /// Error{RateLimited} while this address is blocked for failed claims (FailedClaimLimiter), else null.
+    /// The text stays under ErrorMessage's 128 characters so the remaining time reaches the user.
+    /// </summary>
+    private Refusal? RefuseIfBlocked()
+    {
+        if (!_context.FailedClaims.IsBlocked(SourceKey, out TimeSpan remaining))
+        {
+            return null;
+        }
+
+        return new Refusal(RelayErrorCode.RateLimited,
+            $"too many failed claims or passwords from your address: refused for another {Describe(remaining)}; check the code",
+            RelayRejectionReason.ClaimsBlocked);
+    }
+
+    /// <summary>Counts a failed Claim or Auth of this address; the one that blocks it is counted and logged.</summary>
+    private void RecordFailedAttempt()
+    {
+        if (_context.FailedClaims.RecordFailure(SourceKey))
+        {
+            _context.Metrics.AddressBlocked();
+            FailedClaimLimiter limiter = _context.FailedClaims;
+            _context.Write($"relay: {Remote.Address} failed {limiter.MaxFailures} claims or passwords within {Describe(limiter.Window)}; its claims are refused for {Describe(limiter.Block)}");
+        }
     }
 
     /// <summary>Under the registry lock: the room exists now; its unpaired timer starts.</summary>

@@ -1,6 +1,7 @@
 // One client connection of the relay (DESIGN.md §5). A single read loop drives the state
 // machine AwaitHello → AwaitAuth → AwaitRoom → Waiting → Spliced; see RelaySession.Splice.cs
-// for the spliced phase. Invariants:
+// for the spliced phase. With a password, Welcome carries the relay's CPace share and Auth is
+// checked once by RelayPasswordVerifier (docs/protocol.md "Relay"). Invariants:
 //  - before pairing only whole frames ≤ Frame.MaxUnpairedLength are accepted; anything else is
 //    refused with Error{code} (then the socket is half-closed, briefly drained and closed);
 //  - the state only moves forward; Waiting/Spliced are set under the registry lock, timers only
@@ -11,6 +12,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Tallow.Crypto;
 using Tallow.Wire;
 
 namespace Tallow.Relay;
@@ -39,6 +41,7 @@ internal sealed partial class RelaySession
     private SessionState _state;
     private Refusal? _abort;
     private ITimer? _helloTimer;
+    private RelayPasswordVerifier? _auth; // between Welcome and Auth on a relay with a password
     private Room? _room;
     private RelaySession? _partner;
 
@@ -49,9 +52,13 @@ internal sealed partial class RelaySession
         _stream = new NetworkStream(socket, ownsSocket: true);
         _controlCts = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
         Remote = remote;
+        SourceKey = AddressKey.Of(remote.Address);
     }
 
     public IPEndPoint Remote { get; }
+
+    /// <summary>The client's address as the per-address limits count it (IPv6: its /64).</summary>
+    public UInt128 SourceKey { get; }
 
     private SessionState State
     {
@@ -105,9 +112,9 @@ internal sealed partial class RelaySession
         finally
         {
             DisposeHelloTimer();
+            DisposeAuth();
             ArrayPool<byte>.Shared.Return(control, clearArray: true);
             _controlCts.Dispose();
-            _context.Metrics.SessionEnded();
         }
     }
 
@@ -147,6 +154,8 @@ internal sealed partial class RelaySession
     }
 
     private void DisposeHelloTimer() => Interlocked.Exchange(ref _helloTimer, null)?.Dispose();
+
+    private void DisposeAuth() => Interlocked.Exchange(ref _auth, null)?.Dispose();
 
     private readonly record struct ControlResult(Refusal? Refusal, bool Splice, int Start, int End, bool EndOfStream);
 
@@ -267,13 +276,20 @@ internal sealed partial class RelaySession
                 RelayRejectionReason.VersionMismatch);
         }
 
-        var welcome = new WelcomeMessage(RelayProtocol.Version, Remote, _nonce, _context.AuthKey is not null, _context.ProbePort);
+        byte[]? share = null;
+        if (_context.AuthPassword is not null)
+        {
+            _auth = RelayPasswordVerifier.Start(_context.AuthPassword, _nonce);
+            share = _auth.Share.ToArray();
+        }
+
+        var welcome = new WelcomeMessage(RelayProtocol.Version, Remote, _nonce, share is not null, _context.ProbePort, share);
         byte[] frame = new byte[Frame.HeaderSize + WelcomeMessage.MaxSize];
         int length = welcome.Write(frame.AsSpan(Frame.HeaderSize));
         Frame.WriteHeader(frame, FrameType.Welcome, length);
         lock (_gate)
         {
-            _state = _context.AuthKey is null ? SessionState.AwaitRoom : SessionState.AwaitAuth;
+            _state = _auth is null ? SessionState.AwaitRoom : SessionState.AwaitAuth;
         }
 
         await WriteAsync(frame.AsMemory(0, Frame.HeaderSize + length), _context.Shutdown).ConfigureAwait(false);
@@ -287,12 +303,18 @@ internal sealed partial class RelaySession
             return new Refusal(RelayErrorCode.AuthRequired, "this relay requires a password", RelayRejectionReason.AuthRequired);
         }
 
-        Span<byte> expected = stackalloc byte[RelayProtocol.AuthMacSize];
-        HMACSHA256.HashData(_context.AuthKey, _nonce, expected);
-        bool ok = payload.Length == RelayProtocol.AuthMacSize && CryptographicOperations.FixedTimeEquals(expected, payload);
-        CryptographicOperations.ZeroMemory(expected);
+        if (RefuseIfBlocked() is Refusal blocked)
+        {
+            DisposeAuth();
+            return blocked;
+        }
+
+        // One verification per connection: the exchange's secrets are zeroed whatever the outcome.
+        bool ok = AuthMessage.TryParse(payload, out AuthMessage auth) && _auth!.Verify(auth.Share, auth.Confirm);
+        DisposeAuth();
         if (!ok)
         {
+            RecordFailedAttempt();
             return new Refusal(RelayErrorCode.AuthFailed, "wrong relay password", RelayRejectionReason.AuthFailed);
         }
 

@@ -1,5 +1,7 @@
 // Nameplate → room table (DESIGN.md §3, §5.3). One lock guards every transition
 // (allocate, claim/pair, expire, close) so a claim and an unpaired timeout cannot both win.
+// It also counts each creator address's waiting rooms: counted at allocation, given back once,
+// when the room pairs or when it closes unpaired.
 namespace Tallow.Relay;
 
 internal enum AllocateStatus
@@ -7,6 +9,9 @@ internal enum AllocateStatus
     Opened,
     NameplateInUse,
     TooManyRooms,
+
+    /// <summary>The creator's address already holds RelayOptions.MaxUnpairedRoomsPerAddress waiting rooms.</summary>
+    AddressRoomLimit,
 }
 
 internal enum ClaimStatus
@@ -20,12 +25,14 @@ internal sealed class RoomRegistry
 {
     private readonly Dictionary<uint, Room> _rooms = [];
     private readonly int _maxRooms;
+    private readonly AddressCounter _unpairedByAddress;
     private readonly RelayMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public RoomRegistry(int maxRooms, RelayMetrics metrics, TimeProvider time)
+    public RoomRegistry(int maxRooms, AddressCounter unpairedByAddress, RelayMetrics metrics, TimeProvider time)
     {
         _maxRooms = maxRooms;
+        _unpairedByAddress = unpairedByAddress;
         _metrics = metrics;
         _time = time;
     }
@@ -68,6 +75,11 @@ internal sealed class RoomRegistry
                 return AllocateStatus.NameplateInUse;
             }
 
+            if (!_unpairedByAddress.TryAcquire(creator.SourceKey))
+            {
+                return AllocateStatus.AddressRoomLimit;
+            }
+
             room = new Room(nameplate, creator, _time);
             _rooms.Add(nameplate, room);
             _metrics.RoomOpened();
@@ -94,6 +106,7 @@ internal sealed class RoomRegistry
             }
 
             room.Joiner = joiner;
+            _unpairedByAddress.Release(room.Creator.SourceKey);
             room.Creator.OnPaired(room, joiner);
             joiner.OnPaired(room, room.Creator);
             _metrics.Paired();
@@ -133,6 +146,11 @@ internal sealed class RoomRegistry
         }
 
         _rooms.Remove(room.Nameplate);
+        if (!room.IsPaired)
+        {
+            _unpairedByAddress.Release(room.Creator.SourceKey);
+        }
+
         _metrics.RoomClosed();
         return true;
     }

@@ -27,9 +27,15 @@ public enum RelayErrorCode : byte
 public static class RelayProtocol
 {
     public const uint Magic = 0x544C5731; // "TLW1"
-    public const ushort Version = 1;
+    /// <summary>2: Auth is a CPace exchange on the relay password (v1 sent an HMAC that could be tested offline).</summary>
+    public const ushort Version = 2;
     public const int NonceSize = 32;
-    public const int AuthMacSize = 32;
+
+    /// <summary>A CPace share (ristretto255 element): the relay's in Welcome, the client's in Auth.</summary>
+    public const int AuthShareSize = 32;
+
+    /// <summary>The client's key confirmation in Auth (HMAC-SHA256).</summary>
+    public const int AuthConfirmSize = 32;
     public const int MaxRoomCapacity = 20;
     public const int MaxErrorMessageBytes = 512;
 }
@@ -61,22 +67,33 @@ public readonly record struct HelloMessage(ushort Version)
 }
 
 /// <summary>
-/// Welcome{version, observed endpoint, nonce, auth_required, probe port}. The probe port
-/// (DESIGN.md §5.7) is the relay's port that only answers Hello; 0 means the relay has none.
+/// Welcome{version, observed endpoint, nonce, auth_required, probe port[, relay share]}. The probe
+/// port (DESIGN.md §5.7) is the relay's port that only answers Hello; 0 means the relay has none.
+/// With auth_required the relay's CPace share for the password exchange follows (protocol.md "Relay").
 /// </summary>
-public readonly record struct WelcomeMessage(ushort Version, IPEndPoint ObservedAddress, byte[] Nonce, bool AuthRequired, ushort ProbePort)
+public readonly record struct WelcomeMessage(ushort Version, IPEndPoint ObservedAddress, byte[] Nonce, bool AuthRequired, ushort ProbePort, byte[]? AuthShare = null)
 {
-    /// <summary>Largest encoding: version, an IPv6 endpoint, the nonce, the auth flag and the probe port.</summary>
-    public const int MaxSize = 2 + EndpointCodec.MaxSize + RelayProtocol.NonceSize + 1 + 2;
+    /// <summary>Largest encoding: version, an IPv6 endpoint, the nonce, the auth flag, the probe port and the share.</summary>
+    public const int MaxSize = 2 + EndpointCodec.MaxSize + RelayProtocol.NonceSize + 1 + 2 + RelayProtocol.AuthShareSize;
 
     public int Write(Span<byte> destination)
     {
+        if (AuthRequired != (AuthShare is not null) || AuthShare is { Length: not RelayProtocol.AuthShareSize })
+        {
+            throw new InvalidOperationException($"a Welcome carries a {RelayProtocol.AuthShareSize}-byte share exactly when it requires auth");
+        }
+
         var w = new SpanWriter(destination);
         w.WriteUInt16(Version);
         EndpointCodec.Write(ref w, ObservedAddress);
         w.WriteBytes(Nonce);
         w.WriteByte(AuthRequired ? (byte)1 : (byte)0);
         w.WriteUInt16(ProbePort);
+        if (AuthShare is not null)
+        {
+            w.WriteBytes(AuthShare);
+        }
+
         return w.Written;
     }
 
@@ -84,39 +101,45 @@ public readonly record struct WelcomeMessage(ushort Version, IPEndPoint Observed
     {
         message = default;
         var r = new SpanReader(payload);
+        ReadOnlySpan<byte> share = default;
         if (!r.TryReadUInt16(out ushort version)
             || !EndpointCodec.TryRead(ref r, out IPEndPoint? observed)
             || !r.TryReadBytes(RelayProtocol.NonceSize, out ReadOnlySpan<byte> nonce)
             || !r.TryReadByte(out byte auth) || auth > 1
             || !r.TryReadUInt16(out ushort probePort)
+            || (auth == 1 && !r.TryReadBytes(RelayProtocol.AuthShareSize, out share))
             || !r.IsAtEnd)
         {
             return false;
         }
 
-        message = new WelcomeMessage(version, observed!, nonce.ToArray(), auth == 1, probePort);
+        message = new WelcomeMessage(version, observed!, nonce.ToArray(), auth == 1, probePort, auth == 1 ? share.ToArray() : null);
         return true;
     }
 }
 
-/// <summary>Auth{HMAC-SHA256(key = SHA-256(password), nonce)}.</summary>
-public readonly record struct AuthMessage(byte[] Mac)
+/// <summary>Auth{client share, confirm}: the client's half of the CPace exchange on the relay password.</summary>
+public readonly record struct AuthMessage(byte[] Share, byte[] Confirm)
 {
+    public const int Size = RelayProtocol.AuthShareSize + RelayProtocol.AuthConfirmSize;
+
     public int Write(Span<byte> destination)
     {
-        Mac.CopyTo(destination);
-        return Mac.Length;
+        var w = new SpanWriter(destination);
+        w.WriteBytes(Share);
+        w.WriteBytes(Confirm);
+        return w.Written;
     }
 
     public static bool TryParse(ReadOnlySpan<byte> payload, out AuthMessage message)
     {
         message = default;
-        if (payload.Length != RelayProtocol.AuthMacSize)
+        if (payload.Length != Size)
         {
             return false;
         }
 
-        message = new AuthMessage(payload.ToArray());
+        message = new AuthMessage(payload[..RelayProtocol.AuthShareSize].ToArray(), payload[RelayProtocol.AuthShareSize..].ToArray());
         return true;
     }
 }

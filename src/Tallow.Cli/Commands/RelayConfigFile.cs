@@ -1,6 +1,7 @@
 // The relay's TOML config file (`tallow relay serve --config PATH`): one top-level key per
 // `relay serve` option, named like the flag without its dashes (bind, pass, metrics, probe-port,
-// max-connections, max-rooms, rate-per-ip, unpaired-timeout, idle-timeout). Parsed with Tomlyn's
+// max-connections, max-rooms, rate-per-ip, max-connections-per-ip, max-unpaired-per-ip,
+// max-failed-claims, failed-claim-window, failed-claim-block, unpaired-timeout, idle-timeout). Parsed with Tomlyn's
 // syntax tree so every error names the key and its line. Unknown keys, tables, duplicate keys and
 // wrong types are usage errors (exit 2). tls, cert and key are reserved for the relay's TLS options
 // and only carried here. Every value is optional: unset means "not configured by the file".
@@ -14,6 +15,9 @@ internal sealed record RelayConfigFile
 {
     /// <summary>Config files are tiny; anything larger is a mistake (and is not read into memory).</summary>
     public const long MaxFileBytes = 64 * 1024;
+
+    private const string KnownKeys = "bind, pass, metrics, probe-port, max-connections, max-rooms, rate-per-ip, max-connections-per-ip, "
+        + "max-unpaired-per-ip, max-failed-claims, failed-claim-window, failed-claim-block, unpaired-timeout, idle-timeout, tls, cert, key";
 
     public string? Path { get; init; }
 
@@ -30,6 +34,16 @@ internal sealed record RelayConfigFile
     public int? MaxRooms { get; init; }
 
     public double? RatePerIp { get; init; }
+
+    public int? MaxConnectionsPerIp { get; init; }
+
+    public int? MaxUnpairedPerIp { get; init; }
+
+    public int? MaxFailedClaims { get; init; }
+
+    public double? FailedClaimWindow { get; init; }
+
+    public double? FailedClaimBlock { get; init; }
 
     public double? UnpairedTimeout { get; init; }
 
@@ -111,12 +125,17 @@ internal sealed record RelayConfigFile
                 "max-connections" => config with { MaxConnections = Integer(path, line, name, value, 1, int.MaxValue) },
                 "max-rooms" => config with { MaxRooms = Integer(path, line, name, value, 1, int.MaxValue) },
                 "rate-per-ip" => config with { RatePerIp = Number(path, line, name, value, allowZero: true) },
+                "max-connections-per-ip" => config with { MaxConnectionsPerIp = Integer(path, line, name, value, 0, int.MaxValue) },
+                "max-unpaired-per-ip" => config with { MaxUnpairedPerIp = Integer(path, line, name, value, 0, int.MaxValue) },
+                "max-failed-claims" => config with { MaxFailedClaims = Integer(path, line, name, value, 0, int.MaxValue) },
+                "failed-claim-window" => config with { FailedClaimWindow = Number(path, line, name, value, allowZero: false) },
+                "failed-claim-block" => config with { FailedClaimBlock = Number(path, line, name, value, allowZero: false) },
                 "unpaired-timeout" => config with { UnpairedTimeout = Number(path, line, name, value, allowZero: false) },
                 "idle-timeout" => config with { IdleTimeout = Number(path, line, name, value, allowZero: false) },
                 "tls" => config with { Tls = Boolean(path, line, name, value) },
                 "cert" => config with { Cert = String(path, line, name, value) },
                 "key" => config with { Key = String(path, line, name, value) },
-                _ => throw Error(path, line, $"unknown key '{name}'. Known keys: bind, pass, metrics, probe-port, max-connections, max-rooms, rate-per-ip, unpaired-timeout, idle-timeout, tls, cert, key"),
+                _ => throw Error(path, line, $"unknown key '{name}'. Known keys: {KnownKeys}"),
             };
         }
 

@@ -6,6 +6,9 @@
 // is printed for clients to pin with --relay-fingerprint.
 // --config PATH: a TOML file with the same settings (RelayConfigFile); flags given on the command
 // line override it, and it overrides $TALLOW_RELAY_PASS (RelayServeSettings).
+// Per-address limits (--max-connections-per-ip, --max-unpaired-per-ip, --max-failed-claims with
+// --failed-claim-window/--failed-claim-block) take their defaults from RelayOptions, where the
+// reasoning behind each default is written.
 using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography;
@@ -30,6 +33,31 @@ internal static class RelayServeCommand
         var maxConnections = new Option<int>("--max-connections") { DefaultValueFactory = _ => 1000, Description = "Most simultaneous connections" };
         var maxRooms = new Option<int>("--max-rooms") { DefaultValueFactory = _ => 10_000, Description = "Most simultaneous rooms" };
         var rate = new Option<double>("--rate-per-ip") { DefaultValueFactory = _ => 20, Description = "New connections per second per client address" };
+        var perIp = new Option<int>("--max-connections-per-ip")
+        {
+            DefaultValueFactory = _ => RelayOptions.DefaultMaxConnectionsPerAddress,
+            Description = "Most simultaneous connections from one client address (IPv6: one /64); 0 = no limit",
+        };
+        var unpairedPerIp = new Option<int>("--max-unpaired-per-ip")
+        {
+            DefaultValueFactory = _ => RelayOptions.DefaultMaxUnpairedRoomsPerAddress,
+            Description = "Most rooms waiting for their peer created from one client address; 0 = no limit",
+        };
+        var failedClaims = new Option<int>("--max-failed-claims")
+        {
+            DefaultValueFactory = _ => RelayOptions.DefaultMaxFailedClaimsPerAddress,
+            Description = "Failed claims (unknown or full nameplate, wrong password) from one address within --failed-claim-window before its claims are refused for --failed-claim-block; 0 = no limit",
+        };
+        var failedWindow = new Option<double>("--failed-claim-window")
+        {
+            DefaultValueFactory = _ => RelayOptions.DefaultFailedClaimWindow.TotalSeconds,
+            Description = "Seconds in which --max-failed-claims are counted",
+        };
+        var failedBlock = new Option<double>("--failed-claim-block")
+        {
+            DefaultValueFactory = _ => RelayOptions.DefaultFailedClaimBlock.TotalSeconds,
+            Description = "Seconds an address's claims are refused after --max-failed-claims failures",
+        };
         var unpaired = new Option<double>("--unpaired-timeout") { DefaultValueFactory = _ => 600, Description = "Seconds a room waits for its second peer" };
         var idle = new Option<double>("--idle-timeout") { DefaultValueFactory = _ => 1800, Description = "Seconds a paired session may stay silent" };
         var json = new Option<bool>("--json") { Description = "Print the listening addresses as a JSON event" };
@@ -39,7 +67,11 @@ internal static class RelayServeCommand
         var certOut = new Option<string?>("--cert-out") { Description = "Save the self-signed certificate as relay.crt and relay.key in this directory (reuse them with --cert/--key)" };
         var config = new Option<string?>("--config") { Description = "Read settings from this TOML file (flags given on the command line override it)" };
 
-        var serve = new Command("serve", "Run a relay server") { bind, probePort, pass, metrics, maxConnections, maxRooms, rate, unpaired, idle, tls, cert, key, certOut, json, config };
+        var serve = new Command("serve", "Run a relay server")
+        {
+            bind, probePort, pass, metrics, maxConnections, maxRooms, rate, perIp, unpairedPerIp, failedClaims, failedWindow, failedBlock,
+            unpaired, idle, tls, cert, key, certOut, json, config,
+        };
         serve.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(json), quiet: false);

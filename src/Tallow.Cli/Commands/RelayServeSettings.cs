@@ -39,10 +39,20 @@ internal static class RelayServeSettings
         double rate = Pick(result, "--rate-per-ip", file.RatePerIp, out _);
         double unpaired = Pick(result, "--unpaired-timeout", file.UnpairedTimeout, out string unpairedSource);
         double idle = Pick(result, "--idle-timeout", file.IdleTimeout, out string idleSource);
+        int perIp = Pick(result, "--max-connections-per-ip", file.MaxConnectionsPerIp, out string perIpSource);
+        int unpairedPerIp = Pick(result, "--max-unpaired-per-ip", file.MaxUnpairedPerIp, out string unpairedPerIpSource);
+        int failedClaims = Pick(result, "--max-failed-claims", file.MaxFailedClaims, out string failedClaimsSource);
+        double failedWindow = Pick(result, "--failed-claim-window", file.FailedClaimWindow, out string failedWindowSource);
+        double failedBlock = Pick(result, "--failed-claim-block", file.FailedClaimBlock, out string failedBlockSource);
         RequireAtLeast(maxConnections, 1, maxConnectionsSource);
         RequireAtLeast(maxRooms, 1, maxRoomsSource);
+        RequireAtLeast(perIp, 0, perIpSource);
+        RequireAtLeast(unpairedPerIp, 0, unpairedPerIpSource);
+        RequireAtLeast(failedClaims, 0, failedClaimsSource);
         RequirePositiveSeconds(unpaired, unpairedSource);
         RequirePositiveSeconds(idle, idleSource);
+        RequirePositiveSeconds(failedWindow, failedWindowSource);
+        RequirePositiveSeconds(failedBlock, failedBlockSource);
 
         return new RelayOptions
         {
@@ -53,6 +63,11 @@ internal static class RelayServeSettings
             MaxConnections = maxConnections,
             MaxRooms = maxRooms,
             ConnectionsPerSecondPerIp = rate,
+            MaxConnectionsPerAddress = perIp,
+            MaxUnpairedRoomsPerAddress = unpairedPerIp,
+            MaxFailedClaimsPerAddress = failedClaims,
+            FailedClaimWindow = TimeSpan.FromSeconds(failedWindow),
+            FailedClaimBlock = TimeSpan.FromSeconds(failedBlock),
             UnpairedTimeout = TimeSpan.FromSeconds(unpaired),
             IdleTimeout = TimeSpan.FromSeconds(idle),
         };

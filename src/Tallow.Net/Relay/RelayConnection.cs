@@ -1,13 +1,16 @@
 // Relay client (DESIGN.md §5): connect, Hello → Welcome, Auth when required, then Allocate or
 // Claim and wait for Paired. After pairing, Stream carries the peer's frames and Reader (which
 // may already hold peer bytes read past Paired) must keep being used to read them.
-// Note: the relay answers a correct Auth with nothing, so a wrong password surfaces as
-// RelayException(AuthFailed) from the first AllocateAsync/ClaimAsync, not from ConnectAsync.
+// Auth (protocol v2) is a CPace exchange on the relay password (RelayPasswordPake): the relay's
+// share comes in the Welcome, the client answers with its share and a key confirmation, so no
+// offline-testable verifier leaves the client. The relay answers a correct Auth with nothing, so a
+// wrong password surfaces as RelayException(AuthFailed) from the first AllocateAsync/ClaimAsync.
 // With RelayTls the relay protocol runs inside TLS (DESIGN.md §5.8; see RelayTls.cs).
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Tallow.Crypto;
 using Tallow.Wire;
 
 namespace Tallow.Net;
@@ -152,9 +155,9 @@ public sealed class RelayConnection : IAsyncDisposable
                         $"the relay at {relay} requires a password: pass --relay-pass (or set TALLOW_RELAY_PASS)", RelayErrorCode.AuthRequired);
                 }
 
-                byte[] mac = ComputeAuthMac(password, welcome.Nonce);
-                await WriteOrReportAsync(stream, reader, relay, Frame.Encode(FrameType.Auth, mac), token).ConfigureAwait(false);
-                CryptographicOperations.ZeroMemory(mac);
+                byte[] auth = ComputeAuth(password, welcome, relay);
+                await WriteOrReportAsync(stream, reader, relay, auth, token).ConfigureAwait(false);
+                CryptographicOperations.ZeroMemory(auth);
             }
 
             IPEndPoint local = localEndPoint ?? new IPEndPoint(IPAddress.Any, 0);
@@ -224,16 +227,30 @@ public sealed class RelayConnection : IAsyncDisposable
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Auth MAC: HMAC-SHA256(key = SHA-256(UTF-8 password), nonce).</summary>
-    internal static byte[] ComputeAuthMac(string password, ReadOnlySpan<byte> nonce)
+    /// <summary>
+    /// The Auth frame: this client's half of the CPace exchange on the relay password (RelayPasswordPake),
+    /// answering the relay's share in <paramref name="welcome"/>. Nothing in it can be checked against a
+    /// password offline; the password bytes are zeroed before returning.
+    /// </summary>
+    internal static byte[] ComputeAuth(string password, WelcomeMessage welcome, string relay)
     {
         byte[] passwordBytes = Encoding.UTF8.GetBytes(password);
-        Span<byte> key = stackalloc byte[32];
-        SHA256.HashData(passwordBytes, key);
-        byte[] mac = HMACSHA256.HashData(key, nonce);
-        CryptographicOperations.ZeroMemory(key);
-        CryptographicOperations.ZeroMemory(passwordBytes);
-        return mac;
+        byte[] payload = new byte[AuthMessage.Size];
+        try
+        {
+            if (!RelayPasswordPake.TryRespond(passwordBytes, welcome.Nonce, welcome.AuthShare, payload.AsSpan(0, RelayProtocol.AuthShareSize), payload.AsSpan(RelayProtocol.AuthShareSize)))
+            {
+                throw new RelayException(RelayFailureKind.Protocol,
+                    $"the relay at {relay} sent an invalid password challenge: check that it is a Tallow relay of the same version");
+            }
+
+            return Frame.Encode(FrameType.Auth, payload);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passwordBytes);
+            CryptographicOperations.ZeroMemory(payload);
+        }
     }
 
     private async Task<uint> ReadOpenedAsync(CancellationToken cancellationToken)

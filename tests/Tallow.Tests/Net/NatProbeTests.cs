@@ -109,7 +109,7 @@ public class NatProbeTests
         { "oversized frame", [0, 1, 0, 0, (byte)FrameType.Welcome] },
         { "Error frame", Frame.Encode(FrameType.Error, [(byte)RelayErrorCode.RateLimited, 0, 0]) },
         { "truncated Welcome", Frame.Encode(FrameType.Welcome, new byte[20]) },
-        { "Welcome of another version", WelcomeFrame(version: 2) },
+        { "Welcome of another version", WelcomeFrame(version: (ushort)(RelayProtocol.Version + 1)) },
         { "close without answer", [] },
     };
 

@@ -19,6 +19,11 @@ public class RelayConfigTests
         max-connections = 77
         max-rooms = 33
         rate-per-ip = 2.5
+        max-connections-per-ip = 40
+        max-unpaired-per-ip = 0
+        max-failed-claims = 9
+        failed-claim-window = 30
+        failed-claim-block = 45.5
         unpaired-timeout = 60
         idle-timeout = 90.5
         """;
@@ -34,6 +39,11 @@ public class RelayConfigTests
         Assert.Equal(77, file.MaxConnections);
         Assert.Equal(33, file.MaxRooms);
         Assert.Equal(2.5, file.RatePerIp);
+        Assert.Equal(40, file.MaxConnectionsPerIp);
+        Assert.Equal(0, file.MaxUnpairedPerIp);
+        Assert.Equal(9, file.MaxFailedClaims);
+        Assert.Equal(30, file.FailedClaimWindow);
+        Assert.Equal(45.5, file.FailedClaimBlock);
         Assert.Equal(60, file.UnpairedTimeout);
         Assert.Equal(90.5, file.IdleTimeout);
         Assert.Equal(3, file.Lines["pass"]);
@@ -46,6 +56,11 @@ public class RelayConfigTests
         Assert.Equal(77, options.MaxConnections);
         Assert.Equal(33, options.MaxRooms);
         Assert.Equal(2.5, options.ConnectionsPerSecondPerIp);
+        Assert.Equal(40, options.MaxConnectionsPerAddress);
+        Assert.Equal(0, options.MaxUnpairedRoomsPerAddress);
+        Assert.Equal(9, options.MaxFailedClaimsPerAddress);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.FailedClaimWindow);
+        Assert.Equal(TimeSpan.FromSeconds(45.5), options.FailedClaimBlock);
         Assert.Equal(TimeSpan.FromSeconds(60), options.UnpairedTimeout);
         Assert.Equal(TimeSpan.FromSeconds(90.5), options.IdleTimeout);
     }
@@ -63,6 +78,32 @@ public class RelayConfigTests
         Assert.Equal(20, options.ConnectionsPerSecondPerIp);
         Assert.Equal(TimeSpan.FromSeconds(600), options.UnpairedTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1800), options.IdleTimeout);
+
+        // The per-address limits: the flags' defaults are the relay's own (RelayOptions).
+        var defaults = new RelayOptions();
+        Assert.Equal(defaults.MaxConnectionsPerAddress, options.MaxConnectionsPerAddress);
+        Assert.Equal(defaults.MaxUnpairedRoomsPerAddress, options.MaxUnpairedRoomsPerAddress);
+        Assert.Equal(defaults.MaxFailedClaimsPerAddress, options.MaxFailedClaimsPerAddress);
+        Assert.Equal(defaults.FailedClaimWindow, options.FailedClaimWindow);
+        Assert.Equal(defaults.FailedClaimBlock, options.FailedClaimBlock);
+    }
+
+    [Fact]
+    public void Per_address_limits_come_from_flags_over_the_file_and_zero_turns_them_off()
+    {
+        RelayConfigFile file = RelayConfigFile.Parse(FullFile, "relay.toml");
+        RelayOptions options = Resolve(file, ["--max-connections-per-ip", "0", "--max-unpaired-per-ip", "7", "--max-failed-claims", "3",
+            "--failed-claim-window", "5", "--failed-claim-block", "600"]);
+        Assert.Equal(0, options.MaxConnectionsPerAddress);
+        Assert.Equal(7, options.MaxUnpairedRoomsPerAddress);
+        Assert.Equal(3, options.MaxFailedClaimsPerAddress);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.FailedClaimWindow);
+        Assert.Equal(TimeSpan.FromSeconds(600), options.FailedClaimBlock);
+
+        TallowException negative = Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--max-failed-claims", "-1"]));
+        Assert.Contains("--max-failed-claims -1 must be at least 0", negative.Message, StringComparison.Ordinal);
+        TallowException zeroWindow = Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--failed-claim-block", "0"]));
+        Assert.Contains("--failed-claim-block 0 must be a positive number of seconds", zeroWindow.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -111,6 +152,8 @@ public class RelayConfigTests
     [InlineData("relay.bind = \"127.0.0.1:1\"\n", 1, "unknown key 'relay.bind'")]
     [InlineData("bind = \"127.0.0.1:1\" junk\n", 1, "not valid TOML")]
     [InlineData("max-rooms = [1, 2]\n", 1, "'max-rooms' must be an integer, not an array")]
+    [InlineData("max-connections-per-ip = -1\n", 1, "'max-connections-per-ip' = -1 is out of range")]
+    [InlineData("failed-claim-window = 0\n", 1, "'failed-claim-window' = 0 must be a positive number of seconds")]
     public void Bad_files_are_usage_errors_naming_the_key_and_line(string text, int line, string expected)
     {
         TallowException error = Assert.Throws<TallowException>(() => RelayConfigFile.Parse(text, "relay.toml"));

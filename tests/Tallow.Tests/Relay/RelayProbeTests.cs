@@ -56,11 +56,12 @@ public class RelayProbeTests
     {
         { "Allocate", (byte)FrameType.Allocate, [2, 0, 0, 0, 0], RelayErrorCode.BadRequest },
         { "Claim", (byte)FrameType.Claim, [0, 0, 0, 1], RelayErrorCode.BadRequest },
-        { "Auth", (byte)FrameType.Auth, new byte[RelayProtocol.AuthMacSize], RelayErrorCode.BadRequest },
+        { "Auth", (byte)FrameType.Auth, new byte[AuthMessage.Size], RelayErrorCode.BadRequest },
         { "Ping", (byte)FrameType.Ping, [], RelayErrorCode.BadRequest },
         { "Welcome", (byte)FrameType.Welcome, new byte[40], RelayErrorCode.BadRequest },
         { "Hello with a wrong magic", (byte)FrameType.Hello, [0x54, 0x4C, 0x57, 0x32, 0, 1], RelayErrorCode.BadRequest },
-        { "Hello of another version", (byte)FrameType.Hello, [0x54, 0x4C, 0x57, 0x31, 0, 2], RelayErrorCode.VersionMismatch },
+        { "Hello of protocol v1 (HMAC auth)", (byte)FrameType.Hello, [0x54, 0x4C, 0x57, 0x31, 0, 1], RelayErrorCode.VersionMismatch },
+        { "Hello of a later version", (byte)FrameType.Hello, [0x54, 0x4C, 0x57, 0x31, 0, 3], RelayErrorCode.VersionMismatch },
         { "Record", (byte)FrameType.Record, new byte[100], RelayErrorCode.BadRequest },
     };
 

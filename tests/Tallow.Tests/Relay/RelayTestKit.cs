@@ -1,5 +1,5 @@
-// Helpers for loopback relay tests: a relay on 127.0.0.1:0 and a raw frame-level client for
-// hostile or protocol-level checks.
+// Helpers for loopback relay tests: a relay on 127.0.0.1:0, clients from chosen 127.0.0.x source
+// addresses, and a raw frame-level client for hostile or protocol-level checks.
 using System.Net;
 using System.Net.Sockets;
 using Tallow.Net;
@@ -25,6 +25,26 @@ internal static class RelayTestKit
 
     public static Task<RelayConnection> ConnectAsync(RelayServer server, string? password = null, CancellationToken token = default) =>
         RelayConnection.ConnectAsync("127.0.0.1", server.LocalEndPoint.Port, password, ConnectTimeout, token);
+
+    /// <summary>
+    /// Connects from <paramref name="source"/> (any 127.0.0.x: every loopback address is local on Linux),
+    /// so the relay sees a client address of the test's choosing.
+    /// </summary>
+    public static Task<RelayConnection> ConnectFromAsync(RelayServer server, string source, CancellationToken token, string? password = null)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return RelayConnection.ConnectAsync(socket, "127.0.0.1", server.LocalEndPoint.Port, password, ConnectTimeout, token);
+    }
 
     /// <summary>Creator and joiner of a fresh room, both past Paired.</summary>
     public static async Task<(RelayConnection Creator, RelayConnection Joiner)> PairAsync(RelayServer server, CancellationToken token)

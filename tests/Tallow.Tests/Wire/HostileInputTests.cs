@@ -200,17 +200,22 @@ public class HostileInputTests
         Assert.False(PairedMessage.TryParse([2, 2], out _)); // index out of range
         Assert.False(PairedMessage.TryParse([1, 0], out _));
         Assert.False(PairedMessage.TryParse([21, 0], out _));
-        Assert.False(AuthMessage.TryParse(new byte[31], out _));
-        Assert.False(AuthMessage.TryParse(new byte[33], out _));
+        Assert.False(AuthMessage.TryParse(new byte[AuthMessage.Size - 1], out _));
+        Assert.False(AuthMessage.TryParse(new byte[AuthMessage.Size + 1], out _));
+        Assert.False(AuthMessage.TryParse(new byte[32], out _)); // a v1 Auth (HMAC only)
 
-        byte[] welcome = MessageCodecs.EncodeWelcome(new WelcomeMessage(1, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), new byte[32], true, 4434));
+        byte[] share = new byte[RelayProtocol.AuthShareSize];
+        byte[] welcome = MessageCodecs.EncodeWelcome(new WelcomeMessage(2, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), new byte[32], true, 4434, share));
         Assert.True(WelcomeMessage.TryParse(welcome, out _));
-        Assert.False(WelcomeMessage.TryParse(welcome[..^2], out _)); // a Welcome without the probe port
+        Assert.False(WelcomeMessage.TryParse(welcome[..^RelayProtocol.AuthShareSize], out _)); // auth required but no share
         Assert.False(WelcomeMessage.TryParse(welcome[..^1], out _));
         Assert.False(WelcomeMessage.TryParse([.. welcome, 0], out _));
-        welcome[^3] = 2; // auth flag must be 0 or 1
+        byte[] open = MessageCodecs.EncodeWelcome(new WelcomeMessage(2, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), new byte[32], false, 4434));
+        Assert.False(WelcomeMessage.TryParse(open[..^2], out _)); // a Welcome without the probe port
+        Assert.False(WelcomeMessage.TryParse([.. open, .. share], out _)); // a share without auth
+        welcome[^(RelayProtocol.AuthShareSize + 3)] = 2; // auth flag must be 0 or 1
         Assert.False(WelcomeMessage.TryParse(welcome, out _));
-        welcome[^3] = 1;
+        welcome[^(RelayProtocol.AuthShareSize + 3)] = 1;
         welcome[2] = 5; // address family 5
         Assert.False(WelcomeMessage.TryParse(welcome, out _));
     }

@@ -29,9 +29,9 @@ internal static class MessageCodecs
 
     public static byte[] EncodeHello(HelloMessage m) => Encode(HelloMessage.Size, m.Write);
 
-    public static byte[] EncodeWelcome(WelcomeMessage m) => Encode(2 + EndpointCodec.MaxSize + m.Nonce.Length + 1 + 2, m.Write);
+    public static byte[] EncodeWelcome(WelcomeMessage m) => Encode(2 + EndpointCodec.MaxSize + m.Nonce.Length + 1 + 2 + (m.AuthShare?.Length ?? 0), m.Write);
 
-    public static byte[] EncodeAuth(AuthMessage m) => Encode(m.Mac.Length, m.Write);
+    public static byte[] EncodeAuth(AuthMessage m) => Encode(AuthMessage.Size, m.Write);
 
     public static byte[] EncodeAllocate(AllocateMessage m) => Encode(AllocateMessage.Size, m.Write);
 

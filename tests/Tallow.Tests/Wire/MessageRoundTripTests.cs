@@ -27,6 +27,7 @@ public class MessageRoundTripTests
             && parsed.Nonce.AsSpan().SequenceEqual(m.Nonce)
             && parsed.AuthRequired == m.AuthRequired
             && parsed.ProbePort == m.ProbePort
+            && (parsed.AuthShare ?? []).AsSpan().SequenceEqual(m.AuthShare ?? [])
             && bytes.Length <= WelcomeMessage.MaxSize;
     });
 
@@ -47,7 +48,8 @@ public class MessageRoundTripTests
 
     [Property]
     public Property Auth_round_trips() => Prop.ForAll(WireGen.Auth.ToArbitrary(), m =>
-        AuthMessage.TryParse(MessageCodecs.EncodeAuth(m), out var parsed) && parsed.Mac.AsSpan().SequenceEqual(m.Mac));
+        AuthMessage.TryParse(MessageCodecs.EncodeAuth(m), out var parsed)
+        && parsed.Share.AsSpan().SequenceEqual(m.Share) && parsed.Confirm.AsSpan().SequenceEqual(m.Confirm));
 
     [Property]
     public Property Allocate_round_trips() => Prop.ForAll(WireGen.Allocate.ToArbitrary(), m =>

@@ -71,9 +71,11 @@ internal static class WireGen
         from nonce in Bytes(RelayProtocol.NonceSize)
         from auth in Gen.Elements(true, false)
         from probePort in UInt16
-        select new WelcomeMessage(version, ep, nonce, auth, probePort);
+        from share in Bytes(RelayProtocol.AuthShareSize)
+        select new WelcomeMessage(version, ep, nonce, auth, probePort, auth ? share : null);
 
-    public static readonly Gen<AuthMessage> Auth = Bytes(RelayProtocol.AuthMacSize).Select(m => new AuthMessage(m));
+    public static readonly Gen<AuthMessage> Auth = Gen.Zip(Bytes(RelayProtocol.AuthShareSize), Bytes(RelayProtocol.AuthConfirmSize))
+        .Select(t => new AuthMessage(t.Item1, t.Item2));
 
     public static readonly Gen<AllocateMessage> Allocate = Gen.Zip(Gen.Choose(2, RelayProtocol.MaxRoomCapacity), UInt32)
         .Select(t => new AllocateMessage((byte)t.Item1, t.Item2));
