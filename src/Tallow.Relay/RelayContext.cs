@@ -14,7 +14,7 @@ internal sealed class RelayContext
         Shutdown = shutdown;
         Time = options.TimeProvider;
         Metrics = new RelayMetrics();
-        Rooms = new RoomRegistry(options.MaxRooms, new AddressCounter(options.MaxUnpairedRoomsPerAddress), Metrics, Time);
+        Rooms = new RoomRegistry(options.MaxRooms, new AddressCounter(options.MaxUnpairedRoomsPerAddress), Metrics, Time, options.SingleRoom);
         RateLimiter = new ConnectionRateLimiter(options.ConnectionsPerSecondPerIp, options.ConnectionBurstPerIp, Time);
         AddressConnections = new AddressCounter(options.MaxConnectionsPerAddress);
         FailedClaims = new FailedClaimLimiter(options.MaxFailedClaimsPerAddress, options.FailedClaimWindow, options.FailedClaimBlock, Time);

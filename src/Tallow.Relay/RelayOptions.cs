@@ -41,6 +41,13 @@ public sealed record RelayOptions
     public int MaxRooms { get; init; } = 10_000;
 
     /// <summary>
+    /// The relay serves one room in its whole lifetime (the relay `send` runs in its own process): once a
+    /// room was created, every later Allocate gets Error{TooManyRooms}, even after that room closed, so a
+    /// neighbour cannot use it for sessions of its own.
+    /// </summary>
+    public bool SingleRoom { get; init; }
+
+    /// <summary>
     /// Sustained new connections per second per client address (IPv6: per /64) — a token bucket.
     /// Zero or negative disables the limit.
     /// </summary>

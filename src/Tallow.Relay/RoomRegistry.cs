@@ -25,13 +25,16 @@ internal sealed class RoomRegistry
 {
     private readonly Dictionary<uint, Room> _rooms = [];
     private readonly int _maxRooms;
+    private readonly bool _singleRoom;
+    private bool _anyOpened;
     private readonly AddressCounter _unpairedByAddress;
     private readonly RelayMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public RoomRegistry(int maxRooms, AddressCounter unpairedByAddress, RelayMetrics metrics, TimeProvider time)
+    public RoomRegistry(int maxRooms, AddressCounter unpairedByAddress, RelayMetrics metrics, TimeProvider time, bool singleRoom = false)
     {
         _maxRooms = maxRooms;
+        _singleRoom = singleRoom;
         _unpairedByAddress = unpairedByAddress;
         _metrics = metrics;
         _time = time;
@@ -54,7 +57,7 @@ internal sealed class RoomRegistry
         room = null;
         lock (_rooms)
         {
-            if (_rooms.Count >= _maxRooms)
+            if (_rooms.Count >= _maxRooms || (_singleRoom && _anyOpened))
             {
                 return AllocateStatus.TooManyRooms;
             }
@@ -82,6 +85,7 @@ internal sealed class RoomRegistry
 
             room = new Room(nameplate, creator, _time);
             _rooms.Add(nameplate, room);
+            _anyOpened = true;
             _metrics.RoomOpened();
             creator.OnAllocated(room);
             return AllocateStatus.Opened;

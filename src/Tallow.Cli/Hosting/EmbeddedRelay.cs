@@ -2,6 +2,8 @@
 // inside its own process on a free port of every interface and tells the receiver how to
 // reach it (this host's LAN address, or loopback when there is no network). The relay also
 // has a probe port, so the sender and receiver can check their NAT mapping against it.
+// It is reachable by the whole LAN, so it serves this one session and nothing else: one room in
+// its lifetime (the sender's), a handful of connections, and a quick block for wrong claims.
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -29,7 +31,7 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
 
     public static async Task<EmbeddedRelay> StartAsync(CancellationToken ct)
     {
-        var server = new RelayServer(new RelayOptions { Bind = new IPEndPoint(IPAddress.Any, 0), ProbeBind = new IPEndPoint(IPAddress.Any, 0) });
+        var server = new RelayServer(Options(new IPEndPoint(IPAddress.Any, 0)));
         await server.StartAsync(ct).ConfigureAwait(false);
         int port = server.LocalEndPoint.Port;
         IPAddress reachable = FindReachableAddress() ?? IPAddress.Loopback;
@@ -39,6 +41,22 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
         var advertised = new RelayAddress(reachable.ToString(), port);
         return new EmbeddedRelay(server, advertised, advertised);
     }
+
+    /// <summary>
+    /// One session's relay: the sender's room only (SingleRoom); connections for the two peers, their
+    /// NAT probes and a direct retry's probes, with some slack; 5 failed claims block an address.
+    /// </summary>
+    internal static RelayOptions Options(IPEndPoint bind) => new()
+    {
+        Bind = bind,
+        ProbeBind = new IPEndPoint(bind.Address, 0),
+        SingleRoom = true,
+        MaxRooms = 1,
+        MaxConnections = 16,
+        MaxConnectionsPerAddress = 8,
+        MaxUnpairedRoomsPerAddress = 1,
+        MaxFailedClaimsPerAddress = 5,
+    };
 
     /// <summary>The first up, non-loopback IPv4 unicast address, preferring interfaces with a gateway.</summary>
     internal static IPAddress? FindReachableAddress()
