@@ -28,7 +28,7 @@ internal sealed class ChatConsole : IDisposable
     private readonly string _prompt;
     private readonly int _promptWidth;
     private readonly Func<int> _width;
-    private readonly LineEditor _editor = new();
+    private readonly LineEditor _editor;
     private readonly Lock _gate = new();
     private bool _reading;
     private bool _disposed;
@@ -37,8 +37,10 @@ internal sealed class ChatConsole : IDisposable
     /// <param name="terminal">Everything is drawn here (see the header: stdout on a terminal).</param>
     /// <param name="prompt">Drawn before the input, e.g. "> ".</param>
     /// <param name="width">The terminal's width in columns; by default Console.WindowWidth, or 80 when unknown.</param>
-    public ChatConsole(IKeySource keys, TextWriter terminal, string prompt, Func<int>? width = null)
+    /// <param name="completer">What Tab inserts (see LineEditor.Completer); it runs on the reading thread and may call WriteLine.</param>
+    public ChatConsole(IKeySource keys, TextWriter terminal, string prompt, Func<int>? width = null, Func<string, string?>? completer = null)
     {
+        _editor = new LineEditor { Completer = completer };
         _keys = keys;
         _terminal = terminal;
         _prompt = TerminalText.Clean(prompt);
