@@ -33,7 +33,7 @@ internal static class ReceiveCommand
         var only = new Option<string[]>("--only") { Description = "Receive only offered files matching this gitignore-style pattern (repeatable; a matching folder takes everything in it)", AllowMultipleArgumentsPerToken = false };
 
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, allowHidden, overwrite, noResume, select, only, verify };
+        var command = new Command("receive", "Receive files, text or a stream from a sender (asks for the code on the terminal, or reads $TALLOW_CODE)") { code, output, yes, allowHidden, overwrite, noResume, select, only, verify };
         common.AddTo(command);
         command.SetAction((result, ct) =>
         {
@@ -95,7 +95,7 @@ internal static class ReceiveCommand
         {
             if (args.Yes && !args.AllowHidden && review is { HiddenIntoExisting.Count: > 0 })
             {
-                await receiver.RejectAsync("declined by the receiver (hidden names need a confirmation)", ct).ConfigureAwait(false);
+                await receiver.RejectAsync("hidden names need the receiver's confirmation", ct).ConfigureAwait(false);
                 throw new TallowException(FailureKind.Declined, review.RefusalMessage(outRoot));
             }
 

@@ -42,6 +42,7 @@ internal static class SendCommand
         var selection = new SendSelectionOptions();
         var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify };
         selection.AddTo(command);
+        common.Code.Description = "Use this code phrase instead of a generated one (default: $TALLOW_CODE; prefer the variable: arguments are visible to other users of this computer)";
         command.Options.Add(common.Code);
         common.AddTo(command);
         command.SetAction((result, ct) =>

@@ -1,6 +1,6 @@
-// The terminal line UI of `tallow chat`: one input line at the bottom ("> " and what is being
-// typed, edited by LineEditor) and incoming messages printed above it, so a message never garbles
-// the line being typed. WriteLine may be called from any thread while ReadLineAsync is pending:
+// The terminal line UI of `tallow chat` (and of CodePrompt, drawn on stderr): one input line at the
+// bottom ("> " and what is being typed, edited by LineEditor) and incoming messages printed above
+// it, so a message never garbles the line being typed. WriteLine may be called from any thread while ReadLineAsync is pending:
 // under one lock it erases the input line (\r, ESC[K), prints the message line(s) and redraws the
 // prompt, the visible part of the input and the cursor, each in a single write. Only \r, \r\n,
 // ESC[K and ESC[nD are ever emitted; every text from the network goes through TerminalText.Clean.
