@@ -24,7 +24,8 @@ done
 port=$(sed -n 's/.*"relay":"[^"]*:\([0-9]*\)".*/\1/p' "$work/send.jsonl" | head -n1)
 echo "demo: code is $code; receiving via the sender's embedded relay on this machine (port $port)" >&2
 
-"$root/tallow" receive "$code" --relay "127.0.0.1:$port" --out "$work/received" --yes
+# The code goes in TALLOW_CODE, not the arguments, where every local user could read it (ps).
+TALLOW_CODE="$code" "$root/tallow" receive --relay "127.0.0.1:$port" --out "$work/received" --yes
 wait "$sender_pid"; sender_pid=""
 
 sent=$(sha256sum "$work/demo.bin" | cut -d' ' -f1)

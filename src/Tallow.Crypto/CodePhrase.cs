@@ -33,6 +33,9 @@ public static class CodePhrase
     /// <summary>The 7772 code words (EFF large list without its hyphenated words), in list order.</summary>
     public static IReadOnlyList<string> Words => s_words.Value;
 
+    /// <summary>True when <paramref name="word"/> (lowercase) is one of the code words.</summary>
+    public static bool IsWord(string word) => s_wordSet.Value.Contains(word);
+
     /// <summary>Bits of entropy of one uniformly chosen word, log2(7772).</summary>
     public static double BitsPerWord => Math.Log2(Words.Count);
 
@@ -162,7 +165,7 @@ public static class CodePhrase
         return part.Length * Math.Log2(alphabet);
     }
 
-    private static bool TryParseClaimedNameplate(string normalized, out uint nameplate, out int secretStart)
+    internal static bool TryParseClaimedNameplate(string normalized, out uint nameplate, out int secretStart)
     {
         nameplate = 0;
         secretStart = 0;

@@ -5,7 +5,8 @@
 //   input:  text → message   /send PATH → offer a file or folder (one at a time)
 //           /accept, /decline → answer the peer's offer   /quit (Ctrl-C) → leave now
 //           end of input (Ctrl-D, end of stdin) → finish transfers under way, then leave
-//   peer:   message → shown; offer → accepted with --yes, asked on a terminal, else declined;
+//   peer:   message → shown; offer → accepted with --yes (not one putting hidden names into
+//           existing folders, OfferReview, unless --allow-hidden), asked on a terminal, else declined;
 //           Leave → "peer left", exit 0; a lost connection → network error, exit 4.
 using System.Diagnostics;
 using Tallow.Cli.Commands;
@@ -19,7 +20,7 @@ using Tallow.Wire;
 
 namespace Tallow.Cli.Chat;
 
-internal sealed record ChatOptions(string OutDir, bool Yes, bool Interactive);
+internal sealed record ChatOptions(string OutDir, bool Yes, bool Interactive, bool AllowHidden = false);
 
 internal sealed class ChatSession(OpenSession open, IChatView view, ChatOptions options)
 {
@@ -220,11 +221,18 @@ internal sealed class ChatSession(OpenSession open, IChatView view, ChatOptions 
                 continue;
             }
 
-            view.Offer(offer, summary, ask: !options.Yes && options.Interactive);
-            if (!await DecideAsync(ct).ConfigureAwait(false))
+            OfferReview review = OfferReview.Create(offer, options.OutDir, overwrite: false);
+            bool yes = options.Yes && (options.AllowHidden || review.HiddenIntoExisting.Count == 0);
+            view.Offer(offer, summary, ask: !yes && options.Interactive);
+            if (options.Yes && !yes)
+            {
+                view.Info($"--yes does not accept this offer: {review.HiddenWarning}" + (options.Interactive ? "." : " (start tallow chat with --allow-hidden to accept such offers)."));
+            }
+
+            if (!await DecideAsync(yes, ct).ConfigureAwait(false))
             {
                 await receiver.RejectAsync("declined by the receiver", ct).ConfigureAwait(false);
-                view.Info(options.Interactive ? "Declined." : "Declined: run tallow chat with --yes to accept files.");
+                view.Info(options.Interactive ? "Declined." : options.Yes ? "Declined." : "Declined: run tallow chat with --yes to accept files.");
                 continue;
             }
 
@@ -241,11 +249,12 @@ internal sealed class ChatSession(OpenSession open, IChatView view, ChatOptions 
         }
     }
 
-    private async Task<bool> DecideAsync(CancellationToken ct)
+    /// <summary><paramref name="yes"/>: accepted without asking; otherwise asked on a terminal, else declined.</summary>
+    private async Task<bool> DecideAsync(bool yes, CancellationToken ct)
     {
-        if (options.Yes || !options.Interactive)
+        if (yes || !options.Interactive)
         {
-            return options.Yes;
+            return yes;
         }
 
         var decision = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -15,10 +15,11 @@ internal static class ChatCommand
         var common = new CommonOptions();
         var code = new Argument<string[]>("code") { Arity = ArgumentArity.ZeroOrMore, Description = "Join the chat with this code (none: open a new chat and print its code)" };
         var output = new Option<string>("--out", "-o") { Description = "Folder for files the peer sends", DefaultValueFactory = _ => "." };
-        var yes = new Option<bool>("--yes", "-y") { Description = "Accept files the peer offers without asking" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Accept files the peer offers without asking (not hidden names going into folders that exist here: see --allow-hidden)" };
+        var allowHidden = new Option<bool>("--allow-hidden") { Description = "With --yes, also accept hidden names (starting with '.') going into the output folder or a folder already in it" };
         var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("chat", "Chat with one peer (and send files) over an end-to-end encrypted session") { code, output, yes, words, verify };
+        var command = new Command("chat", "Chat with one peer (and send files) over an end-to-end encrypted session") { code, output, yes, allowHidden, words, verify };
         command.Options.Add(common.Code);
         common.AddTo(command);
         command.SetAction((result, ct) =>
@@ -26,13 +27,13 @@ internal static class ChatCommand
             bool interactive = !result.GetValue(common.Json) && TerminalChatView.Available;
             var reporter = new Reporter(json: !interactive, result.GetValue(common.Quiet));
             string joinCode = string.Join('-', result.GetValue(code) ?? []);
-            var options = new ChatOptions(result.GetValue(output) ?? ".", result.GetValue(yes), interactive);
+            var options = new ChatOptions(result.GetValue(output) ?? ".", result.GetValue(yes), interactive, result.GetValue(allowHidden));
             return CommandRunner.RunAsync(reporter, async () =>
             {
                 Tallow.Protocol.Records.RateLimiter? throttle = common.ResolveThrottle(result);
                 await using OpenSession session = joinCode.Length > 0
                     ? await SessionSetup.JoinAsync(result, common, reporter, joinCode, result.GetValue(verify), ct).ConfigureAwait(false)
-                    : await SessionSetup.CreateAsync(result, common, reporter, new CreateRequest("chat", "Chat opened: waiting for the other side to join.", result.GetValue(words), DirectNotNeeded: false), result.GetValue(verify), ct).ConfigureAwait(false);
+                    : await SessionSetup.CreateAsync(result, common, reporter, OpenRequest(result, common, reporter, result.GetValue(words)), result.GetValue(verify), ct).ConfigureAwait(false);
                 session.Records.Channel.SendThrottle = throttle; // --throttle limits what this side sends and what it takes in
                 session.Records.Port(Tallow.Wire.RecordGroup.IncomingTransfer).ReceiveThrottle = throttle;
                 using IChatView view = interactive ? new TerminalChatView() : new JsonChatView(reporter);
@@ -53,4 +54,7 @@ internal static class ChatCommand
         });
         return command;
     }
+
+    private static CreateRequest OpenRequest(System.CommandLine.ParseResult result, CommonOptions common, Reporter reporter, int words) =>
+        new("chat", "Chat opened: waiting for the other side to join.", words, DirectNotNeeded: false, CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: false));
 }

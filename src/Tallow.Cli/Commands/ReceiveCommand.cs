@@ -1,4 +1,7 @@
-// `tallow receive CODE [--out DIR] [--yes] [--overwrite] [--select]`: receives what the sender offers.
+// `tallow receive [CODE] [--out DIR] [--yes] [--allow-hidden] [--overwrite] [--select]`: receives
+// what the sender offers. The code comes from CodeSource (argument, TALLOW_CODE or the prompt). A
+// Files offer is shown entry by entry with its marks (OfferReview) before it is accepted; --yes
+// refuses one that puts hidden names into existing folders unless --allow-hidden.
 using System.CommandLine;
 using System.Text;
 using Tallow.Cli.Output;
@@ -16,24 +19,30 @@ internal static class ReceiveCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var code = new Argument<string[]>("code") { Arity = ArgumentArity.OneOrMore, Description = "The code phrase the sender shows (words may be separated by spaces or dashes)" };
+        var code = new Argument<string[]>("code")
+        {
+            Arity = ArgumentArity.ZeroOrMore,
+            Description = "The code phrase the sender shows. Best left out: you are asked for it (Tab completes words), or set TALLOW_CODE; a code given here is visible to other users of this computer",
+        };
         var output = new Option<string>("--out", "-o") { Description = "Folder to save into", DefaultValueFactory = _ => "." };
-        var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking (not one that puts hidden names like .ssh or .git into folders that exist here: see --allow-hidden)" };
+        var allowHidden = new Option<bool>("--allow-hidden") { Description = "With --yes, also accept hidden names (starting with '.') going into the output folder or a folder already in it" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
         var noResume = new Option<bool>("--no-resume") { Description = "Receive every file from the start, ignoring .tallow-part files and files already here" };
         var select = new Option<bool>("--select") { Description = "Choose which of the offered files to receive from a list (needs a terminal; in scripts use --only GLOB)" };
         var only = new Option<string[]>("--only") { Description = "Receive only offered files matching this gitignore-style pattern (repeatable; a matching folder takes everything in it)", AllowMultipleArgumentsPerToken = false };
 
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("receive", "Receive files, text or a stream from a sender") { code, output, yes, overwrite, noResume, select, only, verify };
+        var command = new Command("receive", "Receive files, text or a stream from a sender (asks for the code on the terminal, or reads $TALLOW_CODE)") { code, output, yes, allowHidden, overwrite, noResume, select, only, verify };
         common.AddTo(command);
         command.SetAction((result, ct) =>
         {
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet));
             var args = new ReceiveArgs(
-                string.Join('-', result.GetValue(code) ?? []),
+                result.GetValue(code) ?? [],
                 result.GetValue(output) ?? ".",
                 result.GetValue(yes),
+                result.GetValue(allowHidden),
                 result.GetValue(overwrite),
                 !result.GetValue(noResume),
                 result.GetValue(select),
@@ -44,7 +53,7 @@ internal static class ReceiveCommand
         return command;
     }
 
-    private sealed record ReceiveArgs(string Code, string OutDir, bool Yes, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify);
+    private sealed record ReceiveArgs(string[] Code, string OutDir, bool Yes, bool AllowHidden, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify);
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, ReceiveArgs args, CancellationToken ct)
     {
@@ -60,19 +69,20 @@ internal static class ReceiveCommand
 
         IReadOnlyList<GlobPattern> only = ParseOnly(args.Only);
         RateLimiter? throttle = common.ResolveThrottle(result);
-        await using OpenSession session = await SessionSetup.JoinAsync(result, common, reporter, args.Code, args.Verify, ct).ConfigureAwait(false);
+        string code = await CodeSource.ForReceiveAsync(args.Code, reporter, ct).ConfigureAwait(false); // before any network contact
+        await using OpenSession session = await SessionSetup.JoinAsync(result, common, reporter, code, args.Verify, ct).ConfigureAwait(false);
         RecordPort incoming = session.Records.Port(RecordGroup.IncomingTransfer);
         incoming.ReceiveThrottle = throttle;
         var receiver = new TransferReceiver(incoming, reporter);
         TransferOffer offer = await receiver.ReceiveOfferAsync(ct).ConfigureAwait(false);
         string summary = OfferSummary.Describe(offer);
-        reporter.Event("offer", ("kind", offer.Kind.ToString().ToLowerInvariant()), ("files", offer.Entries.Count(e => e.Type == EntryType.File)), ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize));
-
-        OutputDirectory? output = null;
-        if (offer.Kind == TransferKind.Files)
-        {
-            output = new OutputDirectory(args.OutDir, args.Overwrite);
-        }
+        string outRoot = Path.GetFullPath(args.OutDir);
+        OfferReview? review = offer.Kind == TransferKind.Files ? OfferReview.Create(offer, outRoot, args.Overwrite, Selection(null, only)) : null;
+        reporter.Event("offer", [
+            ("kind", offer.Kind.ToString().ToLowerInvariant()),
+            ("files", offer.Entries.Count(e => e.Type == EntryType.File)),
+            ("bytes", offer.Kind == TransferKind.Stream ? null : (long)offer.TotalSize),
+            .. review?.JsonFields() ?? []]);
 
         IReadOnlyList<int>? selectedEntryIndices = null; // indices into offer.Entries; null = the whole offer
         bool accepted;
@@ -83,7 +93,13 @@ internal static class ReceiveCommand
         }
         else
         {
-            accepted = await ConfirmAsync(offer, summary, output, args.Yes, reporter, ct).ConfigureAwait(false);
+            if (args.Yes && !args.AllowHidden && review is { HiddenIntoExisting.Count: > 0 })
+            {
+                await receiver.RejectAsync("hidden names need the receiver's confirmation", ct).ConfigureAwait(false);
+                throw new TallowException(FailureKind.Declined, review.RefusalMessage(outRoot));
+            }
+
+            accepted = await ConfirmAsync(offer, summary, review, offer.Kind == TransferKind.Files ? $"into '{outRoot}'" : "to stdout", args, reporter, ct).ConfigureAwait(false);
         }
 
         if (!accepted)
@@ -91,6 +107,9 @@ internal static class ReceiveCommand
             await receiver.RejectAsync("declined by the receiver", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Declined, "transfer declined.");
         }
+
+        // Created only now: an offer that is declined or refused leaves no new folder behind.
+        OutputDirectory? output = offer.Kind == TransferKind.Files ? new OutputDirectory(args.OutDir, args.Overwrite) : null;
 
         using ReceivePlan? plan = output is null ? null : await FileReceiving.AcceptAsync(receiver, offer, output, Selection(selectedEntryIndices, only), args.Resume, reporter, ct).ConfigureAwait(false);
         if (plan is null)
@@ -167,7 +186,7 @@ internal static class ReceiveCommand
     {
         if (reporter.Json)
         {
-            using var buffer = new BoundedBuffer(16 * 1024 * 1024);
+            using var buffer = new BoundedBuffer(SendCommand.MaxTextBytes);
             TransferSummary text = await receiver.ReceiveStreamAsync(offer, buffer, ct).ConfigureAwait(false);
             reporter.Event("text_received", ("text", Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)));
             return text;
@@ -206,9 +225,9 @@ internal static class ReceiveCommand
         return [.. chosen.Select(i => entryIndices[i])];
     }
 
-    private static async Task<bool> ConfirmAsync(TransferOffer offer, string summary, OutputDirectory? output, bool yes, Reporter reporter, CancellationToken ct)
+    private static async Task<bool> ConfirmAsync(TransferOffer offer, string summary, OfferReview? review, string where, ReceiveArgs args, Reporter reporter, CancellationToken ct)
     {
-        if (yes || offer.Kind == TransferKind.Text)
+        if (args.Yes || offer.Kind == TransferKind.Text)
         {
             return true;
         }
@@ -219,9 +238,35 @@ internal static class ReceiveCommand
             return false;
         }
 
-        string where = output is null ? "to stdout" : $"into '{output.Root}'";
-        Console.Error.Write($"Accept {summary} {where}? [y/N] ");
+        if (review is null)
+        {
+            Console.Error.Write($"Accept {summary} {where}? [y/N] ");
+        }
+        else
+        {
+            foreach (string line in review.Describe(summary, PromptLines(), args.Overwrite))
+            {
+                Console.Error.WriteLine(TerminalText.Clean(line));
+            }
+
+            Console.Error.Write($"Accept {TerminalText.Clean(where)}? [y/N] ");
+        }
+
         string? answer = await Task.Run(Console.ReadLine, ct).WaitAsync(ct).ConfigureAwait(false);
         return answer is not null && (answer.Trim().Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Trim().Equals("yes", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Entry lines that fit on the terminal with the prompt's other lines (20 when its height is unknown).</summary>
+    private static int PromptLines()
+    {
+        try
+        {
+            int height = Console.WindowHeight;
+            return height > 0 ? Math.Max(2, height - 5) : 20;
+        }
+        catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or InvalidOperationException)
+        {
+            return 20;
+        }
     }
 }

@@ -1,4 +1,5 @@
-// `tallow send FILE... | DIR | --text TEXT | < stdin`: offers content to one receiver.
+// `tallow send FILE... | DIR | --text TEXT | --text - | < stdin`: offers content to one receiver.
+// The code is generated, or --code / TALLOW_CODE (CodeSource); the receiver is told to type it.
 using System.CommandLine;
 using System.Text;
 using Tallow.Cli.Output;
@@ -22,11 +23,14 @@ internal static class SendCommand
     /// </summary>
     private const long DirectWorthwhileBytes = 1024 * 1024;
 
+    /// <summary>Largest text (--text, --text -): what a receiver collects for one JSON event.</summary>
+    public const int MaxTextBytes = 16 * 1024 * 1024;
+
     public static Command Create()
     {
         var common = new CommonOptions();
         var paths = new Argument<string[]>("paths") { Arity = ArgumentArity.ZeroOrMore, Description = "Files or folders to send (none: read stdin)" };
-        var text = new Option<string?>("--text", "-t") { Description = "Send this text instead of files" };
+        var text = new Option<string?>("--text", "-t") { Description = "Send this text instead of files; '-' reads it from stdin (up to 16 MiB), which keeps it out of the process list" };
         var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
         var chunk = new Option<int>("--chunk-size") { Description = "Bytes per encrypted chunk", DefaultValueFactory = _ => DefaultChunkSize };
         var follow = new Option<bool>("--follow-symlinks") { Description = "Send what symlinks point to instead of skipping them" };
@@ -38,6 +42,7 @@ internal static class SendCommand
         var selection = new SendSelectionOptions();
         var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify };
         selection.AddTo(command);
+        common.Code.Description = "Use this code phrase instead of a generated one (default: $TALLOW_CODE; prefer the variable: arguments are visible to other users of this computer)";
         command.Options.Add(common.Code);
         common.AddTo(command);
         command.SetAction((result, ct) =>
@@ -89,7 +94,8 @@ internal static class SendCommand
 
         // Everything about the input is checked before any connection is made.
         Content content = PrepareContent(args, reporter);
-        var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, DirectNotNeeded: content.Bytes is >= 0 and < DirectWorthwhileBytes);
+        string? code = CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: true);
+        var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, DirectNotNeeded: content.Bytes is >= 0 and < DirectWorthwhileBytes, code, JoinerAsksForCode: true);
         await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
         session.Records.Channel.SendThrottle = throttle;
         var sender = new TransferSender(session.Records.Port(RecordGroup.OutgoingTransfer), reporter, args.Compression);
@@ -136,7 +142,12 @@ internal static class SendCommand
                 throw new TallowException(FailureKind.Usage, "give either --text or paths, not both.");
             }
 
-            byte[] bytes = Encoding.UTF8.GetBytes(args.Text);
+            byte[] bytes = args.Text == "-" ? ReadTextFromStdin(reporter) : Encoding.UTF8.GetBytes(args.Text);
+            if (bytes.Length > MaxTextBytes)
+            {
+                throw new TallowException(FailureKind.Usage, $"the text is larger than {MaxTextBytes / (1024 * 1024)} MiB: send it as a file, or pipe it into 'tallow send' as a stream.");
+            }
+
             var offer = new TransferOffer(TransferKind.Text, args.ChunkSize, [new OfferEntry(EntryType.File, "text", (ulong)bytes.Length, 0x1A4, 0)]);
             return new Content(offer, null, new MemoryStream(bytes, writable: false), OfferSummary.Describe(offer), bytes.Length);
         }
@@ -160,5 +171,25 @@ internal static class SendCommand
         var scan = new ScanOptions { FollowSymlinks = args.FollowSymlinks, Filter = args.Selection.Filter };
         SourcePlan plan = SourceScanner.Scan(args.Paths, args.ChunkSize, scan, reporter.Warn);
         return new Content(plan.Offer, plan, null, OfferSummary.Describe(plan.Offer), (long)plan.Offer.TotalSize);
+    }
+
+    /// <summary>`--text -`: stdin up to its end, reading at most one byte past <see cref="MaxTextBytes"/> (the caller refuses more).</summary>
+    private static byte[] ReadTextFromStdin(Reporter reporter)
+    {
+        if (!Console.IsInputRedirected)
+        {
+            reporter.Info("Type the text, then press Ctrl-D on an empty line.");
+        }
+
+        using Stream stdin = Console.OpenStandardInput();
+        var text = new MemoryStream();
+        byte[] buffer = new byte[64 * 1024];
+        int read;
+        while (text.Length <= MaxTextBytes && (read = stdin.Read(buffer, 0, (int)Math.Min(buffer.Length, MaxTextBytes + 1 - text.Length))) > 0)
+        {
+            text.Write(buffer, 0, read);
+        }
+
+        return text.ToArray();
     }
 }

@@ -15,8 +15,13 @@ using Tallow.Protocol.Session;
 
 namespace Tallow.Cli.Commands;
 
-/// <summary>What the creator says: the joining command's verb ("receive", "chat") and the first line shown.</summary>
-internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, bool DirectNotNeeded);
+/// <summary>
+/// What the creator says: the joining command's verb ("receive", "chat") and the first line shown;
+/// <paramref name="Code"/> is a custom code (see CodeSource) or null for a generated one;
+/// <paramref name="JoinerAsksForCode"/>: the joining command asks for the code on its terminal, so
+/// the command shown to the user leaves the code out of the other side's process list.
+/// </summary>
+internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, bool DirectNotNeeded, string? Code = null, bool JoinerAsksForCode = false);
 
 /// <summary>An open session and what it runs on (an embedded relay, an mDNS announcement); disposed together.</summary>
 internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, MdnsAnnouncer? announcer) : IAsyncDisposable
@@ -60,7 +65,7 @@ internal static class SessionSetup
                 "with --proxy or --tor a relay is required (the built-in LAN relay would listen and announce this computer): pass --relay host:port or set TALLOW_RELAY.");
         }
 
-        (string? customCode, uint requestedNameplate) = CustomCode(result, common, reporter);
+        (string? customCode, uint requestedNameplate) = CustomCode(request.Code, reporter);
         EmbeddedRelay? embedded = configured is null ? await EmbeddedRelay.StartAsync(ct).ConfigureAwait(false) : null;
         MdnsAnnouncer? announcer = null;
         PeerSession? peer = null;
@@ -84,14 +89,14 @@ internal static class SessionSetup
                 ? MdnsAnnouncer.Start(peer.Nameplate, embedded.Advertised.Port)
                 : null;
             string verb = $"tallow {request.JoinVerb}";
-            string withRelay = $"{verb} {code} --relay {relay}" + (options.RelayFingerprint is { } pin ? $" --relay-fingerprint {pin}" : string.Empty);
+            string relayOptions = $" --relay {relay}" + (options.RelayFingerprint is { } pin ? $" --relay-fingerprint {pin}" : string.Empty);
+            string withRelay = $"{verb} {code}{relayOptions}";
             string joinCommand = announcer is not null ? $"{verb} {code}" : withRelay;
             reporter.Event("code", ("code", code), ("command", joinCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null));
             reporter.Info(request.Headline);
             reporter.Info($"Code is: {code}");
-            reporter.Info(announcer is not null
-                ? $"On the other computer run:\n\n    {joinCommand}\n\n(on this local network it finds this computer by itself; from elsewhere: {withRelay})\n"
-                : $"On the other computer run:\n\n    {joinCommand}\n");
+            string shown = request.JoinerAsksForCode ? verb : $"{verb} {code}";
+            reporter.Info(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode));
 
             await peer.EstablishAsync(code, options, ct).ConfigureAwait(false);
             var open = new OpenSession(peer, embedded, announcer);
@@ -154,17 +159,31 @@ internal static class SessionSetup
         await open.Peer.UpgradeAsync(open.Peer.Options, new P2PReporter(reporter), ct).ConfigureAwait(false);
     }
 
-    /// <summary>--code: the normalised phrase and the nameplate it claims, or (null, 0) for a generated code.</summary>
-    private static (string? Code, uint Nameplate) CustomCode(ParseResult result, CommonOptions common, Reporter reporter)
+    /// <summary>
+    /// What to run on the other computer: <paramref name="lanCommand"/> when it finds this one by
+    /// mDNS, and always the form with the relay. When the joiner asks for the code
+    /// (<paramref name="typeCode"/>) the commands leave it out, so it never reaches that computer's
+    /// process list or shell history.
+    /// </summary>
+    private static string JoinInstructions(string? lanCommand, string relayCommand, bool typeCode)
     {
-        if (result.GetValue(common.Code) is not string codeText)
+        string type = typeCode ? "\nand type the code when it asks (Tab completes words), or set TALLOW_CODE to it first.\n" : string.Empty;
+        return lanCommand is not null
+            ? $"On the other computer run:\n\n    {lanCommand}\n{type}\n(on this local network it finds this computer by itself; from elsewhere: {relayCommand})\n"
+            : $"On the other computer run:\n\n    {relayCommand}\n{type}";
+    }
+
+    /// <summary>A custom code: the normalised phrase and the nameplate it claims, or (null, 0) for a generated code.</summary>
+    private static (string? Code, uint Nameplate) CustomCode(string? codeText, Reporter reporter)
+    {
+        if (codeText is null)
         {
             return (null, 0);
         }
 
         if (!CodePhrase.TryNormalize(codeText, out string normalized))
         {
-            throw new TallowException(FailureKind.Usage, "the --code is empty: give a phrase, or leave --code out to get a generated one.");
+            throw new TallowException(FailureKind.Usage, "the code is empty (--code or TALLOW_CODE): give a phrase, or leave it out to get a generated one.");
         }
 
         if (CodePhrase.EstimateEntropyBits(normalized) < 40)

@@ -1,6 +1,6 @@
-// The terminal line UI of `tallow chat`: one input line at the bottom ("> " and what is being
-// typed, edited by LineEditor) and incoming messages printed above it, so a message never garbles
-// the line being typed. WriteLine may be called from any thread while ReadLineAsync is pending:
+// The terminal line UI of `tallow chat` (and of CodePrompt, drawn on stderr): one input line at the
+// bottom ("> " and what is being typed, edited by LineEditor) and incoming messages printed above
+// it, so a message never garbles the line being typed. WriteLine may be called from any thread while ReadLineAsync is pending:
 // under one lock it erases the input line (\r, ESC[K), prints the message line(s) and redraws the
 // prompt, the visible part of the input and the cursor, each in a single write. Only \r, \r\n,
 // ESC[K and ESC[nD are ever emitted; every text from the network goes through TerminalText.Clean.
@@ -28,7 +28,7 @@ internal sealed class ChatConsole : IDisposable
     private readonly string _prompt;
     private readonly int _promptWidth;
     private readonly Func<int> _width;
-    private readonly LineEditor _editor = new();
+    private readonly LineEditor _editor;
     private readonly Lock _gate = new();
     private bool _reading;
     private bool _disposed;
@@ -37,8 +37,10 @@ internal sealed class ChatConsole : IDisposable
     /// <param name="terminal">Everything is drawn here (see the header: stdout on a terminal).</param>
     /// <param name="prompt">Drawn before the input, e.g. "> ".</param>
     /// <param name="width">The terminal's width in columns; by default Console.WindowWidth, or 80 when unknown.</param>
-    public ChatConsole(IKeySource keys, TextWriter terminal, string prompt, Func<int>? width = null)
+    /// <param name="completer">What Tab inserts (see LineEditor.Completer); it runs on the reading thread and may call WriteLine.</param>
+    public ChatConsole(IKeySource keys, TextWriter terminal, string prompt, Func<int>? width = null, Func<string, string?>? completer = null)
     {
+        _editor = new LineEditor { Completer = completer };
         _keys = keys;
         _terminal = terminal;
         _prompt = TerminalText.Clean(prompt);

@@ -1,7 +1,8 @@
 // The pure state of the chat input line (ChatConsole draws it): the text as runes, the cursor, a
 // horizontal scroll offset and the history of lines sent in this session, one transition per key.
 // No console I/O here, so it is tested deterministically. Only runes that TerminalText.Clean keeps
-// unchanged can be typed, so the line never holds anything a terminal could interpret.
+// unchanged can be typed, so the line never holds anything a terminal could interpret. Tab asks
+// an optional Completer (the code prompt's word completion) what to insert at the cursor.
 // Invariants: 0 <= Cursor <= Length; 0 <= scroll <= Cursor after View (the cursor is always shown).
 using System.Text;
 
@@ -37,6 +38,12 @@ internal sealed class LineEditor
 
     public string Text => Concat(0, _text.Count);
 
+    /// <summary>
+    /// Tab: given the text before the cursor, returns what to insert there (null or empty:
+    /// nothing). Without one, Tab does nothing. Inserted text is filtered like typed keys.
+    /// </summary>
+    public Func<string, string?>? Completer { get; init; }
+
     /// <summary>Applies one key; on Submit the caller takes Text and calls Submitted.</summary>
     public EditResult Apply(ConsoleKeyInfo key)
     {
@@ -47,6 +54,16 @@ internal sealed class LineEditor
         if (key.Key == ConsoleKey.Enter || c is '\r' or '\n')
         {
             return EditResult.Submit;
+        }
+
+        if (key.Key == ConsoleKey.Tab || c == '\t')
+        {
+            foreach (char inserted in Completer?.Invoke(Concat(0, Cursor)) ?? string.Empty)
+            {
+                Type(inserted);
+            }
+
+            return EditResult.Editing;
         }
 
         if (key.Key == ConsoleKey.Backspace || c is '\b' or '\u007f')

@@ -51,21 +51,7 @@ internal sealed class Reporter : ITransferObserver
             writer.WriteStartObject();
             writer.WriteNumber("v", JsonVersion);
             writer.WriteString("event", name);
-            foreach ((string key, object? value) in fields)
-            {
-                writer.WritePropertyName(key);
-                switch (value)
-                {
-                    case null: writer.WriteNullValue(); break;
-                    case string s: writer.WriteStringValue(s); break;
-                    case bool b: writer.WriteBooleanValue(b); break;
-                    case int i: writer.WriteNumberValue(i); break;
-                    case long l: writer.WriteNumberValue(l); break;
-                    case double d: writer.WriteNumberValue(Math.Round(d, 3)); break;
-                    default: writer.WriteStringValue(value.ToString()); break;
-                }
-            }
-
+            WriteFields(writer, fields);
             writer.WriteEndObject();
         }
 
@@ -76,6 +62,45 @@ internal sealed class Reporter : ITransferObserver
             stream.WriteByte((byte)'\n');
             stdout.Write(stream.GetBuffer(), 0, (int)stream.Length);
             stdout.Flush();
+        }
+    }
+
+    /// <summary>Fields of an object: scalars, lists of strings, and lists of objects given as field arrays.</summary>
+    private static void WriteFields(Utf8JsonWriter writer, (string Key, object? Value)[] fields)
+    {
+        foreach ((string key, object? value) in fields)
+        {
+            writer.WritePropertyName(key);
+            switch (value)
+            {
+                case null: writer.WriteNullValue(); break;
+                case string s: writer.WriteStringValue(s); break;
+                case bool b: writer.WriteBooleanValue(b); break;
+                case int i: writer.WriteNumberValue(i); break;
+                case long l: writer.WriteNumberValue(l); break;
+                case double d: writer.WriteNumberValue(Math.Round(d, 3)); break;
+                case IEnumerable<(string Key, object? Value)[]> objects:
+                    writer.WriteStartArray();
+                    foreach ((string Key, object? Value)[] item in objects)
+                    {
+                        writer.WriteStartObject();
+                        WriteFields(writer, item);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    break;
+                case IEnumerable<string> strings:
+                    writer.WriteStartArray();
+                    foreach (string item in strings)
+                    {
+                        writer.WriteStringValue(item);
+                    }
+
+                    writer.WriteEndArray();
+                    break;
+                default: writer.WriteStringValue(value.ToString()); break;
+            }
         }
     }
 

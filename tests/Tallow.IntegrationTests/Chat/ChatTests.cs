@@ -108,6 +108,40 @@ public sealed class ChatTests(OpenRelayFixture fixture) : IClassFixture<OpenRela
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Yes_in_a_chat_does_not_take_a_hidden_folder_into_the_output_folder_unless_allow_hidden(bool allowHidden)
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("evil", ".ssh"));
+        await File.WriteAllTextAsync(dir.Combine("evil", ".ssh", "authorized_keys"), "ssh-ed25519 AAAAattacker\n");
+        string outDir = dir.Combine("out");
+        Directory.CreateDirectory(outDir);
+        (TallowProcess a, LineInput inA, TallowProcess b, LineInput inB) = await StartPairAsync([], ["--yes", "--out", outDir, .. allowHidden ? new[] { "--allow-hidden" } : []]);
+        await using (a)
+        await using (b)
+        {
+            await b.WaitForEventAsync("peer_joined", Timeout);
+            inA.Send("/send " + dir.Combine("evil", ".ssh"));
+            if (allowHidden)
+            {
+                await b.WaitForEventAsync("transfer_complete", Timeout);
+                Assert.True(File.Exists(Path.Combine(outDir, ".ssh", "authorized_keys")));
+            }
+            else
+            {
+                await WaitUntilAsync(() => a.Stdout.Contains("declined", StringComparison.Ordinal), "the sender never heard the offer was declined");
+                Assert.Contains(b.Events, e => e.GetProperty("event").GetString() == "notice" && e.GetProperty("message").GetString()!.Contains("'.ssh'", StringComparison.Ordinal));
+                Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
+            }
+
+            inA.Close();
+            Assert.Equal(0, await a.WaitForExitAsync(Timeout));
+            Assert.Equal(0, await b.WaitForExitAsync(Timeout));
+        }
+    }
+
     [Fact]
     public async Task The_terminal_chat_shows_peer_messages_above_the_input_line_and_quit_tells_the_peer()
     {

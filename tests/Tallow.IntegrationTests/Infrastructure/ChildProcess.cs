@@ -1,5 +1,5 @@
 // What every child process the integration tests start shares: a clean environment (no
-// configured relay, password or proxy leaks in from the developer's shell), output captured
+// configured relay, password, proxy or code leaks in from the developer's shell), output captured
 // as raw bytes, and a kill of the whole tree that tolerates a process that already ended.
 using System.Diagnostics;
 
@@ -12,6 +12,7 @@ internal static class ChildProcess
         info.Environment.Remove("TALLOW_RELAY");
         info.Environment.Remove("TALLOW_RELAY_PASS");
         info.Environment.Remove("TALLOW_PROXY");
+        info.Environment.Remove("TALLOW_CODE");
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="sink"/> (locked on the sink) until it ends.</summary>

@@ -26,7 +26,7 @@ public sealed partial class PtyProcess : IAsyncDisposable
     /// <summary>What the terminal showed with CSI/OSC sequences and carriage returns removed.</summary>
     public string Text => AnsiSequence().Replace(Raw, string.Empty).Replace("\r", string.Empty, StringComparison.Ordinal);
 
-    public static PtyProcess Start(IEnumerable<string> args, int rows = 24, int columns = 80)
+    public static PtyProcess Start(IEnumerable<string> args, int rows = 24, int columns = 80, IDictionary<string, string?>? environment = null)
     {
         string command = $"stty rows {rows} cols {columns}; exec {Quote(Repo.TallowBinary)} {string.Join(' ', args.Select(Quote))}";
         var info = new ProcessStartInfo("script")
@@ -42,7 +42,61 @@ public sealed partial class PtyProcess : IAsyncDisposable
 
         info.Environment["TERM"] = "xterm-256color";
         ChildProcess.ScrubEnvironment(info);
+        foreach ((string key, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key] = value;
+        }
+
         return new PtyProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start script"));
+    }
+
+    /// <summary>
+    /// The PID of tallow itself: script's child (the shell exec'd into tallow). Waits up to
+    /// <paramref name="timeout"/> for it to appear.
+    /// </summary>
+    public async Task<int> TallowPidAsync(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            foreach (string dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(dir), out int pid) && ParentOf(pid) == _process.Id && Path.GetFileName(ExecutableOf(pid)) == "tallow")
+                {
+                    return pid;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no tallow process under script (pid {_process.Id}) within {timeout}");
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ": state, ppid, ...
+            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return -1;
+        }
+    }
+
+    private static string? ExecutableOf(int pid)
+    {
+        try
+        {
+            return File.ResolveLinkTarget($"/proc/{pid}/exe", returnFinalTarget: false)?.FullName;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Types keys (raw bytes: "\u001b[B" is the down arrow).</summary>

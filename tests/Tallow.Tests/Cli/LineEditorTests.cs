@@ -28,6 +28,33 @@ public class LineEditorTests
     }
 
     [Fact]
+    public void Tab_inserts_what_the_completer_returns_for_the_text_before_the_cursor()
+    {
+        var seen = new List<string>();
+        var editor = new LineEditor { Completer = before => { seen.Add(before); return before.EndsWith("am", StringComparison.Ordinal) ? "ber-" : null; } };
+        foreach (char c in "7-am lunar")
+        {
+            editor.Apply(new ConsoleKeyInfo(c, 0, false, false, false));
+        }
+
+        for (int i = 0; i < " lunar".Length; i++)
+        {
+            editor.Apply(new ConsoleKeyInfo('\0', ConsoleKey.LeftArrow, false, false, false));
+        }
+
+        Assert.Equal(EditResult.Editing, editor.Apply(new ConsoleKeyInfo('\t', ConsoleKey.Tab, false, false, false)));
+        Assert.Equal("7-amber- lunar", editor.Text);
+        Assert.Equal("7-amber-".Length, editor.Cursor);
+        editor.Apply(new ConsoleKeyInfo('\t', ConsoleKey.Tab, false, false, false)); // nothing to add now
+        Assert.Equal("7-amber- lunar", editor.Text);
+        Assert.Equal(["7-am", "7-amber-"], seen);
+
+        var plain = new LineEditor(); // no completer: Tab does nothing
+        plain.Apply(new ConsoleKeyInfo('\t', ConsoleKey.Tab, false, false, false));
+        Assert.Equal(string.Empty, plain.Text);
+    }
+
+    [Fact]
     public void Backspace_and_delete_remove_around_the_cursor()
     {
         Type("abcdef");

@@ -1,0 +1,140 @@
+// Asking for the code phrase on the terminal (`tallow receive` with no code and no TALLOW_CODE),
+// so the code never has to be in the process list or the shell history. One ChatConsole line on
+// stderr ("Code: "), Tab completing the word before the cursor from the code word list (a unique
+// word is completed with a '-' after it; several: their common prefix, then a list of them). What
+// is typed is checked locally before anything is sent (CodeSpelling): a misspelt word gets a
+// "did you mean" and the line is asked again, so a typo no longer spends the sender's code on a
+// failed handshake. A code that is not shaped like a generated one (a custom `send --code`) is
+// used when the same code is entered twice.
+using Tallow.Crypto;
+using Tallow.Protocol;
+
+namespace Tallow.Cli.Output;
+
+internal static class CodePrompt
+{
+    private const string Prompt = "Code: ";
+    private const int MaxListed = 12;
+    private const int MaxSuggestions = 3;
+    private const int MaxAttempts = 100;
+
+    /// <summary>True when the prompt can be used: keys come from a terminal on stdin and it is drawn on stderr.</summary>
+    public static bool Available => !Console.IsInputRedirected && !Console.IsErrorRedirected;
+
+    /// <summary>Asks on this process's terminal; returns the normalised code.</summary>
+    public static Task<string> AskAsync(CancellationToken ct) => AskAsync(new ConsoleKeySource(), Console.Error, null, ct);
+
+    /// <summary>
+    /// Asks on <paramref name="terminal"/> with keys from <paramref name="keys"/> (owned: disposed
+    /// when it is IDisposable). Ctrl-C throws OperationCanceledException (exit 130); Ctrl-D on an
+    /// empty line is a usage error.
+    /// </summary>
+    internal static async Task<string> AskAsync(IKeySource keys, TextWriter terminal, Func<int>? width, CancellationToken ct)
+    {
+        ChatConsole? console = null;
+        using (console = new ChatConsole(keys, terminal, Prompt, width, before => Complete(before, console!)))
+        {
+            console.WriteLine("Type the code the sender shows (Tab completes a word).");
+            string? rejected = null;
+            for (int attempt = 0; attempt < MaxAttempts; attempt++)
+            {
+                string? line = await console.ReadLineAsync(ct).ConfigureAwait(false);
+                if (line is null)
+                {
+                    if (console.WasInterrupted)
+                    {
+                        throw new OperationCanceledException("interrupted at the code prompt");
+                    }
+
+                    throw new TallowException(FailureKind.Usage, "no code entered: type the code the sender shows, or set TALLOW_CODE.");
+                }
+
+                if (!CodePhrase.TryNormalize(line, out string code))
+                {
+                    continue;
+                }
+
+                CodeCheck check = CodeSpelling.Check(code, MaxSuggestions);
+                if (check.LooksGenerated || code == rejected)
+                {
+                    return code;
+                }
+
+                foreach (string problem in Problems(check))
+                {
+                    console.WriteLine(problem);
+                }
+
+                console.WriteLine("Nothing was sent. Correct it (Up brings the line back), or enter the same code again to use it as typed.");
+                rejected = code;
+            }
+
+            throw new TallowException(FailureKind.Usage, "too many attempts at the code prompt.");
+        }
+    }
+
+    /// <summary>What is wrong with a code that does not look generated, one line each.</summary>
+    internal static IEnumerable<string> Problems(CodeCheck check)
+    {
+        switch (check.Nameplate)
+        {
+            case NameplateShape.Missing:
+                yield return "A code starts with the number the sender shows, like 7-amber-lunar-zodiac.";
+                break;
+            case NameplateShape.OutOfRange:
+                yield return "The number in front must be 1 to 999999, without a leading zero.";
+                break;
+        }
+
+        if (check.WordCount < CodePhrase.MinWordCount)
+        {
+            yield return $"A code has at least {CodePhrase.MinWordCount} words after the number.";
+        }
+
+        foreach (UnknownWord unknown in check.UnknownWords)
+        {
+            yield return unknown.Suggestions.Count == 0
+                ? $"'{unknown.Word}' is not a code word."
+                : $"'{unknown.Word}' is not a code word: did you mean {string.Join(" or ", unknown.Suggestions.Select(s => $"'{s}'"))}?";
+        }
+    }
+
+    /// <summary>Tab: completes the word before the cursor, or lists the words it could be.</summary>
+    private static string? Complete(string before, ChatConsole console)
+    {
+        int start = before.Length;
+        while (start > 0 && !IsSeparator(before[start - 1]))
+        {
+            start--;
+        }
+
+        string typed = before[start..];
+        if (typed.Length == 0 || char.IsAsciiDigit(typed[0]))
+        {
+            return null;
+        }
+
+        WordCompletion completion = CodeSpelling.Complete(typed.ToLowerInvariant(), MaxListed);
+        if (completion.Count == 0)
+        {
+            console.WriteLine($"No code word starts with '{typed}'.");
+            return null;
+        }
+
+        if (completion.Count == 1)
+        {
+            return completion.CommonPrefix[typed.Length..] + "-";
+        }
+
+        if (completion.CommonPrefix.Length > typed.Length)
+        {
+            return completion.CommonPrefix[typed.Length..];
+        }
+
+        string more = completion.Count > completion.Candidates.Count ? $"  (and {completion.Count - completion.Candidates.Count} more)" : string.Empty;
+        console.WriteLine(string.Join("  ", completion.Candidates) + more);
+        return null;
+    }
+
+    private static bool IsSeparator(char c) => c is '-' or '_' || char.IsWhiteSpace(c);
+}
