@@ -13,6 +13,7 @@ internal sealed class RelayContext
         Log = log;
         Shutdown = shutdown;
         Time = options.TimeProvider;
+        _refusalLog = new RefusalLog(Time);
         Metrics = new RelayMetrics();
         Rooms = new RoomRegistry(options.MaxRooms, new AddressCounter(options.MaxUnpairedRoomsPerAddress), Metrics, Time, options.SingleRoom);
         RateLimiter = new ConnectionRateLimiter(options.ConnectionsPerSecondPerIp, options.ConnectionBurstPerIp, Time);
@@ -32,6 +33,8 @@ internal sealed class RelayContext
     public CancellationToken Shutdown { get; }
 
     public TimeProvider Time { get; }
+
+    private readonly RefusalLog _refusalLog;
 
     public RelayMetrics Metrics { get; }
 
@@ -57,6 +60,16 @@ internal sealed class RelayContext
         byte[] bytes = GC.AllocateArray<byte>(Encoding.UTF8.GetByteCount(password), pinned: true);
         Encoding.UTF8.GetBytes(password, bytes);
         return bytes;
+    }
+
+    /// <summary>Counts a refusal of <paramref name="remote"/> and logs it, at most one line per address and reason a minute (RefusalLog).</summary>
+    public void Refused(System.Net.IPAddress remote, RelayRejectionReason reason, string line)
+    {
+        Metrics.Rejected(reason);
+        if (_refusalLog.Admit(AddressKey.Of(remote), reason, line) is string admitted)
+        {
+            Write(admitted);
+        }
     }
 
     /// <summary>Logs one line (never payload bytes or passwords); a failing sink is ignored.</summary>

@@ -43,8 +43,7 @@ internal static class RelayProbe
 
             if (refusal is not null)
             {
-                context.Metrics.Rejected(refusal.Reason);
-                context.Write($"relay: refused probe from {remote} ({RelayMetrics.Label(refusal.Reason)}): {refusal.Message}");
+                context.Refused(remote.Address, refusal.Reason, $"relay: refused probe from {remote} ({RelayMetrics.Label(refusal.Reason)}): {refusal.Message}");
                 await RelaySession.SendErrorAndCloseAsync(stream, socket, refusal, context.Shutdown).ConfigureAwait(false);
             }
             else if (welcome is not null)

@@ -233,14 +233,13 @@ public sealed class RelayServer : IAsyncDisposable
 
     private void RefuseAtAccept(Socket socket, IPEndPoint remote, Refusal refusal)
     {
-        _context.Metrics.Rejected(refusal.Reason);
+        _context.Refused(remote.Address, refusal.Reason, $"relay: refused {remote} ({RelayMetrics.Label(refusal.Reason)})");
         if (_refusals.Count >= MaxPendingRefusals)
         {
             socket.Dispose();
             return;
         }
 
-        _context.Write($"relay: refused {remote} ({RelayMetrics.Label(refusal.Reason)})");
         _refusals.Track(RefuseAsync(socket, remote, refusal));
     }
 

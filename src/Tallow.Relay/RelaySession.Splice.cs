@@ -131,8 +131,7 @@ internal sealed partial class RelaySession
     private async Task RefuseAsync(Refusal refusal)
     {
         ReleaseRoom();
-        _context.Metrics.Rejected(refusal.Reason);
-        _context.Write($"relay: refused {Remote} ({RelayMetrics.Label(refusal.Reason)}): {refusal.Message}");
+        _context.Refused(Remote.Address, refusal.Reason, $"relay: refused {Remote} ({RelayMetrics.Label(refusal.Reason)}): {refusal.Message}");
         await SendErrorAndCloseAsync(_stream, _socket, refusal, _context.Shutdown).ConfigureAwait(false);
     }
 

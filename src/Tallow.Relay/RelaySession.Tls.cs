@@ -31,8 +31,7 @@ internal sealed partial class RelaySession
         {
             if (Volatile.Read(ref _abort) is Refusal abort)
             {
-                _context.Metrics.Rejected(abort.Reason);
-                _context.Write($"relay: refused {Remote} ({RelayMetrics.Label(abort.Reason)}) during the TLS handshake");
+                _context.Refused(Remote.Address, abort.Reason, $"relay: refused {Remote} ({RelayMetrics.Label(abort.Reason)}) during the TLS handshake");
             }
 
             return false;
@@ -60,8 +59,7 @@ internal sealed partial class RelaySession
 
             if (first[0] != TlsHandshakeRecord)
             {
-                context.Metrics.Rejected(TlsRequired.Reason);
-                context.Write($"relay: refused {remote} ({RelayMetrics.Label(TlsRequired.Reason)}): plaintext client on the TLS port");
+                context.Refused(remote.Address, TlsRequired.Reason, $"relay: refused {remote} ({RelayMetrics.Label(TlsRequired.Reason)}): plaintext client on the TLS port");
                 await SendErrorAndCloseAsync(network, socket, TlsRequired, context.Shutdown).ConfigureAwait(false);
                 return null;
             }
