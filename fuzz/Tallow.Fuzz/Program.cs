@@ -12,6 +12,13 @@ if (args.Length == 0)
     return Usage();
 }
 
+// Instrumented assemblies record coverage into AFL's shared map, which Fuzzer.Run attaches. Until
+// then (finding the target, or list/seeds/replay outside afl-fuzz) they write to a private map.
+unsafe
+{
+    SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
+}
+
 switch (args[0])
 {
     case "list":
