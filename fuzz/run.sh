@@ -2,7 +2,8 @@
 # Runs fuzz targets under AFL++ with SharpFuzz: ./fuzz/run.sh <target|all> <seconds per target>
 # Installs what is missing (afl++ from Debian, the sharpfuzz tool from fuzz/dotnet-tools.json),
 # builds fuzz/Tallow.Fuzz, instruments the Tallow assemblies (and Tomlyn, ZstdSharp), then per
-# target, one at a time and niced: afl-fuzz from fuzz/corpus/<target>/ for the given time; new
+# target, one at a time and niced: afl-fuzz from fuzz/corpus/<target>/ for the given time ("all":
+# every target but the threaded ones, which run only when named); new
 # queue entries are minimised with afl-cmin into the corpus (seed-* files stay), crashes and hangs
 # are copied to fuzz/findings/<target>/. A summary line per target goes to stdout and to
 # fuzz/.build/results.tsv (target, seconds, execs, execs/s, corpus, edges, bitmap, crashes, hangs).
@@ -35,10 +36,13 @@ for dll in Tallow.Wire Tallow.Crypto Tallow.Protocol Tallow.Net Tallow.Relay tal
 done
 driver=("$(command -v dotnet)" "$build/bin/Tallow.Fuzz.dll")
 
+# `list` prints: name, corpus folder, "threaded" or "-", parsers. Threaded targets (AFL's coverage
+# of them is noise, see FuzzTarget.Threaded) run only when named and never write the corpus.
+"${driver[@]}" list >"$build/targets.txt"
 if [ "$target" = all ]; then
-  mapfile -t targets < <("${driver[@]}" list | awk '{print $1}')
+  mapfile -t targets < <(awk '$3 == "-" {print $1}' "$build/targets.txt")
 else
-  "${driver[@]}" list | awk '{print $1}' | grep -qx "$target" || { echo "fuzz: no target '$target' (see: dotnet $build/bin/Tallow.Fuzz.dll list)" >&2; exit 2; }
+  awk '{print $1}' "$build/targets.txt" | grep -qx "$target" || { echo "fuzz: no target '$target' (see: dotnet $build/bin/Tallow.Fuzz.dll list)" >&2; exit 2; }
   targets=("$target")
 fi
 
@@ -48,11 +52,13 @@ export AFL_FORKSRV_INIT_TMOUT=60000 DOTNET_TieredPGO=0
 stat() { sed -n "s/^$1 *: *//p" "$2"; }
 
 for t in "${targets[@]}"; do
+  corpus=$(awk -v t="$t" '$1 == t {print $2}' "$build/targets.txt")
+  threaded=$(awk -v t="$t" '$1 == t {print $3}' "$build/targets.txt")
   out="$build/afl/$t"
   rm -rf "$out"
   mkdir -p "$out" "$here/findings/$t"
   echo "fuzz: $t for ${seconds}s" >&2
-  nice -n 15 afl-fuzz -i "$here/corpus/$t" -o "$out" -t 10000 -m none -V "$seconds" -- "${driver[@]}" run "$t" >"$out/afl.log" 2>&1 || {
+  nice -n 15 afl-fuzz -i "$here/corpus/$corpus" -o "$out" -t 10000 -m none -V "$seconds" -- "${driver[@]}" run "$t" >"$out/afl.log" 2>&1 || {
     echo "fuzz: afl-fuzz failed for $t (see $out/afl.log)" >&2; tail -n 20 "$out/afl.log" >&2; exit 1; }
   stats="$out/default/fuzzer_stats"
 
@@ -67,12 +73,15 @@ for t in "${targets[@]}"; do
 
   # New coverage into the corpus, minimised (the seeds stay as they are).
   mkdir -p "$out/min"
-  if nice -n 15 afl-cmin -i "$out/default/queue" -o "$out/min" -t 10000 -m none -- "${driver[@]}" run "$t" >"$out/cmin.log" 2>&1; then
-    find "$here/corpus/$t" -type f ! -name 'seed-*' -delete
+  if [ "$threaded" != "-" ]; then
+    echo "fuzz: $t is threaded: its queue is not added to corpus/$corpus" >&2
+  elif nice -n 15 afl-cmin -i "$out/default/queue" -o "$out/min" -t 10000 -m none -- "${driver[@]}" run "$t" >"$out/cmin.log" 2>&1; then
+    find "$here/corpus/$corpus" -type f ! -name 'seed-*' -delete
+    seeds=$(sha1sum "$here/corpus/$corpus"/seed-* | cut -c1-16)
     for f in "$out/min"/*; do
       [ -f "$f" ] || continue
       hash=$(sha1sum "$f" | cut -c1-16)
-      cmp -s "$f" "$here/corpus/$t"/seed-* 2>/dev/null || cp "$f" "$here/corpus/$t/cov-$hash"
+      grep -qx "$hash" <<<"$seeds" || cp "$f" "$here/corpus/$corpus/cov-$hash"
     done
   else
     echo "fuzz: afl-cmin failed for $t (corpus left as it was; see $out/cmin.log)" >&2

@@ -15,6 +15,7 @@ public static class FuzzTargets
         RelayMessageTargets.RelayMessages,
         HandshakeTarget.Handshake,
         RecordTarget.Records,
+        RecordSessionTarget.Session,
         TransferMessageTargets.Offer,
         TransferMessageTargets.Accept,
         TransferMessageTargets.TransferMessages,

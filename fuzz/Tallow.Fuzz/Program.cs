@@ -1,6 +1,6 @@
 // The fuzz driver (fuzz/run.sh runs it under afl-fuzz after SharpFuzz instrumented the
 // Tallow assemblies). Commands:
-//   list                      the target names
+//   list                      name, corpus folder, "threaded" or "-", parsers: one line per target
 //   run <target>              AFL++ persistent mode: one input per iteration from afl-fuzz
 //   seeds <dir>               writes every target's seed inputs to <dir>/<target>/seed-N
 //   replay <target> <path>... runs files (or every file of a folder) once, reports exceptions
@@ -24,7 +24,7 @@ switch (args[0])
     case "list":
         foreach (FuzzTarget t in FuzzTargets.All)
         {
-            Console.WriteLine($"{t.Name,-18} {t.Parser}");
+            Console.WriteLine($"{t.Name,-18} {t.Corpus,-18} {(t.Threaded ? "threaded" : "-"),-8} {t.Parser}");
         }
 
         return 0;
@@ -39,7 +39,7 @@ switch (args[0])
         return 0;
 
     case "seeds" when args.Length == 2:
-        foreach (FuzzTarget t in FuzzTargets.All)
+        foreach (FuzzTarget t in FuzzTargets.All.Where(t => t.Corpus == t.Name))
         {
             string dir = Path.Combine(args[1], t.Name);
             Directory.CreateDirectory(dir);

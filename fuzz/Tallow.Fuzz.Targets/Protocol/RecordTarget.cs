@@ -1,135 +1,124 @@
-// Target "records": everything after the AEAD on the receiving side of a session (DESIGN.md §7,
-// §13). The fuzzer writes plaintext records; the harness seals them with fixed test keys and a
-// real SecureChannel + RecordSession (the one read loop, routing, flow-control windows) reads
-// them, while the real consumers parse what reaches their inbox: TransferReceiver (offer checks,
-// then a text/stream transfer with Data/DataZstd/FileDone/End into memory), ChatChannel, and
-// the P2P and answer parsers. Documented rejection: TallowException; a hang is a finding.
+// Target "records": the receiving side of the record layer after the AEAD (DESIGN.md §7, §13), on
+// one thread so AFL's coverage is exact. The fuzzer writes plaintext records; the harness seals
+// them with fixed test keys, a real SecureChannel (FrameReader, opener, keep-alive skipping) opens
+// them, and each record goes where RecordSession would route it (RecordRoutes) and through the
+// parser its owner uses: session bodies, the offer and its paths, compressed chunks against the
+// offer's chunk size (ChunkDecompressor), FileDone, chat, the P2P and answer bodies. The end of
+// the input ends the session (TallowException, the documented refusal). The same inputs also run
+// through the whole threaded session: target "record-session".
 using Tallow.Crypto;
 using Tallow.Fuzz.Targets.Support;
 using Tallow.Protocol;
-using Tallow.Protocol.Chat;
 using Tallow.Protocol.Records;
-using Tallow.Protocol.Session;
 using Tallow.Protocol.Transfer;
+using Tallow.Protocol.Transfer.Compression;
 using Tallow.Wire;
 
 namespace Tallow.Fuzz.Targets.Protocol;
 
 public static class RecordTarget
 {
-    private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(20);
-
     public static readonly FuzzTarget Records = new(
-        "records", "SecureChannel.ReceiveAsync, RecordSession dispatch, TransferReceiver, ChatChannel", Fuzz, RecordSeeds.Seeds);
+        "records", "SecureChannel.ReceiveAsync, RecordRoutes, every record body parser", Fuzz, RecordSeeds.Seeds);
 
     public static void Fuzz(ReadOnlySpan<byte> data)
     {
         using SessionKeys keys = SealedRecords.TestKeys();
-        byte[] sealedFrames = SealedRecords.SealAsInitiator(keys, SealedRecords.Split(data));
-        RunAsync(keys, sealedFrames).GetAwaiter().GetResult();
-    }
-
-    private static async Task RunAsync(SessionKeys keys, byte[] sealedFrames)
-    {
-        var peer = new PeerStream(sealedFrames);
+        var peer = new PeerStream(SealedRecords.SealAsInitiator(keys, SealedRecords.Split(data)));
         using var reader = new FrameReader(peer, initialBufferSize: 256);
-        await using var channel = new SecureChannel(peer, reader, keys, isInitiator: false, receiveTimeout: HangLimit);
-        await using var session = new RecordSession(channel);
-        session.Start();
-        Task all = Task.WhenAll(
-            Expected(ReceiveTransferAsync(session.Port(RecordGroup.IncomingTransfer))),
-            Expected(ReceiveChatAsync(new ChatChannel(session.Port(RecordGroup.Chat)))),
-            Expected(DrainAsync(session.Port(RecordGroup.Path))),
-            Expected(DrainAsync(session.Port(RecordGroup.OutgoingTransfer))));
-        if (await Task.WhenAny(all, Task.Delay(HangLimit)).ConfigureAwait(false) != all)
-        {
-            throw new FuzzInvariantException("the record session did not finish: a hang");
-        }
-
-        await all.ConfigureAwait(false);
-        Exception ended = await session.Ended.WaitAsync(HangLimit).ConfigureAwait(false);
-        if (ended is not TallowException)
-        {
-            throw new FuzzInvariantException("the read loop ended with an unexpected exception", ended);
-        }
-    }
-
-    /// <summary>Lets the documented refusal through; anything else escapes.</summary>
-    private static async Task Expected(Task task)
-    {
+        var channel = new SecureChannel(peer, reader, keys, isInitiator: false);
+        var receiver = new Receiver();
         try
         {
-            await task.ConfigureAwait(false);
+            while (true)
+            {
+                Record record = channel.ReceiveAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                if (!RecordRoutes.TryGetGroup(record.Kind, out _))
+                {
+                    return; // RecordSession ends the session: unknown kind
+                }
+
+                FuzzInvariantException.Check(RecordRoutes.StreamOf(record.Kind) is null || Enum.IsDefined(RecordRoutes.StreamOf(record.Kind)!.Value), "records: unknown flow stream");
+                receiver.Take(record.Kind, record.Body.Span);
+            }
         }
         catch (TallowException)
         {
+            // end of the input (peer gone) or a record the channel refuses: the documented end
+        }
+        finally
+        {
+            receiver.Dispose();
+            channel.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
-    private static async Task ReceiveTransferAsync(RecordPort port)
+    /// <summary>The parsers each record's owner applies, with the state a receiver keeps (the offer, its decompressor).</summary>
+    private sealed class Receiver : IDisposable
     {
-        var receiver = new TransferReceiver(port, new SilentObserver());
-        TransferOffer offer = await receiver.ReceiveOfferAsync(CancellationToken.None).ConfigureAwait(false);
-        if (offer.Kind == TransferKind.Files)
-        {
-            await receiver.RejectAsync("fuzz: files are not written to disk", CancellationToken.None).ConfigureAwait(false);
-            return;
-        }
+        private TransferOffer? _offer;
+        private ChunkDecompressor? _decompressor;
+        private long _received;
 
-        await receiver.AcceptAsync(CancellationToken.None).ConfigureAwait(false);
-        using var sink = new MemoryStream();
-        await receiver.ReceiveStreamAsync(offer, sink, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private static async Task ReceiveChatAsync(ChatChannel chat)
-    {
-        while (true)
+        public void Take(RecordKind kind, ReadOnlySpan<byte> body)
         {
-            ChatTextMessage message = await chat.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
-            FuzzInvariantException.Check(System.Text.Encoding.UTF8.GetByteCount(message.Text) <= ChatTextMessage.MaxTextBytes, "chat text over the limit");
-        }
-    }
-
-    /// <summary>The path negotiation's and the sending side's records, through their parsers; switch points resume reads.</summary>
-    private static async Task DrainAsync(RecordPort port)
-    {
-        while (true)
-        {
-            Record record = await port.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
-            ReadOnlySpan<byte> body = record.Body.Span;
-            _ = record.Kind switch
+            switch (kind)
             {
-                RecordKind.P2PIntent => P2PIntentMessage.TryParse(body, out _),
-                RecordKind.P2PCandidates => P2PCandidatesMessage.TryParse(body, out _),
-                RecordKind.P2PSelect => P2PSelectMessage.TryParse(body, out _),
-                RecordKind.Accept => AcceptMessage.TryParse(body, out _),
-                RecordKind.Resend => ResendMessage.TryParse(body, out _),
-                RecordKind.Reject or RecordKind.ReceiverCancel => ReasonMessage.TryParse(body, out _),
-                _ => true,
-            };
-            if (record.Kind is RecordKind.P2PSelect or RecordKind.P2PSwitched)
-            {
-                port.ResumeReads();
+                case RecordKind.WindowUpdate:
+                    _ = WindowUpdateMessage.TryParse(body, out _);
+                    break;
+                case RecordKind.Leave or RecordKind.Reject or RecordKind.Cancel or RecordKind.ReceiverCancel:
+                    if (ReasonMessage.TryParse(body, out ReasonMessage reason))
+                    {
+                        _ = PathSanitizer.Printable(reason.Text);
+                    }
+
+                    break;
+                case RecordKind.Offer when _offer is null && TransferOffer.TryParse(body, out TransferOffer? offer):
+                    _offer = offer!;
+                    foreach (OfferEntry entry in offer!.Entries)
+                    {
+                        _ = PathSanitizer.TrySplit(entry.Path, out _, out _);
+                    }
+
+                    _decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
+                    break;
+                case RecordKind.Data:
+                    _received += body.Length;
+                    break;
+                case RecordKind.DataZstd when _decompressor is not null:
+                    long size = _offer!.Entries.Count > 0 && _offer.Entries[0].Size <= long.MaxValue ? (long)_offer.Entries[0].Size : long.MaxValue;
+                    if (_decompressor.TryDecompress(body, Math.Max(0, size - _received), out ReadOnlyMemory<byte> content))
+                    {
+                        FuzzInvariantException.Check(content.Length <= _offer.ChunkSize && content.Length <= size - _received, "records: a chunk expanded past its bounds");
+                        _received += content.Length;
+                    }
+
+                    break;
+                case RecordKind.FileDone:
+                    _ = FileDoneMessage.TryParse(body, out _);
+                    break;
+                case RecordKind.ChatMessage:
+                    _ = ChatTextMessage.TryParse(body, out _);
+                    break;
+                case RecordKind.P2PIntent:
+                    _ = P2PIntentMessage.TryParse(body, out _);
+                    break;
+                case RecordKind.P2PCandidates:
+                    _ = P2PCandidatesMessage.TryParse(body, out _);
+                    break;
+                case RecordKind.P2PSelect:
+                    _ = P2PSelectMessage.TryParse(body, out _);
+                    break;
+                case RecordKind.Accept:
+                    _ = AcceptMessage.TryParse(body, out _);
+                    break;
+                case RecordKind.Resend:
+                    _ = ResendMessage.TryParse(body, out _);
+                    break;
             }
         }
-    }
 
-    private sealed class SilentObserver : ITransferObserver
-    {
-        public void OnProgress(long bytesDone, long? totalBytes)
-        {
-        }
-
-        public void OnFileCompleted(FileReport file)
-        {
-        }
-
-        public void OnResume(string path, long offset, long size)
-        {
-        }
-
-        public void OnNotice(string message)
-        {
-        }
+        public void Dispose() => _decompressor?.Dispose();
     }
 }
