@@ -1,11 +1,13 @@
 // The relay's TOML config file (`tallow relay serve --config PATH`): one top-level key per
 // `relay serve` option, named like the flag without its dashes (bind, pass, metrics, probe-port,
 // max-connections, max-rooms, rate-per-ip, max-connections-per-ip, max-unpaired-per-ip,
-// max-failed-claims, failed-claim-window, failed-claim-block, unpaired-timeout, idle-timeout). Parsed with Tomlyn's
-// syntax tree so every error names the key and its line. Unknown keys, tables, duplicate keys and
-// wrong types are usage errors (exit 2). tls, cert and key are reserved for the relay's TLS options
-// and only carried here. Every value is optional: unset means "not configured by the file".
+// max-failed-claims, failed-claim-window, failed-claim-block, unpaired-timeout, idle-timeout).
+// Parsed with Tomlyn's syntax tree so every error names the key and its line (but for the two
+// inputs Tomlyn throws on, see ParseSyntax). Unknown keys, tables, duplicate keys and wrong types
+// are usage errors (exit 2). tls, cert and key are reserved for the relay's TLS options and only
+// carried here. Every value is optional: unset means "not configured by the file".
 using Tallow.Protocol;
+using Tomlyn;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
@@ -89,7 +91,7 @@ internal sealed record RelayConfigFile
     /// <summary>Parses config text; <paramref name="path"/> only names the source in messages.</summary>
     public static RelayConfigFile Parse(string text, string path)
     {
-        DocumentSyntax document = SyntaxParser.Parse(text, path);
+        DocumentSyntax document = ParseSyntax(text, path);
         if (document.HasErrors)
         {
             DiagnosticMessage first = document.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
@@ -140,6 +142,28 @@ internal sealed record RelayConfigFile
         }
 
         return config with { Lines = lines };
+    }
+
+    /// <summary>
+    /// Tomlyn's syntax tree; the two inputs for which Tomlyn 2.10.2 throws instead of reporting a
+    /// diagnostic (found by fuzz/relay-config) become usage errors too: a string whose escaping
+    /// backslash is the last character of the file (its error text formats the end of input as
+    /// a character) and arrays or inline tables nested more than 64 levels deep.
+    /// </summary>
+    private static DocumentSyntax ParseSyntax(string text, string path)
+    {
+        try
+        {
+            return SyntaxParser.Parse(text, path);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new TallowException(FailureKind.Usage, $"--config {path}: not valid TOML (a string ends in an unfinished escape sequence).", e);
+        }
+        catch (TomlException e)
+        {
+            throw new TallowException(FailureKind.Usage, $"--config {path}: not valid TOML (arrays or inline tables nested more than 64 levels deep).", e);
+        }
     }
 
     private static string KeyName(KeySyntax? key)

@@ -162,6 +162,31 @@ public class RelayConfigTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    // Found by fuzz/relay-config: Tomlyn throws (instead of reporting a diagnostic) for a string
+    // whose last character in the file is an escaping backslash (a cut-off file) and for nesting
+    // deeper than 64; both reached the user as "internal error: ..." (exit 1, not a usage error).
+    [Theory]
+    [InlineData("pass = \"abc\\")]
+    [InlineData("pass = \"\"\"abc\\")]
+    [InlineData("bind = \"127.0.0.1:1\"\n\"key\\")]
+    public void A_string_cut_off_after_a_backslash_is_a_usage_error(string text)
+    {
+        TallowException error = Assert.Throws<TallowException>(() => RelayConfigFile.Parse(text, "relay.toml"));
+        Assert.Equal(FailureKind.Usage, error.Kind);
+        Assert.Contains("relay.toml: not valid TOML", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData('[', ']')]
+    [InlineData('{', '}')]
+    public void Nesting_deeper_than_the_parser_allows_is_a_usage_error(char open, char close)
+    {
+        string value = open == '[' ? new string(open, 100) + new string(close, 100) : string.Concat(Enumerable.Repeat("{a=", 100)) + "1" + new string(close, 100);
+        TallowException error = Assert.Throws<TallowException>(() => RelayConfigFile.Parse($"max-rooms = {value}\n", "relay.toml"));
+        Assert.Equal(FailureKind.Usage, error.Kind);
+        Assert.Contains("nested more than", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_bad_address_in_the_file_names_the_key()
     {
