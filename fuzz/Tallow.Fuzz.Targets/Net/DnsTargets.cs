@@ -82,7 +82,7 @@ public static class DnsTargets
                 continue;
             }
 
-            cache.Add(message!);
+            cache.Add(message!, new IPAddress([192, 168, 1, (byte)(message!.Id & 7)])); // a few sources, from the query id
             FuzzInvariantException.Check(cache.InstanceCount <= MdnsBrowseCache.MaxInstances, "mDNS cache: too many instances");
             FuzzInvariantException.Check(cache.FollowUpQuestions().Count <= MdnsBrowseCache.MaxFollowUpQuestions, "mDNS cache: too many follow-up questions");
             foreach (IPEndPoint endPoint in cache.Endpoints())

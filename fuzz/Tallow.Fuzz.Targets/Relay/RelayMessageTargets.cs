@@ -38,7 +38,7 @@ public static class RelayMessageTargets
 
                 break;
             case FrameType.Auth when AuthMessage.TryParse(payload, out AuthMessage auth):
-                RoundTrip(payload, RelayProtocol.AuthMacSize, auth.Write);
+                RoundTrip(payload, AuthMessage.Size, auth.Write);
                 break;
             case FrameType.Allocate when AllocateMessage.TryParse(payload, out AllocateMessage allocate):
                 FuzzInvariantException.Check(allocate.Capacity is >= 2 and <= RelayProtocol.MaxRoomCapacity, "Allocate: capacity out of range");
@@ -68,14 +68,14 @@ public static class RelayMessageTargets
         byte[] nonce = [.. Enumerable.Range(0, RelayProtocol.NonceSize).Select(i => (byte)i)];
         yield return Encoded.Frames(
             (FrameType.Hello, Encoded.Message(HelloMessage.Size, new HelloMessage(RelayProtocol.Version).Write)),
-            (FrameType.Auth, new byte[RelayProtocol.AuthMacSize]),
+            (FrameType.Auth, new byte[AuthMessage.Size]),
             (FrameType.Allocate, Encoded.Message(AllocateMessage.Size, new AllocateMessage(2, 0).Write)));
         yield return Encoded.Frames(
-            (FrameType.Welcome, Encoded.Message(WelcomeMessage.MaxSize, new WelcomeMessage(1, v4, nonce, true, 3479).Write)),
+            (FrameType.Welcome, Encoded.Message(WelcomeMessage.MaxSize, new WelcomeMessage(RelayProtocol.Version, v4, nonce, true, 3479, [.. Enumerable.Range(0, RelayProtocol.AuthShareSize).Select(i => (byte)(i * 7))]).Write)),
             (FrameType.Opened, Encoded.Message(NameplateMessage.Size, new NameplateMessage(42).Write)),
             (FrameType.Paired, Encoded.Message(PairedMessage.Size, new PairedMessage(2, 1).Write)));
         yield return Encoded.Frames(
-            (FrameType.Welcome, Encoded.Message(WelcomeMessage.MaxSize, new WelcomeMessage(1, v6, nonce, false, 0).Write)),
+            (FrameType.Welcome, Encoded.Message(WelcomeMessage.MaxSize, new WelcomeMessage(RelayProtocol.Version, v6, nonce, false, 0).Write)),
             (FrameType.Claim, Encoded.Message(NameplateMessage.Size, new NameplateMessage(9).Write)));
         yield return Encoded.Frames((FrameType.Error, Encoded.Message(600, new ErrorMessage(RelayErrorCode.RoomFull, "room is full: ask for a new code").Write)));
     }
