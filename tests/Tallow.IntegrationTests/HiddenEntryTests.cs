@@ -19,6 +19,15 @@ public sealed class HiddenEntryTests(OpenRelayFixture fixture) : IClassFixture<O
 
     public static TheoryData<string> Attacks => ["autostart", "git-hooks", "ssh"];
 
+    /// <summary>The receiver's folder, set up as the attack expects it (a work tree, an existing .ssh …).</summary>
+    private static string PrepareVictim(Attack attack, TempDir dir)
+    {
+        string victim = dir.Combine("victim");
+        Directory.CreateDirectory(victim);
+        attack.PrepareVictim(victim);
+        return victim;
+    }
+
     private static Attack Prepare(string name, TempDir dir)
     {
         switch (name)
@@ -55,9 +64,7 @@ public sealed class HiddenEntryTests(OpenRelayFixture fixture) : IClassFixture<O
     {
         using var dir = new TempDir();
         Attack attack = Prepare(name, dir);
-        string victim = dir.Combine("victim");
-        Directory.CreateDirectory(victim);
-        attack.PrepareVictim(victim);
+        string victim = PrepareVictim(attack, dir);
         SortedDictionary<string, string> before = Check.Snapshot(victim);
 
         TransferRun run = await Transfer.RunAsync(fixture.Relay, [dir.Combine(attack.Send)], code => [code, "--out", victim, "--yes", "--json", .. attack.ReceiverArgs]);
@@ -93,9 +100,7 @@ public sealed class HiddenEntryTests(OpenRelayFixture fixture) : IClassFixture<O
     {
         using var dir = new TempDir();
         Attack attack = Prepare(name, dir);
-        string victim = dir.Combine("victim");
-        Directory.CreateDirectory(victim);
-        attack.PrepareVictim(victim);
+        string victim = PrepareVictim(attack, dir);
 
         TransferRun run = await Transfer.RunAsync(fixture.Relay, [dir.Combine(attack.Send)], code => [code, "--out", victim, "--yes", "--allow-hidden", .. attack.ReceiverArgs]);
         try
@@ -116,9 +121,7 @@ public sealed class HiddenEntryTests(OpenRelayFixture fixture) : IClassFixture<O
     {
         using var dir = new TempDir();
         Attack attack = Prepare(name, dir);
-        string victim = dir.Combine("victim");
-        Directory.CreateDirectory(victim);
-        attack.PrepareVictim(victim);
+        string victim = PrepareVictim(attack, dir);
         SortedDictionary<string, string> before = Check.Snapshot(victim);
         await using TallowProcess sender = TallowProcess.Start(["send", dir.Combine(attack.Send), "--relay", fixture.Relay.Address, "--json"]);
         string code = (await sender.WaitForEventAsync("code", Wait)).GetProperty("code").GetString()!;
