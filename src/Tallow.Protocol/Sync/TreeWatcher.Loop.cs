@@ -7,12 +7,14 @@
 //                 folder got before its inotify watch existed are found); publish
 //   rescan      → walk the whole tree, compare with _known; differences no event explained become
 //                 pending (reported once stable) and mark the next batch FullRescan
-//   lost track  → an immediate rescan, and a FullRescan batch even if it finds nothing
+//   lost track  → an immediate rescan (and another one MaxDelay later), and a FullRescan batch even
+//                 if it finds nothing
 namespace Tallow.Protocol.Sync;
 
 public sealed partial class TreeWatcher
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1); // Task.Delay's limit is ~49 days
+    private static readonly TimeSpan ClockSlack = TimeSpan.FromMilliseconds(5);
 
     private readonly PendingChanges _pending;
     private Dictionary<string, EntryState> _known = new(StringComparer.Ordinal);
@@ -30,7 +32,6 @@ public sealed partial class TreeWatcher
                 DrainEvents();
                 if (Interlocked.Exchange(ref _lostTrack, 0) == 1)
                 {
-                    RestartWatcherIfStopped();
                     Rescan(afterLosingTrack: true);
                 }
                 else if (Now >= _nextRescan)
@@ -44,7 +45,8 @@ public sealed partial class TreeWatcher
                 }
 
                 TimeSpan wake = _pending.NextCut is { } cut && cut < _nextRescan ? cut : _nextRescan;
-                TimeSpan delay = wake == TimeSpan.MaxValue ? Timeout.InfiniteTimeSpan : Min(wake - Now, MaxSleep);
+                TimeSpan before = Now;
+                TimeSpan delay = wake == TimeSpan.MaxValue ? Timeout.InfiniteTimeSpan : Min(wake - before, MaxSleep);
                 if (delay != Timeout.InfiniteTimeSpan && delay <= TimeSpan.Zero)
                 {
                     continue;
@@ -55,6 +57,14 @@ public sealed partial class TreeWatcher
                 {
                     using var sleep = CancellationTokenSource.CreateLinkedTokenSource(stop);
                     Task timer = Task.Delay(delay, _time, sleep.Token);
+                    if (Now - before > ClockSlack)
+                    {
+                        // The clock moved on between reading it and setting the timer (a stalled thread, a
+                        // test clock advanced): the timer would fire that much late. Set it again.
+                        await sleep.CancelAsync().ConfigureAwait(false);
+                        continue;
+                    }
+
                     await Task.WhenAny(eventArrived, timer).ConfigureAwait(false);
                     await sleep.CancelAsync().ConfigureAwait(false);
                 }
@@ -131,14 +141,19 @@ public sealed partial class TreeWatcher
             }
         }
 
+        _nextRescan = NextRescanFrom(now);
         if (afterLosingTrack)
         {
             _rescanFound = true;
             _mustPublish = true;
             _pending.ArmCut(now);
-        }
 
-        _nextRescan = NextRescanFrom(now);
+            // On Linux .NET restarts its (process-wide) inotify instance after an overflow, re-adding a watch
+            // per folder while this walk may already be running: a change in that window raised no event and
+            // may have been passed by the walk. One more walk soon after closes the window.
+            TimeSpan again = now + _options.MaxDelay;
+            _nextRescan = again < _nextRescan ? again : _nextRescan;
+        }
     }
 
     /// <summary>Cuts a batch: ready paths, reconciled with the disk under folders that changed, to the consumer.</summary>
@@ -232,21 +247,6 @@ public sealed partial class TreeWatcher
             default:
                 state = null;
                 return false;
-        }
-    }
-
-    private void RestartWatcherIfStopped()
-    {
-        if (_watcher is { EnableRaisingEvents: false } watcher && Volatile.Read(ref _state) == 1)
-        {
-            try
-            {
-                watcher.EnableRaisingEvents = true;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
-            {
-                // Cannot watch now (e.g. inotify's watch limit): the periodic rescans still catch everything.
-            }
         }
     }
 

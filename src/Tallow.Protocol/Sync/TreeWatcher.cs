@@ -12,9 +12,11 @@ namespace Tallow.Protocol.Sync;
 
 public sealed partial class TreeWatcher : IAsyncDisposable
 {
-    // inotify's kernel queue holds 16,384 events by default; the .NET buffer of 64 KiB holds about
-    // 2,000 more. Our own queue absorbs bursts while the loop walks the tree; beyond it the watcher
-    // has lost track, which a full rescan repairs (as for a kernel overflow).
+    // On Linux, .NET reads one process-wide inotify instance on its own thread into an unbounded queue
+    // per watcher, so a slow handler cannot make the kernel queue (max_queued_events, 16,384 by
+    // default) overflow; InternalBufferSize matters on Windows and macOS only. After a kernel overflow
+    // .NET raises Error on every watcher and restarts inotify itself. Our own queue absorbs bursts while
+    // the loop walks the tree; beyond it the watcher has lost track, which a full rescan repairs.
     private const int FileSystemWatcherBufferSize = 64 * 1024;
     private const int EventQueueCapacity = 65_536;
 
@@ -228,7 +230,8 @@ public sealed partial class TreeWatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>What the watcher's Error event does (inotify queue overflow, a watch that could not be added): rescan the whole tree.</summary>
+    /// <summary>What the watcher's Error event does (inotify queue overflow, a watch that could not be added, e.g. at the
+    /// max_user_watches limit): rescan the whole tree. The FileSystemWatcher itself keeps (or, after an overflow, resumes) watching.</summary>
     internal void OnWatcherError(Exception? error)
     {
         _ = error; // the cause changes nothing: whatever was lost, the rescan finds
