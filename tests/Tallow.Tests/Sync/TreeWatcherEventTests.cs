@@ -69,7 +69,37 @@ public class TreeWatcherEventTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_folder_moved_in_from_outside_reports_all_it_holds_and_moved_out_reports_it_gone()
+    public async Task Unpacking_an_archive_of_nested_folders_reports_every_entry_it_made()
+    {
+        await using var kit = new WatchKit();
+        string source = Path.Combine(kit.Outside, "project");
+        var expected = new List<string>();
+        for (int a = 0; a < 6; a++)
+        {
+            for (int b = 0; b < 5; b++)
+            {
+                string folder = $"project/m{a}/p{b}/deep";
+                Directory.CreateDirectory(Path.Combine(kit.Outside, folder));
+                expected.AddRange([$"project/m{a}", $"project/m{a}/p{b}", folder]);
+                for (int f = 0; f < 8; f++)
+                {
+                    File.WriteAllText(Path.Combine(kit.Outside, folder, $"f{f}.c"), new string('x', 100 * f));
+                    expected.Add($"{folder}/f{f}.c");
+                }
+            }
+        }
+
+        expected.Add("project");
+        string archive = Path.Combine(kit.Outside, "project.tar");
+        WatchKit.Run("tar", "-cf", archive, "-C", kit.Outside, "project");
+        kit.Watcher.Start();
+        WatchKit.Run("tar", "-xf", archive, "-C", kit.Root); // folders and their files in quick succession, as `mkdir -p` does
+        HashSet<string> reported = Union(await kit.Gather(expected.Distinct()));
+        Assert.True(reported.SetEquals(expected), string.Join(", ", reported.Except(expected)));
+    }
+
+    [Fact]
+    public async Task A_folder_moved_in_from_outside_reports_all_it_holds_in_one_batch_and_moved_out_reports_it_gone()
     {
         await using var kit = new WatchKit();
         string outsideFolder = Path.Combine(kit.Outside, "album");
@@ -80,7 +110,8 @@ public class TreeWatcherEventTests(ITestOutputHelper output)
 
         Directory.Move(outsideFolder, kit.PathOf("album"));
         string[] expected = ["album", "album/cover.jpg", "album/disc1", "album/disc1/track.flac"];
-        Assert.Equal(expected, Union(await kit.Gather(expected)).Order(StringComparer.Ordinal));
+        ChangeBatch movedIn = Assert.Single(await kit.Gather(expected)); // one event, one batch: the folder with all it holds
+        Assert.Equal(expected, movedIn.Paths);
 
         Directory.Move(kit.PathOf("album"), Path.Combine(kit.Outside, "gone"));
         Assert.Equal(expected, Union(await kit.Gather(expected)).Order(StringComparer.Ordinal));
