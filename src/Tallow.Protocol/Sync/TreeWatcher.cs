@@ -32,7 +32,8 @@ public sealed partial class TreeWatcher : IAsyncDisposable
     private bool _readyFullRescan;
     private TaskCompletionSource? _readySignal;
     private Exception? _failure;
-    private int _state; // 0 created, 1 started, 2 disposed
+    private int _state; // 0 created (or a failed Start), 1 started, 2 disposed
+    private int _startCalled;
 
     private FileSystemWatcher? _watcher;
     private Task? _loop;
@@ -56,15 +57,10 @@ public sealed partial class TreeWatcher : IAsyncDisposable
     /// <summary>Takes the initial snapshot and starts watching; events during the snapshot are not lost.</summary>
     public void Start()
     {
-        lock (_gate)
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == 2, this);
+        if (Interlocked.Exchange(ref _startCalled, 1) != 0)
         {
-            ObjectDisposedException.ThrowIf(_state == 2, this);
-            if (_state != 0)
-            {
-                throw new InvalidOperationException("the tree watcher is already started");
-            }
-
-            _state = 1;
+            throw new InvalidOperationException("the tree watcher can be started once");
         }
 
         if (!Directory.Exists(_root))
@@ -103,7 +99,17 @@ public sealed partial class TreeWatcher : IAsyncDisposable
         }
 
         _nextRescan = NextRescanFrom(Now);
-        _loop = Task.Run(() => RunAsync(_stop.Token));
+        lock (_gate)
+        {
+            if (_state == 2)
+            {
+                _watcher.Dispose(); // disposed while starting
+                throw new ObjectDisposedException(nameof(TreeWatcher));
+            }
+
+            _state = 1;
+            _loop = Task.Run(() => RunAsync(_stop.Token));
+        }
     }
 
     /// <summary>Waits for the next batch (changed paths, or a full-rescan notice); batches not yet taken are merged.</summary>
@@ -167,9 +173,15 @@ public sealed partial class TreeWatcher : IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         _events.Writer.TryComplete();
-        if (_loop is not null)
+        Task? loop;
+        lock (_gate)
         {
-            await _loop.ConfigureAwait(false); // the loop ends on cancellation and never throws
+            loop = _loop;
+        }
+
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false); // the loop ends on cancellation and never throws
         }
 
         _stop.Dispose();

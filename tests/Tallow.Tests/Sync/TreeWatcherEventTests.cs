@@ -215,12 +215,15 @@ public class TreeWatcherEventTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Start_on_a_missing_folder_says_so_and_NextBatch_before_Start_is_refused()
+    public async Task Start_on_a_missing_folder_says_so_and_NextBatch_without_a_successful_Start_is_refused()
     {
         await using var watcher = new TreeWatcher(Path.Combine(Path.GetTempPath(), "tallow-no-such-" + Guid.NewGuid().ToString("N")), new TreeWatcherOptions());
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await watcher.NextBatchAsync(CancellationToken.None));
         var error = Assert.Throws<Tallow.Protocol.TallowException>(watcher.Start);
         Assert.Contains("is not a folder", error.Message, StringComparison.Ordinal);
+        Task<ChangeBatch> afterFailedStart = watcher.NextBatchAsync(CancellationToken.None).AsTask();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => afterFailedStart.WaitAsync(TimeSpan.FromSeconds(10))); // refused, not a wait forever
+        Assert.Throws<InvalidOperationException>(watcher.Start);
     }
 
     [Fact]
