@@ -215,6 +215,17 @@ public class TreeWatcherEventTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_atomic_save_reports_the_saved_file_and_not_the_temporary_it_was_renamed_from()
+    {
+        await using var kit = new WatchKit(prepare: root => File.WriteAllText(Path.Combine(root, "config.toml"), "port = 1\n"));
+        kit.Watcher.Start();
+        WatchKit.Run("sed", "-i", "s/1/2/", kit.PathOf("config.toml")); // writes ./sedXXXXXX, renames it over config.toml
+        ChangeBatch batch = await kit.Next();
+        Assert.Equal(["config.toml"], batch.Paths);
+        Assert.Equal("port = 2\n", File.ReadAllText(kit.PathOf("config.toml")));
+    }
+
+    [Fact]
     public async Task Start_on_a_missing_folder_says_so_and_NextBatch_without_a_successful_Start_is_refused()
     {
         await using var watcher = new TreeWatcher(Path.Combine(Path.GetTempPath(), "tallow-no-such-" + Guid.NewGuid().ToString("N")), new TreeWatcherOptions());
