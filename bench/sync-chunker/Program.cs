@@ -3,10 +3,19 @@
 //   chunkfile  ContentChunker.ChunkFile (read + cut search + BLAKE3 of each chunk and of the file)
 //   cuts       ContentChunker.NextCut alone over the file's bytes in memory
 //   blake3     one BLAKE3 pass over the same bytes in memory (ChunkFile makes two)
-// and prints the median MB/s (10^6 bytes/s) of each, the chunk count and the mean chunk size.
+// and prints the median MB/s (10^6 bytes/s) of each, the chunk count and the mean chunk size
+// (chunkfile also per CPU second of this process, which other load on the machine disturbs less).
+// sync-chunker tree [files]: see TreeBench.cs.
 using System.Diagnostics;
 using System.Globalization;
+using Tallow.Bench.SyncChunker;
 using Tallow.Protocol.Sync;
+
+if (args.Length > 0 && args[0] == "tree")
+{
+    TreeBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000);
+    return;
+}
 
 int mebibytes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1024;
 int repetitions = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
@@ -23,14 +32,17 @@ try
     length = new FileInfo(path).Length;
     byte[] memory = length <= Array.MaxLength ? File.ReadAllBytes(path) : [];
     var chunkFile = new List<double>();
+    var chunkFileCpu = new List<double>();
     var cuts = new List<double>();
     var blake3 = new List<double>();
     FileChunks? result = null;
     for (int i = 0; i < repetitions; i++)
     {
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         result = ContentChunker.ChunkFile(path, CancellationToken.None);
         chunkFile.Add(length / clock.Elapsed.TotalSeconds / 1e6);
+        chunkFileCpu.Add(length / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / 1e6);
         if (memory.Length > 0)
         {
             clock.Restart();
@@ -48,7 +60,7 @@ try
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"file {length / 1e6:0} MB, {result!.Chunks.Count} chunks, mean {length / (double)Math.Max(1, result.Chunks.Count) / 1024:0.0} KiB"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chunkfile MB/s {Median(chunkFile):0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chunkfile MB/s {Median(chunkFile):0} (per CPU second: {Median(chunkFileCpu):0})"));
     if (memory.Length > 0)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cuts-only MB/s {Median(cuts):0}"));
