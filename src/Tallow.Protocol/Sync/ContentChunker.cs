@@ -91,8 +91,8 @@ public static class ContentChunker
 
     /// <summary>
     /// Chunks the first <paramref name="length"/> bytes of an open file, hashing each chunk and the
-    /// whole in the same pass, in bounded memory (one pooled buffer of 4 MiB). A file
-    /// that ends before <paramref name="length"/> is an IOException.
+    /// whole in the same pass, in bounded memory (one pooled buffer of 4 MiB). A file that ends
+    /// before <paramref name="length"/> is an IOException.
     /// </summary>
     public static FileChunks ChunkFile(SafeFileHandle handle, long length, CancellationToken ct)
     {
@@ -100,7 +100,11 @@ public static class ContentChunker
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         var chunks = new List<ChunkRef>((int)Math.Min(length / AverageSize + 1, 1 << 20));
-        using var fileHasher = Blake3.Hasher.New();
+
+        // A file that fits the buffer is read at once and stays in it, and is hashed in one call
+        // (a one-chunk file's hash is its chunk's); a larger one goes through a hasher read by read.
+        bool whole = length <= buffer.Length;
+        using Blake3.Hasher? fileHasher = whole ? null : Blake3.Hasher.New();
         try
         {
             long position = 0;
@@ -113,7 +117,7 @@ public static class ContentChunker
                     int want = (int)Math.Min(buffer.Length - end, length - position);
                     ct.ThrowIfCancellationRequested();
                     int read = ReadFully(handle, buffer.AsSpan(end, want), position);
-                    fileHasher.Update(buffer.AsSpan(end, read));
+                    fileHasher?.Update(buffer.AsSpan(end, read));
                     end += read;
                     position += read;
                 }
@@ -127,13 +131,16 @@ public static class ContentChunker
                 chunks.Add(new ChunkRef(ContentHash.Compute(buffer.AsSpan(start, cut)), cut));
                 start += cut;
             }
+
+            ContentHash fileHash = fileHasher is not null ? ContentHash.FromHasher(fileHasher)
+                : chunks.Count == 1 ? chunks[0].Hash
+                : ContentHash.Compute(buffer.AsSpan(0, (int)length));
+            return new FileChunks(fileHash, length, [.. chunks]);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-
-        return new FileChunks(ContentHash.FromHasher(fileHasher), length, [.. chunks]);
     }
 
     /// <summary>Moves the unprocessed bytes [start, end) to the front; returns the new end.</summary>
