@@ -252,19 +252,7 @@ public sealed class ChunkCache
             }
 
             byte[] content = new byte[length];
-            int total = 0;
-            while (total < content.Length)
-            {
-                int read = RandomAccess.Read(handle, content.AsSpan(total), total);
-                if (read == 0)
-                {
-                    return null;
-                }
-
-                total += read;
-            }
-
-            return content;
+            return ContentChunker.ReadUpTo(handle, content, 0) == content.Length ? content : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -155,7 +155,12 @@ public static class ContentChunker
     }
 
     /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; a file that ends first is an IOException.</summary>
-    private static int ReadFully(SafeFileHandle handle, Span<byte> destination, long offset)
+    private static int ReadFully(SafeFileHandle handle, Span<byte> destination, long offset) =>
+        ReadUpTo(handle, destination, offset) == destination.Length ? destination.Length
+            : throw new IOException("the file ended early (it was shortened while being chunked)");
+
+    /// <summary>Reads into <paramref name="destination"/> from <paramref name="offset"/> until it is full or the file ends; returns how many bytes were read.</summary>
+    internal static int ReadUpTo(SafeFileHandle handle, Span<byte> destination, long offset)
     {
         int total = 0;
         while (total < destination.Length)
@@ -163,7 +168,7 @@ public static class ContentChunker
             int read = RandomAccess.Read(handle, destination[total..], offset + total);
             if (read == 0)
             {
-                throw new IOException("the file ended early (it was shortened while being chunked)");
+                break;
             }
 
             total += read;

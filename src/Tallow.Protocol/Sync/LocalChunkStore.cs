@@ -270,21 +270,9 @@ public sealed class LocalChunkStore
         try
         {
             using SafeFileHandle? handle = OpenInsideRoot(file.RelativePath);
-            if (handle is null)
+            if (handle is null || ContentChunker.ReadUpTo(handle, target, location.Offset) != target.Length)
             {
-                return false;
-            }
-
-            int total = 0;
-            while (total < target.Length)
-            {
-                int read = RandomAccess.Read(handle, target[total..], location.Offset + total);
-                if (read == 0)
-                {
-                    return false; // the file is shorter now
-                }
-
-                total += read;
+                return false; // gone, not a regular file in the mirror, or shorter now
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
