@@ -22,6 +22,7 @@ public sealed class LocalChunkStore
     private readonly string _root;
     private readonly string _realRootPrefix;
     private readonly List<FileRecord?> _files = [];
+    private readonly Stack<int> _freeIds = new(); // slots of forgotten files, reused: a session that lives for hours does not grow the list
     private readonly Dictionary<string, int> _fileIds = new(StringComparer.Ordinal);
     private readonly Dictionary<ContentHash, Entry> _chunks = [];
     private readonly Dictionary<ContentHash, List<Location>> _moreLocations = [];
@@ -183,8 +184,14 @@ public sealed class LocalChunkStore
             Forget(old);
         }
 
-        int id = _files.Count;
-        _files.Add(new FileRecord(relativePath, chunks, stamp));
+        var record = new FileRecord(relativePath, chunks, stamp);
+        if (!_freeIds.TryPop(out int id))
+        {
+            id = _files.Count;
+            _files.Add(record);
+        }
+
+        _files[id] = record;
         _fileIds[relativePath] = id;
         AddBounded(_filesByHash, chunks.FileHash, id, MaxLocations);
         long offset = 0;
@@ -221,6 +228,7 @@ public sealed class LocalChunkStore
     {
         FileRecord file = _files[id]!;
         _files[id] = null;
+        _freeIds.Push(id);
         if (_filesByHash.TryGetValue(file.Chunks.FileHash, out List<int>? sameContent))
         {
             sameContent.Remove(id);

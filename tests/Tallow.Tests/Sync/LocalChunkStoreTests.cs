@@ -170,6 +170,20 @@ public class LocalChunkStoreTests
         Assert.Equal(ChunksOf(2).Count, store.ChunkCount);
         Assert.True(Reads(store, ChunksOf(2)[1], out _));
 
+        // Replaced again and again (a watch session), beside another file: what is recorded stays exact.
+        File.WriteAllBytes(Path.Combine(root, "b.bin"), SyncTestData.Pseudorandom(FileLength, 3));
+        store.AddFile("b.bin", ContentChunker.ChunkFile(Path.Combine(root, "b.bin"), CancellationToken.None));
+        FileChunks current = ContentChunker.ChunkFile(Path.Combine(root, "a.bin"), CancellationToken.None);
+        for (int i = 0; i < 50; i++)
+        {
+            store.AddFile("a.bin", i % 2 == 0 ? new FileChunks(ContentHash.Compute([1]), 1, [new ChunkRef(ContentHash.Compute([(byte)i]), 1)]) : current);
+        }
+
+        Assert.Equal(ChunksOf(2).Count + ChunksOf(3).Count, store.ChunkCount);
+        Assert.True(Reads(store, ChunksOf(3)[2], out _));
+        Assert.True(Reads(store, ChunksOf(2)[2], out _));
+
+        store.RemoveFile("b.bin");
         store.RemoveFile("a.bin");
         Assert.Equal(0, store.ChunkCount);
         Assert.False(store.TryFindFile(ContentHash.Compute(replacement), out _));
