@@ -23,7 +23,7 @@ namespace Tallow.Protocol.Sync;
 
 public sealed class ChunkCache
 {
-    /// <summary>A larger file is not read (it would be ~14 million chunks, about 900 GB of mirror).</summary>
+    /// <summary>A larger file is not read (about 15 million chunks: a mirror of about 1 TB).</summary>
     public const long MaxFileBytes = 512L << 20;
 
     /// <summary>Longest relative path kept, in UTF-8 bytes (PATH_MAX).</summary>

@@ -2,9 +2,9 @@
 // depends only on the bytes just before it, so an insertion or deletion moves the cut points near
 // it and leaves every other chunk as it was. This is part of the sync protocol: both sides must
 // cut identically, so the gear table, masks and sizes below must never change (a change needs a
-// new protocol version; ChunkerTests pins the cut points of a fixed input).
+// new protocol version; ContentChunkerTests pins the cut points of a fixed input).
 //
-// Algorithm (TPDS 2020, Algorithm 2, "rolling two bytes each time"):
+// Algorithm (the TPDS 2020 version: normalized chunking, "rolling two bytes each time"):
 // - Gear hash fp = (fp << 1) + Gear[byte]; bit k of fp depends on the last k + 1 bytes only, and
 //   the masks use bits 12..47, so a cut point is decided by a 48-byte window.
 // - Cut-point skipping: the first MinSize bytes of a chunk are not hashed (fp starts at 0 there).
@@ -20,9 +20,10 @@
 //   i as one byte. Random-looking, reproducible by anyone from this sentence.
 //
 // Why these sizes. On the wire a chunk list costs ~36 bytes a chunk (32-byte hash + length):
-// - AverageSize 64 KiB: a 1 GiB file has ~15,000 chunks, a list of ~0.55 MB, well under the
-//   2 MiB that a 1-byte change in such a file may move; the changed byte itself costs one or two
-//   chunks (≤ 512 KiB). Smaller chunks find more reuse but the list grows as 1/average.
+// - AverageSize 64 KiB: the mean chunk is 73 KiB (measured on random data), so a 1 GiB file has
+//   ~14,300 chunks, a list of ~0.52 MB, well under the 2 MiB that a 1-byte change in such a file
+//   may move; the changed byte itself costs one or two chunks (≤ 512 KiB). Smaller chunks find
+//   more reuse but the list grows as 1/average.
 // - MinSize 16 KiB: bounds the list (and the per-chunk work) for content that cuts often, and is
 //   what cut-point skipping saves from hashing (a quarter of the average).
 // - MaxSize 256 KiB: bounds what one changed byte costs in the worst case (content without cut
