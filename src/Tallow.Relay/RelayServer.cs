@@ -57,7 +57,8 @@ public sealed class RelayServer : IAsyncDisposable
 
     /// <summary>
     /// On a SingleRoom relay: lets a room with exactly <paramref name="nameplate"/> be created again
-    /// (the owner's lost session resuming under it); replaces an earlier permission.
+    /// (the owner's lost session resuming under it), and its claims that find no room yet do not
+    /// count as failed claims (the peer came back first); replaces an earlier permission.
     /// </summary>
     public void PermitNameplate(uint nameplate) => _context.Rooms.PermitNameplate(nameplate);
 

@@ -108,6 +108,15 @@ internal sealed class RoomRegistry
         }
     }
 
+    /// <summary>True for the nameplate PermitNameplate allowed (never 0): its failed claims are the owner's peer coming back early.</summary>
+    public bool IsPermitted(uint nameplate)
+    {
+        lock (_rooms)
+        {
+            return nameplate != 0 && nameplate == _permitted;
+        }
+    }
+
     /// <summary>Joins a waiting room; on success both sessions are switched to splicing before the lock is released.</summary>
     public ClaimStatus TryClaim(RelaySession joiner, uint nameplate, out Room? room)
     {

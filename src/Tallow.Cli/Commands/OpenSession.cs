@@ -31,12 +31,17 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     /// <summary>True when the session's connection was lost (not left on purpose): ReconnectAsync may bring it back.</summary>
     public bool ConnectionLost => !_peerDisposed && _peer.Records is { } records && ConnectionLoss.IsLost(records);
 
-    /// <summary>Keeps the established session's resumption ticket (call right after the handshake).</summary>
+    /// <summary>
+    /// Keeps the established session's resumption ticket (call right after the handshake). The
+    /// embedded relay lets the resumed room open from now on, so a peer that notices a lost
+    /// connection before this side does is not blocked for its early claims.
+    /// </summary>
     public void KeepResumptionTicket()
     {
         ResumptionTicket next = _peer.TakeResumptionTicket();
         _ticket?.Dispose();
         _ticket = next;
+        embedded?.PermitResumedRoom(next.Nameplate);
     }
 
     /// <summary>
@@ -57,7 +62,6 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
         reporter.Info($"Connection lost ({reason}); reconnecting...");
         SessionOptions options = _peer.Options;
         await DisposePeerAsync().ConfigureAwait(false);
-        embedded?.PermitResumedRoom(ticket.Nameplate);
 
         long started = Stopwatch.GetTimestamp();
         _peer = await PeerSession.ResumeAsync(ticket, options, ct).ConfigureAwait(false);

@@ -30,7 +30,7 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
     /// <summary>How the receiver should reach it.</summary>
     public RelayAddress Advertised { get; }
 
-    /// <summary>Lets the sender's resumed session (and only it) open its room here (RelayServer.PermitNameplate).</summary>
+    /// <summary>Lets the sender's resumed session (and only it) open its room here, its peer claim it early (RelayServer.PermitNameplate).</summary>
     public void PermitResumedRoom(uint nameplate) => _server.PermitNameplate(nameplate);
 
     public static Task<EmbeddedRelay> StartAsync(CancellationToken ct) =>
