@@ -1,6 +1,7 @@
 // Session key schedule, DESIGN.md §6 (RFC 5869 HKDF-SHA256):
 //   secret = HKDF-SHA256(salt = transcriptHash, IKM = cpaceIsk ‖ mlkemSs ‖ x25519Ss, info = "tallow v1 session", L = 32)
-//   key_x  = HKDF-Expand(secret, label_x, 32) for the six distinct labels below.
+//   key_x  = HKDF-Expand(secret, label_x, 32) for the seven distinct labels below (the last, "tallow v2 resume",
+//   is the resumption secret a lost connection is resumed with: ResumptionTicket, protocol.md "Resumption").
 // Confirmations are HMAC-SHA256(confirmKey, transcriptHash), verified in constant time.
 // Invariant: every key lives in one pinned buffer that Dispose zeroes; IKM and the session secret are zeroed after use.
 using System.Security.Cryptography;
@@ -21,8 +22,9 @@ public sealed class SessionKeys : IDisposable
     internal static ReadOnlySpan<byte> LabelDirect => "tallow v1 direct"u8;
     internal static ReadOnlySpan<byte> LabelSas => "tallow v1 sas"u8;
     internal static ReadOnlySpan<byte> LabelSasReveal => "tallow v2 sas reveal"u8;
+    internal static ReadOnlySpan<byte> LabelResumption => "tallow v2 resume"u8;
 
-    private const int KeyCount = 6;
+    private const int KeyCount = 7;
     private readonly byte[] _keys;
     private bool _disposed;
 
@@ -48,6 +50,7 @@ public sealed class SessionKeys : IDisposable
             Expand(secret, LabelConfirmResponder, keys, 3);
             Expand(secret, LabelDirect, keys, 4);
             Expand(secret, LabelSas, keys, 5);
+            Expand(secret, LabelResumption, keys, 6);
             return new SessionKeys(keys);
         }
         catch
@@ -79,6 +82,9 @@ public sealed class SessionKeys : IDisposable
 
     /// <summary>Key from which the short authentication string is derived.</summary>
     public ReadOnlySpan<byte> Sas => Key(5);
+
+    /// <summary>Secret from which a lost connection is resumed without a new code (copy it into a ResumptionTicket).</summary>
+    public ReadOnlySpan<byte> Resumption => Key(6);
 
     /// <summary>mac32 = HMAC-SHA256(confirmKey, transcriptHash); <paramref name="mac32"/> must be 32 bytes.</summary>
     public static void ComputeConfirmation(ReadOnlySpan<byte> confirmKey, ReadOnlySpan<byte> transcriptHash, Span<byte> mac32)

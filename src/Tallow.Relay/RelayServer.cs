@@ -55,6 +55,13 @@ public sealed class RelayServer : IAsyncDisposable
     /// <summary>SHA-256 fingerprint (AB:CD:…) of the TLS certificate, or null for a plaintext relay.</summary>
     public string? TlsFingerprint => _options.TlsCertificate is { } certificate ? RelayCertificate.Fingerprint(certificate) : null;
 
+    /// <summary>
+    /// On a SingleRoom relay: lets a room with exactly <paramref name="nameplate"/> be created again
+    /// (the owner's lost session resuming under it), and its claims that find no room yet do not
+    /// count as failed claims (the peer came back first); replaces an earlier permission.
+    /// </summary>
+    public void PermitNameplate(uint nameplate) => _context.Rooms.PermitNameplate(nameplate);
+
     /// <summary>Binds the listener (and the probe and metrics endpoints) and starts accepting. The token only cancels the start.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {

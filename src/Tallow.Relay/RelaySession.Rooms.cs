@@ -70,7 +70,8 @@ internal sealed partial class RelaySession
         }
 
         ClaimStatus status = _context.Rooms.TryClaim(this, claim.Nameplate, out Room? room);
-        if (status != ClaimStatus.Paired)
+        // A resumed room's joiner may come back before its creator: its claims of the permitted nameplate are not guesses.
+        if (status != ClaimStatus.Paired && !_context.Rooms.IsPermitted(claim.Nameplate))
         {
             RecordFailedAttempt();
         }

@@ -27,6 +27,7 @@ internal sealed class RoomRegistry
     private readonly int _maxRooms;
     private readonly bool _singleRoom;
     private bool _anyOpened;
+    private uint _permitted;
     private readonly AddressCounter _unpairedByAddress;
     private readonly RelayMetrics _metrics;
     private readonly TimeProvider _time;
@@ -57,7 +58,8 @@ internal sealed class RoomRegistry
         room = null;
         lock (_rooms)
         {
-            if (_rooms.Count >= _maxRooms || (_singleRoom && _anyOpened))
+            bool spent = _singleRoom && _anyOpened && (requested == 0 || requested != _permitted);
+            if (_rooms.Count >= _maxRooms || spent)
             {
                 return AllocateStatus.TooManyRooms;
             }
@@ -89,6 +91,29 @@ internal sealed class RoomRegistry
             _metrics.RoomOpened();
             creator.OnAllocated(room);
             return AllocateStatus.Opened;
+        }
+    }
+
+    /// <summary>
+    /// On a single-room relay: later Allocates that request exactly <paramref name="nameplate"/> are
+    /// served again (the owner's session resuming, its nameplate derived from a secret); replaces an
+    /// earlier permission. The other limits still apply.
+    /// </summary>
+    public void PermitNameplate(uint nameplate)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(nameplate);
+        lock (_rooms)
+        {
+            _permitted = nameplate;
+        }
+    }
+
+    /// <summary>True for the nameplate PermitNameplate allowed (never 0): its failed claims are the owner's peer coming back early.</summary>
+    public bool IsPermitted(uint nameplate)
+    {
+        lock (_rooms)
+        {
+            return nameplate != 0 && nameplate == _permitted;
         }
     }
 

@@ -2,7 +2,8 @@
 // (send, receive, chat; DESIGN.md §13). The creator: relay (configured, or an embedded LAN relay
 // announced by mDNS), room, code, the line to give the other side. The joiner: relay
 // (configured, or found on the LAN for the code's nameplate). Both: handshake, the record
-// session's read loop, the P2P upgrade and --verify. A command adds only its own protocol.
+// session's read loop, the P2P upgrade and --verify, and the resumption ticket a lost session is
+// reconnected with (OpenSession.ReconnectAsync). A command adds only its own protocol.
 using System.CommandLine;
 using System.Net;
 using Tallow.Cli.Hosting;
@@ -22,28 +23,6 @@ namespace Tallow.Cli.Commands;
 /// the command shown to the user leaves the code out of the other side's process list.
 /// </summary>
 internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, bool DirectNotNeeded, string? Code = null, bool JoinerAsksForCode = false);
-
-/// <summary>An open session and what it runs on (an embedded relay, an mDNS announcement); disposed together.</summary>
-internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, MdnsAnnouncer? announcer) : IAsyncDisposable
-{
-    public PeerSession Peer => peer;
-
-    public RecordSession Records => peer.Records!;
-
-    public async ValueTask DisposeAsync()
-    {
-        await peer.DisposeAsync().ConfigureAwait(false);
-        if (announcer is not null)
-        {
-            await announcer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (embedded is not null)
-        {
-            await embedded.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-}
 
 internal static class SessionSetup
 {
@@ -147,8 +126,9 @@ internal static class SessionSetup
     /// With --verify nothing about this side's network (candidates, dials) goes out before the user
     /// confirmed: a man in the middle learns no address from a session the user then rejects.
     /// </summary>
-    private static async Task ConnectedAsync(OpenSession open, Reporter reporter, bool verify, CancellationToken ct)
+    internal static async Task ConnectedAsync(OpenSession open, Reporter reporter, bool verify, CancellationToken ct)
     {
+        open.KeepResumptionTicket();
         reporter.Event("peer_connected");
         reporter.Info("Connected; secure session established.");
         if (verify)

@@ -3,7 +3,8 @@
 // reach it (this host's LAN address, or loopback when there is no network). The relay also
 // has a probe port, so the sender and receiver can check their NAT mapping against it.
 // It is reachable by the whole LAN, so it serves this one session and nothing else: one room in
-// its lifetime (the sender's), a handful of connections, and a quick block for wrong claims.
+// its lifetime (the sender's) plus the rooms that resume that session under a secret nameplate
+// (PermitResumedRoom), a handful of connections, and a quick block for wrong claims.
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -29,12 +30,18 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
     /// <summary>How the receiver should reach it.</summary>
     public RelayAddress Advertised { get; }
 
-    public static async Task<EmbeddedRelay> StartAsync(CancellationToken ct)
+    /// <summary>Lets the sender's resumed session (and only it) open its room here, its peer claim it early (RelayServer.PermitNameplate).</summary>
+    public void PermitResumedRoom(uint nameplate) => _server.PermitNameplate(nameplate);
+
+    public static Task<EmbeddedRelay> StartAsync(CancellationToken ct) =>
+        StartAsync(IPAddress.Any, FindReachableAddress() ?? IPAddress.Loopback, ct);
+
+    /// <summary>The relay on a free port of <paramref name="bind"/>, reached and advertised at <paramref name="reachable"/> (loopback in tests).</summary>
+    internal static async Task<EmbeddedRelay> StartAsync(IPAddress bind, IPAddress reachable, CancellationToken ct)
     {
-        var server = new RelayServer(Options(new IPEndPoint(IPAddress.Any, 0)));
+        var server = new RelayServer(Options(new IPEndPoint(bind, 0)));
         await server.StartAsync(ct).ConfigureAwait(false);
         int port = server.LocalEndPoint.Port;
-        IPAddress reachable = FindReachableAddress() ?? IPAddress.Loopback;
 
         // The sender reaches its own relay by the LAN address too, so the relay observes (and the
         // P2P upgrade offers) the address the receiver can dial, not loopback.

@@ -9,6 +9,8 @@
 // bound and P2P is off on this side: no local address is gathered or sent.
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using Tallow.Crypto;
 using Tallow.Net.Direct;
 using Tallow.Net.Proxy;
@@ -53,6 +55,9 @@ public sealed record SessionOptions
 
     /// <summary>After the direct path broke: the first new attempt after Initial, then doubling up to Max.</summary>
     public DirectRetryTimings DirectRetry { get; init; } = new();
+
+    /// <summary>How long a lost session keeps trying to resume (PeerSession.ResumeAsync) before it gives up.</summary>
+    public TimeSpan ResumeWindow { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
@@ -76,6 +81,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private PathSwitchingTransport? _transport;
     private DirectPathKey? _directKey;
     private bool _isInitiator;
+    private int _disposed;
 
     private PeerSession(SessionOptions options, RelayConnection relay, Socket? listener, IPEndPoint relayEndPoint, uint nameplate)
     {
@@ -187,6 +193,20 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// <summary>Waits for the peer, runs the handshake with the whole normalised code, and starts the record session.</summary>
     public async Task<RecordSession> EstablishAsync(string normalizedCode, SessionOptions options, CancellationToken ct)
     {
+        byte[] password = Encoding.UTF8.GetBytes(normalizedCode);
+        try
+        {
+            return await EstablishAsync(password, options, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(password);
+        }
+    }
+
+    /// <summary>Waits for the peer, runs the handshake with <paramref name="password"/> (the caller zeroes it), and starts the record session.</summary>
+    internal async Task<RecordSession> EstablishAsync(ReadOnlyMemory<byte> password, SessionOptions options, CancellationToken ct)
+    {
         PairedMessage paired;
         try
         {
@@ -198,7 +218,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
 
         _isInitiator = paired.Index == 0;
-        _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, _isInitiator, normalizedCode, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
+        _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, _isInitiator, password.Span, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
         _directKey = new DirectPathKey(_keys.DirectPath, _isInitiator);
         _transport = new PathSwitchingTransport(_relay.Stream, _relay.Reader, _directKey, options.PathTimings);
         Channel = new SecureChannel(_transport, _keys, _isInitiator, options.KeepAliveInterval, options.ReceiveTimeout, options.Time);
@@ -302,8 +322,14 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the session and zeroes its keys; later calls do nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopDirectRetryAsync().ConfigureAwait(false);
         if (Records is not null)
         {

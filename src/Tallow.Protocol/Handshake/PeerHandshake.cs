@@ -24,11 +24,21 @@ public static class PeerHandshake
     private static readonly byte[] TranscriptLabel = "tallow v1 transcript"u8.ToArray();
 
     /// <summary>Runs the handshake on a freshly paired room. Returns the session keys; throws <see cref="TallowException"/>.</summary>
-    public static async Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, string code, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, string code, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(stream, reader, isInitiator, Encoding.UTF8.GetBytes(code), nameplate, timeout, cancellationToken);
+
+    /// <summary>
+    /// The handshake with a password given as bytes (a resumption code, ResumptionTicket). The bytes
+    /// are copied; the copy is zeroed when the handshake ends, the caller zeroes its own.
+    /// </summary>
+    public static Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, ReadOnlySpan<byte> password, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(stream, reader, isInitiator, password.ToArray(), nameplate, timeout, cancellationToken);
+
+    /// <summary>Runs the handshake and zeroes <paramref name="password"/>, which it owns, when it ends.</summary>
+    private static async Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, byte[] password, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
-        byte[] password = Encoding.UTF8.GetBytes(code);
         try
         {
             return isInitiator

@@ -1,0 +1,122 @@
+// An open session as a command holds it (DESIGN.md §13): the PeerSession, what it runs on (the
+// creator's embedded relay and mDNS announcement, which live in this process) and the resumption
+// ticket taken right after the handshake. A long-lived command (watch, chat) whose connection was
+// lost calls ReconnectAsync: the broken PeerSession goes, a resumed one with fresh keys takes its
+// place (no new code, no --verify prompt: the ticket carries the first session's authentication),
+// and the P2P upgrade runs again. Only a lost connection reconnects; a peer that left does not.
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Tallow.Cli.Hosting;
+using Tallow.Cli.Output;
+using Tallow.Crypto;
+using Tallow.Net.Discovery;
+using Tallow.Net.Session;
+using Tallow.Protocol;
+using Tallow.Protocol.Session;
+
+namespace Tallow.Cli.Commands;
+
+/// <summary>An open session and what it runs on (an embedded relay, an mDNS announcement); disposed together.</summary>
+internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, MdnsAnnouncer? announcer) : IAsyncDisposable
+{
+    private PeerSession _peer = peer;
+    private bool _peerDisposed;
+    private ResumptionTicket? _ticket;
+
+    /// <summary>The current session (a new one after each ReconnectAsync).</summary>
+    public PeerSession Peer => _peer;
+
+    public RecordSession Records => _peer.Records!;
+
+    /// <summary>True when the session's connection was lost (not left on purpose): ReconnectAsync may bring it back.</summary>
+    public bool ConnectionLost => !_peerDisposed && _peer.Records is { } records && ConnectionLoss.IsLost(records);
+
+    /// <summary>
+    /// Keeps the established session's resumption ticket (call right after the handshake). The
+    /// embedded relay lets the resumed room open from now on, so a peer that notices a lost
+    /// connection before this side does is not blocked for its early claims.
+    /// </summary>
+    public void KeepResumptionTicket()
+    {
+        ResumptionTicket next = _peer.TakeResumptionTicket();
+        _ticket?.Dispose();
+        _ticket = next;
+        embedded?.PermitResumedRoom(next.Nameplate);
+    }
+
+    /// <summary>
+    /// After the connection was lost: tells the user, resumes the session on the same relay within
+    /// SessionOptions.ResumeWindow, and runs the P2P upgrade again. Throws the session's own end
+    /// when the peer left or the session was closed or tampered with, and TallowException
+    /// (FailureKind.Network) when the peer did not come back in time.
+    /// </summary>
+    public async Task ReconnectAsync(Reporter reporter, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reporter);
+        ResumptionTicket ticket = _ticket is { IsDisposed: false } kept
+            ? kept
+            : throw new InvalidOperationException("no resumption ticket: the session was never established, or a reconnect already failed");
+        string reason = ThrowUnlessLost();
+
+        reporter.Event("reconnecting", ("reason", reason));
+        reporter.Info($"Connection lost ({reason}); reconnecting...");
+        SessionOptions options = _peer.Options;
+        await DisposePeerAsync().ConfigureAwait(false);
+
+        long started = Stopwatch.GetTimestamp();
+        _peer = await PeerSession.ResumeAsync(ticket, options, ct).ConfigureAwait(false);
+        _peerDisposed = false;
+        KeepResumptionTicket();
+        reporter.Event("reconnected", ("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
+        reporter.Info("Reconnected.");
+        await _peer.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Why the connection was lost; throws the session's end instead when it was not lost (left, closed, tampered).</summary>
+    private string ThrowUnlessLost()
+    {
+        if (_peerDisposed || _peer.Records is not { } records || !records.Ended.IsCompleted)
+        {
+            return "the connection broke"; // the caller saw the failure first (a send); the read loop follows
+        }
+
+        if (records.PeerLeft.IsCompleted)
+        {
+            throw RecordSession.PeerLeftException(records.PeerLeft.Result);
+        }
+
+        Exception end = records.Ended.Result;
+        if (!ConnectionLoss.IsLost(records))
+        {
+            ExceptionDispatchInfo.Throw(end);
+        }
+
+        return ConnectionLoss.Describe(end);
+    }
+
+    private async ValueTask DisposePeerAsync()
+    {
+        if (_peerDisposed)
+        {
+            return;
+        }
+
+        _peerDisposed = true;
+        await _peer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposePeerAsync().ConfigureAwait(false);
+        _ticket?.Dispose();
+        if (announcer is not null)
+        {
+            await announcer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (embedded is not null)
+        {
+            await embedded.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
