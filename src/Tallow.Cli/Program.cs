@@ -9,6 +9,8 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     SendCommand.Create(),
     ReceiveCommand.Create(),
     ChatCommand.Create(),
+    SyncCommand.CreateSync(),
+    SyncCommand.CreateWatch(),
     RelayServeCommand.Create(),
     VersionCommand.Create(),
 };

@@ -30,6 +30,16 @@ public enum RecordKind : byte
     WindowUpdate = 17,   // {u8 stream, u32 bytes}: the peer may send that many more bytes on the stream
     Leave = 18,          // {reason, text}: this side ends the session; an end of stream follows
     ChatMessage = 19,    // {i64 unix ms, text}
+
+    // Sync and watch (protocol.md "Sync"): rounds of index → plan → needs → data → applied.
+    SyncRound = 20,   // sender → receiver: {u32 round, u32 count, paths}: a round over these paths (none: the whole tree)
+    SyncIndex = 21,   // receiver → sender: {u8 final, bytes} of the index blob (what the mirror holds in the round's scope)
+    SyncPlan = 22,    // sender → receiver: {u8 final, bytes} of the plan blob (folders, files with their chunk lists, deletes)
+    SyncNeed = 23,    // receiver → sender: {u8 final, bytes} of the needs blob (which chunks of which files to send)
+    SyncData = 24,    // sender → receiver: {u8 encoding, bytes}: the next needed chunk (raw, zstd, or unavailable)
+    SyncEnd = 25,     // sender → receiver: every needed chunk of the round was sent
+    SyncApplied = 26, // receiver → sender: {u32 written, u32 deleted, u32 failed, u64 content bytes received}
+    SyncStop = 27,    // either side: {reason, text}: the round or the whole sync ends here (declined, dry run, cancelled)
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>
@@ -44,6 +54,12 @@ public enum TransferKind : byte
     Files = 0,
     Text = 1,
     Stream = 2,
+
+    /// <summary>A one-way mirror of the single Directory entry (tallow sync): rounds follow on RecordGroup.Sync.</summary>
+    Sync = 3,
+
+    /// <summary>Like <see cref="Sync"/>, then more rounds as the source changes (tallow watch).</summary>
+    Watch = 4,
 }
 
 public enum EntryType : byte
@@ -118,7 +134,7 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
     {
         offer = null;
         var r = new SpanReader(body);
-        if (!r.TryReadByte(out byte kind) || kind > (byte)TransferKind.Stream
+        if (!r.TryReadByte(out byte kind) || kind > (byte)TransferKind.Watch
             || !r.TryReadUInt32(out uint chunk) || chunk < MinChunkSize || chunk > MaxChunkSize
             || !r.TryReadByte(out byte compression) || compression > (byte)OfferCompression.Zstd
             || !r.TryReadUInt32(out uint count) || count > MaxEntries || (ulong)count * MinEntrySize > (ulong)r.Remaining)

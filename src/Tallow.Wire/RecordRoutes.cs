@@ -21,11 +21,14 @@ public enum RecordGroup : byte
     OutgoingTransfer = 3,
 
     Chat = 4,
+
+    /// <summary>Sync and watch rounds, in both directions (only one sync runs in a session).</summary>
+    Sync = 5,
 }
 
 public static class RecordRoutes
 {
-    public const int GroupCount = 5;
+    public const int GroupCount = 6;
 
     /// <summary>The owner of <paramref name="kind"/>; false for a kind this version does not know.</summary>
     public static bool TryGetGroup(RecordKind kind, out RecordGroup group)
@@ -37,6 +40,7 @@ public static class RecordRoutes
             RecordKind.Offer or RecordKind.Data or RecordKind.DataZstd or RecordKind.FileDone or RecordKind.End or RecordKind.Cancel => RecordGroup.IncomingTransfer,
             RecordKind.Accept or RecordKind.Reject or RecordKind.Done or RecordKind.Resend or RecordKind.ReceiverCancel => RecordGroup.OutgoingTransfer,
             RecordKind.ChatMessage => RecordGroup.Chat,
+            >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
             _ => (RecordGroup)255,
         };
         return (byte)group < GroupCount;
@@ -46,7 +50,7 @@ public static class RecordRoutes
     /// Bulk records: file content. Only these wait for --throttle and count against a stream's
     /// flow-control window; every other kind is control and is never held back by them.
     /// </summary>
-    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd;
+    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData;
 
     /// <summary>
     /// The flow-controlled stream a record travels on, or null for control records. The receiver
@@ -57,6 +61,7 @@ public static class RecordRoutes
     {
         RecordKind.Data or RecordKind.DataZstd or RecordKind.FileDone or RecordKind.End => FlowStream.Transfer,
         RecordKind.ChatMessage => FlowStream.Chat,
+        RecordKind.SyncIndex or RecordKind.SyncPlan or RecordKind.SyncNeed or RecordKind.SyncData or RecordKind.SyncEnd => FlowStream.Sync,
         _ => null,
     };
 }
@@ -65,4 +70,5 @@ public enum FlowStream : byte
 {
     Transfer = 1,
     Chat = 2,
+    Sync = 3,
 }

@@ -32,8 +32,14 @@ internal static class ReceiveCommand
         var select = new Option<bool>("--select") { Description = "Choose which of the offered files to receive from a list (needs a terminal; in scripts use --only GLOB)" };
         var only = new Option<string[]>("--only") { Description = "Receive only offered files matching this gitignore-style pattern (repeatable; a matching folder takes everything in it)", AllowMultipleArgumentsPerToken = false };
 
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what the sender offers (for a sync: what would change in the mirror), then decline; nothing is written" };
+        var backup = new Option<string?>("--backup") { Description = "Sync: keep every file the mirror replaces or deletes in this folder (under a folder named by the time) instead of losing it" };
+        var allowMassDelete = new Option<bool>("--allow-mass-delete") { Description = "Sync: allow a round to delete more than half of the mirror's files without asking" };
         var verify = SafetyCheck.CreateOption();
-        var command = new Command("receive", "Receive files, text or a stream from a sender (asks for the code on the terminal, or reads $TALLOW_CODE)") { code, output, yes, allowHidden, overwrite, noResume, select, only, verify };
+        var command = new Command("receive", "Receive files, text, a stream or a synced folder from a sender (asks for the code on the terminal, or reads $TALLOW_CODE)")
+        {
+            code, output, yes, allowHidden, overwrite, noResume, select, only, dryRun, backup, allowMassDelete, verify,
+        };
         common.AddTo(command);
         command.SetAction((result, ct) =>
         {
@@ -47,13 +53,14 @@ internal static class ReceiveCommand
                 !result.GetValue(noResume),
                 result.GetValue(select),
                 result.GetValue(only) ?? [],
-                result.GetValue(verify));
+                result.GetValue(verify),
+                new SyncReceiveArgs(result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(allowHidden), result.GetValue(dryRun), result.GetValue(allowMassDelete), result.GetValue(backup)));
             return CommandRunner.RunAsync(reporter, () => RunAsync(result, reporter, common, args, ct));
         });
         return command;
     }
 
-    private sealed record ReceiveArgs(string[] Code, string OutDir, bool Yes, bool AllowHidden, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify);
+    private sealed record ReceiveArgs(string[] Code, string OutDir, bool Yes, bool AllowHidden, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify, SyncReceiveArgs Sync);
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, ReceiveArgs args, CancellationToken ct)
     {
@@ -75,6 +82,19 @@ internal static class ReceiveCommand
         incoming.ReceiveThrottle = throttle;
         var receiver = new TransferReceiver(incoming, reporter);
         TransferOffer offer = await receiver.ReceiveOfferAsync(ct).ConfigureAwait(false);
+        if (offer.Kind is TransferKind.Sync or TransferKind.Watch)
+        {
+            await SyncReceiving.RunAsync(session, offer, args.Sync, reporter, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (args.Sync.DryRun)
+        {
+            DryRunReport.Render(offer, reporter);
+            await receiver.RejectAsync("the receiver only looked at the offer (--dry-run)", ct).ConfigureAwait(false);
+            return;
+        }
+
         string summary = OfferSummary.Describe(offer);
         string outRoot = Path.GetFullPath(args.OutDir);
         OfferReview? review = offer.Kind == TransferKind.Files ? OfferReview.Create(offer, outRoot, args.Overwrite, Selection(null, only)) : null;

@@ -24,7 +24,15 @@ public static class FlowWindows
     /// <summary>Chat: sixteen of the longest messages.</summary>
     public const int ChatWindow = 16 * (ChatTextMessage.MaxTextBytes + RecordCost);
 
-    public static int WindowOf(FlowStream stream) => stream == FlowStream.Transfer ? TransferWindow : ChatWindow;
+    /// <summary>Sync: index, plan and needs blobs and chunk content share one window like a transfer's.</summary>
+    public const int SyncWindow = TransferWindow;
+
+    public static int WindowOf(FlowStream stream) => stream switch
+    {
+        FlowStream.Transfer => TransferWindow,
+        FlowStream.Sync => SyncWindow,
+        _ => ChatWindow,
+    };
 
     public static int CostOf(int bodyLength) => bodyLength + RecordCost;
 }

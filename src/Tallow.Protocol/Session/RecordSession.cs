@@ -23,6 +23,7 @@ public sealed class RecordSession : IAsyncDisposable
     private readonly RecordInbox[] _inboxes = new RecordInbox[RecordRoutes.GroupCount];
     private readonly SendWindow _transferWindow = new(FlowWindows.TransferWindow);
     private readonly SendWindow _chatWindow = new(FlowWindows.ChatWindow);
+    private readonly SendWindow _syncWindow = new(FlowWindows.SyncWindow);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource<string> _peerLeft = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,6 +40,7 @@ public sealed class RecordSession : IAsyncDisposable
             {
                 RecordGroup.IncomingTransfer => FlowStream.Transfer,
                 RecordGroup.Chat => FlowStream.Chat,
+                RecordGroup.Sync => FlowStream.Sync,
                 _ => null,
             };
             Func<RecordKind, bool> pauses = group == RecordGroup.Path
@@ -101,7 +103,12 @@ public sealed class RecordSession : IAsyncDisposable
         }
     }
 
-    private SendWindow WindowOf(FlowStream stream) => stream == FlowStream.Transfer ? _transferWindow : _chatWindow;
+    private SendWindow WindowOf(FlowStream stream) => stream switch
+    {
+        FlowStream.Transfer => _transferWindow,
+        FlowStream.Sync => _syncWindow,
+        _ => _chatWindow,
+    };
 
     private async ValueTask SendWindowUpdateAsync(FlowStream stream, uint bytes, CancellationToken ct)
     {
@@ -161,6 +168,7 @@ public sealed class RecordSession : IAsyncDisposable
 
         _transferWindow.Fail(reason);
         _chatWindow.Fail(reason);
+        _syncWindow.Fail(reason);
         foreach (RecordInbox inbox in _inboxes)
         {
             inbox.Fail(reason);

@@ -101,6 +101,9 @@ public sealed class ChunkCache
         _dirty = true;
     }
 
+    /// <summary>Whether anything is recorded for the path (with whatever stamp): tallow wrote or read it before.</summary>
+    public bool Contains(string relativePath) => _entries.ContainsKey(relativePath);
+
     public void Remove(string relativePath)
     {
         ArgumentNullException.ThrowIfNull(relativePath);

@@ -47,8 +47,14 @@ public sealed class TransferReceiver
             throw new TallowException(FailureKind.Error, "the sender's offer was malformed: the transfer was refused.");
         }
 
-        bool singleEntry = offer!.Kind != TransferKind.Files;
-        if ((singleEntry && (offer.Entries.Count != 1 || offer.Entries[0].Type != EntryType.File)) || !HasPlausibleSizes(offer))
+        EntryType? single = offer!.Kind switch
+        {
+            TransferKind.Files => null,
+            TransferKind.Sync or TransferKind.Watch => EntryType.Directory, // the folder the rounds mirror (RecordGroup.Sync)
+            _ => EntryType.File,
+        };
+        if ((single is not null && (offer.Entries.Count != 1 || offer.Entries[0].Type != single || offer.Entries[0].Path.Contains('/', StringComparison.Ordinal)))
+            || !HasPlausibleSizes(offer))
         {
             await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Protocol, "malformed offer", ct).ConfigureAwait(false);
             throw new TallowException(FailureKind.Error, "the sender's offer was malformed: the transfer was refused.");

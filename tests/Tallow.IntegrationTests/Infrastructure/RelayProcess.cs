@@ -31,9 +31,12 @@ public sealed class RelayProcess : IAsyncDisposable
 
     public string MetricsAddress { get; }
 
-    public static async Task<RelayProcess> StartAsync(string? password = null, params string[] extraArgs)
+    public static Task<RelayProcess> StartAsync(string? password = null, params string[] extraArgs) => StartOnAsync("127.0.0.1:0", password, extraArgs);
+
+    /// <summary>A relay on a given address (e.g. the port of one that was stopped: a relay restart).</summary>
+    public static async Task<RelayProcess> StartOnAsync(string bind, string? password = null, params string[] extraArgs)
     {
-        var args = new List<string> { "relay", "serve", "--bind", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--json" };
+        var args = new List<string> { "relay", "serve", "--bind", bind, "--metrics", "127.0.0.1:0", "--json" };
         if (password is not null)
         {
             args.AddRange(["--pass", password]);

@@ -188,6 +188,13 @@ public sealed class TallowProcess : IAsyncDisposable
 
     public void Kill() => ChildProcess.KillTree(_process);
 
+    /// <summary>SIGINT, as Ctrl-C on a terminal sends it (the process handles it and exits by itself).</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill?.WaitForExit(5000);
+    }
+
     private async Task PumpLinesAsync(StreamReader reader, StringBuilder sink, bool parseJson)
     {
         while (await reader.ReadLineAsync() is string line)

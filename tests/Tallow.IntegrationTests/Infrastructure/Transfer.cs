@@ -10,16 +10,16 @@ public static class Transfer
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Starts `tallow send senderArgs --relay R --json`, waits for the code, starts
+    /// Starts `tallow send senderArgs (or `tallow <verb>`) --relay R --json`, waits for the code, starts
     /// `tallow receive CODE --relay R receiverArgs` and waits for both to exit.
     /// The caller disposes the processes (TransferRun) with `await using`-style cleanup via <see cref="DisposeAsync"/>.
     /// </summary>
     public static async Task<TransferRun> RunAsync(RelayProcess relay, IEnumerable<string> senderArgs, Func<string, IEnumerable<string>> receiverArgs,
         string? workingDirectory = null, Func<Stream, Task>? senderStdin = null, bool receiverRawStdout = false, TimeSpan? timeout = null,
-        IDictionary<string, string?>? senderEnv = null, IDictionary<string, string?>? receiverEnv = null)
+        IDictionary<string, string?>? senderEnv = null, IDictionary<string, string?>? receiverEnv = null, string verb = "send")
     {
         TimeSpan limit = timeout ?? DefaultTimeout;
-        TallowProcess sender = TallowProcess.Start(["send", .. senderArgs, "--relay", relay.Address, "--json"], workingDirectory, senderEnv, senderStdin);
+        TallowProcess sender = TallowProcess.Start([verb, .. senderArgs, "--relay", relay.Address, "--json"], workingDirectory, senderEnv, senderStdin);
         TallowProcess? receiver = null;
         try
         {
@@ -46,5 +46,13 @@ public static class Transfer
     {
         await run.Sender.DisposeAsync();
         await run.Receiver.DisposeAsync();
+    }
+
+    /// <summary>For `await using (run.AsDisposable())`: both processes are disposed at the end of the block.</summary>
+    public static IAsyncDisposable AsDisposable(this TransferRun run) => new RunDisposer(run);
+
+    private sealed class RunDisposer(TransferRun run) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => run.DisposeAsync();
     }
 }
