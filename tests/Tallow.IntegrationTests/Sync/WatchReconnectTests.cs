@@ -17,6 +17,8 @@ public sealed class WatchReconnectTests
         string source = dir.Combine("live");
         Directory.CreateDirectory(source);
         File.WriteAllText(Path.Combine(source, "before.txt"), "before the restart");
+        File.WriteAllText(Path.Combine(source, "stays-1.txt"), "stays"); // so deleting before.txt is not most of the mirror
+        File.WriteAllText(Path.Combine(source, "stays-2.txt"), "stays too");
         RelayProcess relay = await RelayProcess.StartAsync();
         string address = relay.Address;
         try
