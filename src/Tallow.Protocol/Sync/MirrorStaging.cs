@@ -22,6 +22,9 @@ public sealed class MirrorStaging : IDisposable
     private readonly ChunkDecompressor _decompressor = new(ContentChunker.MaxSize);
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(ContentChunker.MaxSize);
 
+    /// <summary>Unique per round: files an interrupted round left are chunk sources, never overwritten.</summary>
+    private readonly string _prefix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+
     public MirrorStaging(string root, LocalChunkStore? store)
     {
         _root = root;
@@ -52,9 +55,9 @@ public sealed class MirrorStaging : IDisposable
     /// (<paramref name="why"/> says why).
     /// </summary>
     public async Task<(string? Staged, string Why)> StageAsync(
-        int index, uint round, SyncOp op, bool[]? wanted, Func<CancellationToken, Task<ReadOnlyMemory<byte>>> nextData, CancellationToken ct)
+        int index, SyncOp op, bool[]? wanted, Func<CancellationToken, Task<ReadOnlyMemory<byte>>> nextData, CancellationToken ct)
     {
-        string staged = Path.Combine(Folder, $"{round}-{index}");
+        string staged = Path.Combine(Folder, $"{_prefix}-{index}");
         string why = string.Empty;
         using SafeFileHandle file = File.OpenHandle(staged, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
         using var whole = Blake3.Hasher.New();

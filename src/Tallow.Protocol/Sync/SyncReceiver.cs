@@ -87,7 +87,7 @@ public sealed class SyncReceiver(SyncLink link, string mirrorRoot, string? backu
         long rootTime = mirrorExists ? SyncTimes.ToUnixNs(Directory.GetLastWriteTimeUtc(mirrorRoot)) : 0;
         using var staging = new MirrorStaging(mirrorRoot, _store);
         staging.Prepare();
-        Dictionary<int, string> staged = await StageAllAsync(round, review, staging, ct).ConfigureAwait(false);
+        Dictionary<int, string> staged = await StageAllAsync(review, staging, ct).ConfigureAwait(false);
         await link.ExpectAsync(RecordKind.SyncEnd, ct).ConfigureAwait(false);
 
         var commit = new MirrorCommit(mirrorRoot, backupRoot, observer);
@@ -102,7 +102,7 @@ public sealed class SyncReceiver(SyncLink link, string mirrorRoot, string? backu
         return new SyncRoundReport(round, review, applied, commit.BackedUp);
     }
 
-    private async Task<Dictionary<int, string>> StageAllAsync(uint round, SyncReview review, MirrorStaging staging, CancellationToken ct)
+    private async Task<Dictionary<int, string>> StageAllAsync(SyncReview review, MirrorStaging staging, CancellationToken ct)
     {
         var wanted = review.Needs.ToDictionary(n => n.Op, n => n.Chunks);
         var staged = new Dictionary<int, string>();
@@ -115,7 +115,7 @@ public sealed class SyncReceiver(SyncLink link, string mirrorRoot, string? backu
                 continue;
             }
 
-            (string? path, string why) = await staging.StageAsync(i, round, op, wanted.GetValueOrDefault(i), NextDataAsync, ct).ConfigureAwait(false);
+            (string? path, string why) = await staging.StageAsync(i, op, wanted.GetValueOrDefault(i), NextDataAsync, ct).ConfigureAwait(false);
             if (path is null)
             {
                 observer.OnNotice($"'{PathSanitizer.Printable(op.Path)}' was not updated this round: {why}.");

@@ -36,9 +36,9 @@ public static class InterruptedTransfer
     /// and waits for both processes to end. The survivor must fail (non-zero exit).
     /// </summary>
     public static async Task<InterruptedRun> RunAsync(RelayProcess relay, IEnumerable<string> senderArgs, Func<string, IEnumerable<string>> receiverArgs,
-        long killAtBytes, Victim victim, Func<Task>? onThreshold = null)
+        long killAtBytes, Victim victim, Func<Task>? onThreshold = null, string verb = "send")
     {
-        TallowProcess sender = TallowProcess.Start(["send", .. senderArgs, "--relay", relay.Address, "--json"]);
+        TallowProcess sender = TallowProcess.Start([verb, .. senderArgs, "--relay", relay.Address, "--json"]);
         TallowProcess? receiver = null;
         try
         {

@@ -141,7 +141,7 @@ public sealed class SyncRoundTests
         using TempDir cleanup = dir;
         byte[] content = TransferKit.Random(8 * 1024 * 1024, 5);
         Write(source, "big.bin", content);
-        Write(mirror, ".tallow-sync/staging/7-0", content.AsSpan(0, 6 * 1024 * 1024).ToArray()); // what a killed receiver left
+        Write(mirror, ".tallow-sync/staging/1-0", content.AsSpan(0, 6 * 1024 * 1024).ToArray()); // what a killed receiver left, named as round 1 names its first file
         await using SyncPair pair = await SyncPair.CreateAsync(mirror);
 
         (SyncRoundResult sent, _) = await pair.RoundAsync(source);
