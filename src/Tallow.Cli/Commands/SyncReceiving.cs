@@ -129,7 +129,7 @@ internal sealed class SyncReceiving
 
     private async Task<SyncDecision> DecideAsync(SyncReview review, CancellationToken ct)
     {
-        SyncReport.Plan(_reporter, 0, review, listEach: _args.DryRun);
+        SyncReport.Plan(_reporter, review.Round, review, listEach: _args.DryRun);
         string summary = review.Summary(b => Units.Bytes(b));
         if (_args.DryRun)
         {

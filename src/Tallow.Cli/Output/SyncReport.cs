@@ -15,7 +15,7 @@ internal static class SyncReport
     {
         if (args.DryRun)
         {
-            SyncReview review = SyncReview.Create(done.Plan.Ops, done.Index, done.Index.Count(e => e.Type != SyncEntryType.Directory), mirrorExists: true, store: null, _ => null);
+            SyncReview review = SyncReview.Create(done.Plan.Ops, done.Index, done.Index.Count(e => e.Type != SyncEntryType.Directory), mirrorExists: true, store: null, _ => null, round);
             Plan(reporter, round, review, listEach: true);
             reporter.Info($"Dry run: the receiver's '{PathSanitizer.Printable(name)}' would get {review.Summary(b => "up to " + Units.Bytes(b))} (it reuses what it already has); nothing was changed.");
             return;

@@ -74,7 +74,7 @@ public sealed class SyncReceiver(SyncLink link, string mirrorRoot, string? backu
         int mirrorFiles = !ops.Any(o => o.Kind == SyncOpKind.Delete) ? 0
             : scope.Count == 0 ? index.Values.Count(e => e.Type != SyncEntryType.Directory)
             : SyncTree.CountFiles(mirrorRoot);
-        SyncReview review = SyncReview.Create(ops, [.. index.Values], mirrorFiles, mirrorExists, _store, CurrentHash);
+        SyncReview review = SyncReview.Create(ops, [.. index.Values], mirrorFiles, mirrorExists, _store, CurrentHash, round);
         SyncDecision decision = await decide(review, ct).ConfigureAwait(false);
         if (!decision.Apply)
         {

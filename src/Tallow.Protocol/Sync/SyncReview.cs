@@ -15,6 +15,9 @@ public sealed class SyncReview
 
     public IReadOnlyList<SyncOp> Ops { get; }
 
+    /// <summary>The sender's number of the round this plan belongs to.</summary>
+    public uint Round { get; init; }
+
     /// <summary>For each file op with anything to fetch: which of its chunks to ask the sender for.</summary>
     public List<(int Op, bool[] Chunks)> Needs { get; } = [];
 
@@ -55,9 +58,9 @@ public sealed class SyncReview
     /// <summary>More than half of the mirror's files would go: --yes alone is not enough.</summary>
     public bool IsMassDelete => DeletedFiles > 0 && DeletedFiles * 2 > MirrorFiles;
 
-    public static SyncReview Create(IReadOnlyList<SyncOp> ops, IReadOnlyList<SyncEntry> index, int mirrorFiles, bool mirrorExists, LocalChunkStore? store, Func<string, ContentHash?> currentHash)
+    public static SyncReview Create(IReadOnlyList<SyncOp> ops, IReadOnlyList<SyncEntry> index, int mirrorFiles, bool mirrorExists, LocalChunkStore? store, Func<string, ContentHash?> currentHash, uint round = 0)
     {
-        var review = new SyncReview(ops) { _mirrorExists = mirrorExists };
+        var review = new SyncReview(ops) { _mirrorExists = mirrorExists, Round = round };
         var mirror = new Dictionary<string, SyncEntry>(StringComparer.Ordinal);
         foreach (SyncEntry entry in index)
         {
