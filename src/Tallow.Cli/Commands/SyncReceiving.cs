@@ -65,7 +65,6 @@ internal sealed class SyncReceiving
         {
             while (true)
             {
-                _reporter.StartTransferClock();
                 SyncRoundReport? report;
                 try
                 {
@@ -128,6 +127,13 @@ internal sealed class SyncReceiving
     private TallowException? _refusal;
 
     private async Task<SyncDecision> DecideAsync(SyncReview review, CancellationToken ct)
+    {
+        SyncDecision decision = await ReviewAsync(review, ct).ConfigureAwait(false);
+        _reporter.StartTransferClock(); // the round's time, not the wait for it or for the user's answer
+        return decision;
+    }
+
+    private async Task<SyncDecision> ReviewAsync(SyncReview review, CancellationToken ct)
     {
         SyncReport.Plan(_reporter, review.Round, review, listEach: _args.DryRun);
         string summary = review.Summary(b => Units.Bytes(b));

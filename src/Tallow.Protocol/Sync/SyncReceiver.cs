@@ -123,7 +123,10 @@ public sealed class SyncReceiver(SyncLink link, string mirrorRoot, string? backu
             }
 
             staged[i] = path;
-            observer.OnProgress(staging.BytesReceived, total);
+            if (total > 0)
+            {
+                observer.OnProgress(staging.BytesReceived, total);
+            }
         }
 
         return staged;
