@@ -30,6 +30,8 @@ public static class FuzzTargets
         DnsTargets.Mdns,
         RelayConfigTarget.RelayConfig,
         TerminalTextTarget.TerminalTextCleaning,
+        SyncMessageTargets.SyncMessages,
+        SyncMessageTargets.ChunkCacheFile,
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

@@ -228,7 +228,7 @@ public class HostileInputTests
         Assert.True(TransferOffer.TryParse(good, out _));
 
         byte[] badKind = (byte[])good.Clone();
-        badKind[0] = 3;
+        badKind[0] = 5; // 0–4: files, text, stream, sync, watch
         Assert.False(TransferOffer.TryParse(badKind, out _));
 
         byte[] smallChunk = (byte[])good.Clone();
