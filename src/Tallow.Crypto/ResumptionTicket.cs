@@ -5,7 +5,7 @@
 //   code      = HKDF-Expand(R, "tallow v2 resume code", 32), the CPace password of the new handshake.
 // The nameplate lies in the range of custom codes' nameplates, so a resumed room looks like any
 // custom-code room to the relay. The new handshake gives fresh keys and a fresh R: a ticket serves
-// one reconnect and is zeroed when it has been used.
+// one reconnect, and its holder disposes (zeroes) it once the peer is known to hold the new one.
 // Invariant: R lives only in one pinned buffer that Dispose zeroes; ToString never shows it.
 using System.Buffers.Binary;
 using System.Security.Cryptography;
@@ -39,7 +39,7 @@ public sealed class ResumptionTicket : IDisposable
     /// <summary>The nameplate of the resumed room (not secret: the relay sees it).</summary>
     public uint Nameplate { get; }
 
-    /// <summary>True once the ticket was used or disposed: its secret is zeroed.</summary>
+    /// <summary>True once the ticket was disposed: its secret is zeroed.</summary>
     public bool IsDisposed => _disposed;
 
     /// <summary>Copies <paramref name="keys"/>' resumption secret; the ticket outlives the keys.</summary>

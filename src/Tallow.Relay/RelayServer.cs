@@ -56,11 +56,12 @@ public sealed class RelayServer : IAsyncDisposable
     public string? TlsFingerprint => _options.TlsCertificate is { } certificate ? RelayCertificate.Fingerprint(certificate) : null;
 
     /// <summary>
-    /// On a SingleRoom relay: lets a room with exactly <paramref name="nameplate"/> be created again
-    /// (the owner's lost session resuming under it), and its claims that find no room yet do not
-    /// count as failed claims (the peer came back first); replaces an earlier permission.
+    /// On a SingleRoom relay: lets a room with exactly one of <paramref name="nameplates"/> (at most
+    /// two) be created again (the owner's lost session resuming under it), and claims of them that
+    /// find no room yet do not count as failed claims (the peer came back first); replaces an
+    /// earlier permission.
     /// </summary>
-    public void PermitNameplate(uint nameplate) => _context.Rooms.PermitNameplate(nameplate);
+    public void PermitNameplates(params ReadOnlySpan<uint> nameplates) => _context.Rooms.PermitNameplates(nameplates);
 
     /// <summary>Binds the listener (and the probe and metrics endpoints) and starts accepting. The token only cancels the start.</summary>
     public Task StartAsync(CancellationToken cancellationToken)

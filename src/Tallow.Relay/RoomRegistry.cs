@@ -27,7 +27,7 @@ internal sealed class RoomRegistry
     private readonly int _maxRooms;
     private readonly bool _singleRoom;
     private bool _anyOpened;
-    private uint _permitted;
+    private uint[] _permitted = [];
     private readonly AddressCounter _unpairedByAddress;
     private readonly RelayMetrics _metrics;
     private readonly TimeProvider _time;
@@ -58,7 +58,7 @@ internal sealed class RoomRegistry
         room = null;
         lock (_rooms)
         {
-            bool spent = _singleRoom && _anyOpened && (requested == 0 || requested != _permitted);
+            bool spent = _singleRoom && _anyOpened && !IsPermittedLocked(requested);
             if (_rooms.Count >= _maxRooms || spent)
             {
                 return AllocateStatus.TooManyRooms;
@@ -95,27 +95,30 @@ internal sealed class RoomRegistry
     }
 
     /// <summary>
-    /// On a single-room relay: later Allocates that request exactly <paramref name="nameplate"/> are
-    /// served again (the owner's session resuming, its nameplate derived from a secret); replaces an
-    /// earlier permission. The other limits still apply.
+    /// On a single-room relay: later Allocates that request exactly one of <paramref name="nameplates"/>
+    /// are served again (the owner's session resuming, its nameplates derived from secrets; two while
+    /// it is unsure which one its peer holds); replaces an earlier permission. The other limits still apply.
     /// </summary>
-    public void PermitNameplate(uint nameplate)
+    public void PermitNameplates(ReadOnlySpan<uint> nameplates)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(nameplate);
+        uint[] permitted = [.. nameplates];
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(permitted.Length, 2, nameof(nameplates));
         lock (_rooms)
         {
-            _permitted = nameplate;
+            _permitted = permitted;
         }
     }
 
-    /// <summary>True for the nameplate PermitNameplate allowed (never 0): its failed claims are the owner's peer coming back early.</summary>
+    /// <summary>True for a nameplate PermitNameplates allowed (never 0): its failed claims are the owner's peer coming back early.</summary>
     public bool IsPermitted(uint nameplate)
     {
         lock (_rooms)
         {
-            return nameplate != 0 && nameplate == _permitted;
+            return IsPermittedLocked(nameplate);
         }
     }
+
+    private bool IsPermittedLocked(uint nameplate) => nameplate != 0 && Array.IndexOf(_permitted, nameplate) >= 0;
 
     /// <summary>Joins a waiting room; on success both sessions are switched to splicing before the lock is released.</summary>
     public ClaimStatus TryClaim(RelaySession joiner, uint nameplate, out Room? room)

@@ -4,7 +4,9 @@
 // lost calls ReconnectAsync: the broken PeerSession goes, a resumed one with fresh keys takes its
 // place (no new code, no --verify prompt: the ticket carries the first session's authentication),
 // and the P2P upgrade runs again. Only a lost connection reconnects; a peer that left does not.
-using System.Diagnostics;
+// Tickets: the current one (the newest session's) and, on the creator's side, the one it resumed
+// with until the peer proves it finished that handshake: its first record, the P2P intent
+// (PeerSession.ResumeAsync alternates between both rooms meanwhile; protocol.md "Resumption").
 using System.Runtime.ExceptionServices;
 using Tallow.Cli.Hosting;
 using Tallow.Cli.Output;
@@ -22,6 +24,7 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     private PeerSession _peer = peer;
     private bool _peerDisposed;
     private ResumptionTicket? _ticket;
+    private ResumptionTicket? _unconfirmed;
 
     /// <summary>The current session (a new one after each ReconnectAsync).</summary>
     public PeerSession Peer => _peer;
@@ -41,35 +44,115 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
         ResumptionTicket next = _peer.TakeResumptionTicket();
         _ticket?.Dispose();
         _ticket = next;
-        embedded?.PermitResumedRoom(next.Nameplate);
+        PermitRooms();
+    }
+
+    /// <summary>The peer sent a record of the newest session: it holds the newest ticket, the one before is spent.</summary>
+    private void PeerConfirmed()
+    {
+        _unconfirmed?.Dispose();
+        _unconfirmed = null;
+        PermitRooms();
+    }
+
+    private void PermitRooms()
+    {
+        if (embedded is not null && _ticket is not null)
+        {
+            embedded.PermitResumedRooms(_unconfirmed is null ? [_ticket.Nameplate] : [_ticket.Nameplate, _unconfirmed.Nameplate]);
+        }
     }
 
     /// <summary>
     /// After the connection was lost: tells the user, resumes the session on the same relay within
-    /// SessionOptions.ResumeWindow, and runs the P2P upgrade again. Throws the session's own end
-    /// when the peer left or the session was closed or tampered with, and TallowException
-    /// (FailureKind.Network) when the peer did not come back in time.
+    /// SessionOptions.ResumeWindow, and runs the P2P upgrade again (a session lost again during it
+    /// is resumed again, within the same window). Throws the session's own end when the peer left
+    /// or the session was closed or tampered with, and TallowException (FailureKind.Network) when
+    /// the peer did not come back in time. The new session may be lost again right after this
+    /// returns (the peer found it broken after its own upgrade): callers check ConnectionLost again.
     /// </summary>
     public async Task ReconnectAsync(Reporter reporter, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(reporter);
-        ResumptionTicket ticket = _ticket is { IsDisposed: false } kept
-            ? kept
-            : throw new InvalidOperationException("no resumption ticket: the session was never established, or a reconnect already failed");
         string reason = ThrowUnlessLost();
-
-        reporter.Event("reconnecting", ("reason", reason));
-        reporter.Info($"Connection lost ({reason}); reconnecting...");
         SessionOptions options = _peer.Options;
-        await DisposePeerAsync().ConfigureAwait(false);
+        TimeProvider time = options.Time;
+        long started = time.GetTimestamp();
+        while (true)
+        {
+            ResumptionTicket ticket = _ticket ?? throw new InvalidOperationException("no resumption ticket: the session was never established");
+            reporter.Event("reconnecting", ("reason", reason));
+            reporter.Info($"Connection lost ({reason}); reconnecting...");
+            await DisposePeerAsync().ConfigureAwait(false);
 
-        long started = Stopwatch.GetTimestamp();
-        _peer = await PeerSession.ResumeAsync(ticket, options, ct).ConfigureAwait(false);
-        _peerDisposed = false;
-        KeepResumptionTicket();
-        reporter.Event("reconnected", ("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
-        reporter.Info("Reconnected.");
-        await _peer.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false);
+            TimeSpan left = options.ResumeWindow - time.GetElapsedTime(started);
+            _peer = await PeerSession.ResumeAsync(ticket, _unconfirmed, options with { ResumeWindow = left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1) }, ct).ConfigureAwait(false);
+            _peerDisposed = false;
+            SpendTickets(_peer.ResumedWith!);
+            KeepResumptionTicket();
+            reporter.Event("reconnected", ("seconds", time.GetElapsedTime(started).TotalSeconds));
+            reporter.Info("Reconnected.");
+            try
+            {
+                await _peer.UpgradeAsync(options, new P2PReporter(reporter), ct).ConfigureAwait(false); // waits for the peer's P2P intent
+                PeerConfirmed();
+                if (!ConnectionLost)
+                {
+                    return;
+                }
+
+                reason = ThrowUnlessLost(); // already gone again (the peer's intent came in just before the cut)
+            }
+            catch (TallowException failure) when (failure.Kind == FailureKind.Network)
+            {
+                // Lost again before the upgrade finished: once more, on the new ticket.
+                if (!await LostAsync(options, ct).ConfigureAwait(false))
+                {
+                    throw;
+                }
+
+                reason = ThrowUnlessLost();
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a resume opened with <paramref name="used"/>: the other ticket is dead (the peer came to
+    /// <paramref name="used"/>'s room). A joiner's used ticket is spent; a creator keeps it as
+    /// unconfirmed, since the peer may not have received the new handshake's Confirm.
+    /// </summary>
+    private void SpendTickets(ResumptionTicket used)
+    {
+        ResumptionTicket? other = ReferenceEquals(used, _ticket) ? _unconfirmed : _ticket;
+        other?.Dispose();
+        _ticket = null;
+        _unconfirmed = null;
+        if (used.IsInitiator)
+        {
+            _unconfirmed = used;
+        }
+        else
+        {
+            used.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Whether the session was lost, once its read loop ended: right after it failed the inboxes, or
+    /// within the receive timeout after a failed send. False when it does not end in twice that.
+    /// </summary>
+    private async Task<bool> LostAsync(SessionOptions options, CancellationToken ct)
+    {
+        try
+        {
+            await _peer.Records!.Ended.WaitAsync(options.ReceiveTimeout * 2, options.Time, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+
+        return ConnectionLost;
     }
 
     /// <summary>Why the connection was lost; throws the session's end instead when it was not lost (left, closed, tampered).</summary>
@@ -109,6 +192,7 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     {
         await DisposePeerAsync().ConfigureAwait(false);
         _ticket?.Dispose();
+        _unconfirmed?.Dispose();
         if (announcer is not null)
         {
             await announcer.DisposeAsync().ConfigureAwait(false);

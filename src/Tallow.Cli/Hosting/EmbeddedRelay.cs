@@ -4,7 +4,7 @@
 // has a probe port, so the sender and receiver can check their NAT mapping against it.
 // It is reachable by the whole LAN, so it serves this one session and nothing else: one room in
 // its lifetime (the sender's) plus the rooms that resume that session under a secret nameplate
-// (PermitResumedRoom), a handful of connections, and a quick block for wrong claims.
+// (PermitResumedRooms), a handful of connections, and a quick block for wrong claims.
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -30,8 +30,8 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
     /// <summary>How the receiver should reach it.</summary>
     public RelayAddress Advertised { get; }
 
-    /// <summary>Lets the sender's resumed session (and only it) open its room here, its peer claim it early (RelayServer.PermitNameplate).</summary>
-    public void PermitResumedRoom(uint nameplate) => _server.PermitNameplate(nameplate);
+    /// <summary>Lets the sender's resumed session (and only it) open its room here, its peer claim it early (RelayServer.PermitNameplates).</summary>
+    public void PermitResumedRooms(params ReadOnlySpan<uint> nameplates) => _server.PermitNameplates(nameplates);
 
     public static Task<EmbeddedRelay> StartAsync(CancellationToken ct) =>
         StartAsync(IPAddress.Any, FindReachableAddress() ?? IPAddress.Loopback, ct);

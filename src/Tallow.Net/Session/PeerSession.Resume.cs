@@ -4,8 +4,11 @@
 // old joiner claims it, and the ticket's one-time code runs the normal handshake (CPace + ML-KEM +
 // X25519), so the new session has fresh keys and its own ticket. To the relay this is a room like
 // any custom-code room: it sees only a nameplate. Attempts repeat with a back-off (1 s doubling to
-// 10 s) until one succeeds or SessionOptions.ResumeWindow has passed. A ticket is spent (zeroed) by
-// the resume that succeeded with it.
+// 10 s) until one succeeds or SessionOptions.ResumeWindow has passed.
+// The handshake's last message (Confirm) goes from the initiator to the responder, so a connection
+// lost right then leaves the initiator with the new session and the responder with the old ticket.
+// Until the peer has proven it finished the handshake (a record from it), the initiator keeps the
+// ticket it resumed with as "unconfirmed" and, on the next loss, alternates between both rooms.
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Tallow.Crypto;
@@ -22,6 +25,16 @@ public sealed partial class PeerSession
     internal static readonly TimeSpan MaxResumePause = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// While alternating between two rooms, how long the creator waits in each for the peer (then it
+    /// goes straight to the other room): longer than the joiner's longest pause plus a connection,
+    /// so a joiner retrying its one room lands in it while it is open.
+    /// </summary>
+    internal static readonly TimeSpan AlternatingRoomWait = TimeSpan.FromSeconds(12);
+
+    /// <summary>The ticket this session was resumed with (null for a session opened with a code).</summary>
+    public ResumptionTicket? ResumedWith { get; private set; }
+
+    /// <summary>
     /// A copy of this session's resumption secret and role, to resume it after the connection is lost
     /// (take it right after EstablishAsync: it outlives this session). The caller disposes it.
     /// </summary>
@@ -31,31 +44,49 @@ public sealed partial class PeerSession
     /// <summary>
     /// Opens a new session with the same peer, in the same role, on <paramref name="options"/>' relay
     /// (its password and TLS pin apply as for the first connection). Retries until it succeeds or
-    /// ResumeWindow passes (then TallowException of FailureKind.Network). On success the ticket is
-    /// spent (disposed); take the new session's ticket for the next reconnect.
+    /// ResumeWindow passes (then TallowException of FailureKind.Network). The ticket is spent once
+    /// the new session exists: the caller disposes it (an initiator may keep it as the next
+    /// resume's unconfirmed ticket, see the other overload).
     /// </summary>
-    public static async Task<PeerSession> ResumeAsync(ResumptionTicket ticket, SessionOptions options, CancellationToken ct)
+    public static Task<PeerSession> ResumeAsync(ResumptionTicket ticket, SessionOptions options, CancellationToken ct) =>
+        ResumeAsync(ticket, null, options, ct);
+
+    /// <summary>
+    /// As above; <paramref name="unconfirmed"/> (initiator only) is the ticket the previous resume
+    /// used, kept while the peer had not yet proven it finished that handshake: the peer may still
+    /// hold it. Attempts then alternate between the two rooms, waiting AlternatingRoomWait in each.
+    /// <see cref="ResumedWith"/> of the result says which ticket opened it.
+    /// </summary>
+    public static async Task<PeerSession> ResumeAsync(ResumptionTicket ticket, ResumptionTicket? unconfirmed, SessionOptions options, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(ticket.IsDisposed, ticket);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ResumeWindow, TimeSpan.Zero);
+        if (unconfirmed is not null && (!ticket.IsInitiator || !unconfirmed.IsInitiator || unconfirmed.IsDisposed))
+        {
+            throw new ArgumentException("only an initiator alternates, between two live tickets of its own", nameof(unconfirmed));
+        }
 
         byte[] code = GC.AllocateArray<byte>(ResumptionTicket.CodeSize, pinned: true);
         using var windowTimer = new CancellationTokenSource(options.ResumeWindow, options.Time);
         using var window = CancellationTokenSource.CreateLinkedTokenSource(ct, windowTimer.Token);
         try
         {
-            ticket.DeriveCode(code);
             TimeSpan pause = FirstResumePause;
             Exception? last = null;
-            while (true)
+            for (int attempt = 0; ; attempt++)
             {
+                ResumptionTicket current = unconfirmed is not null && attempt % 2 == 1 ? unconfirmed : ticket;
+                current.DeriveCode(code);
                 try
                 {
-                    PeerSession session = await AttemptResumeAsync(ticket, code, options, window.Token).ConfigureAwait(false);
-                    ticket.Dispose();
-                    return session;
+                    return await AttemptResumeAsync(current, code, unconfirmed is null ? null : AlternatingRoomWait, options, window.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException ex) when (!ct.IsCancellationRequested)
+                {
+                    last = ex;
+                    continue; // nobody in this room: the other one at once
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested && IsWorthRetrying(ex, window.Token))
                 {
@@ -80,15 +111,33 @@ public sealed partial class PeerSession
         }
     }
 
-    /// <summary>One attempt: enter the ticket's room in the ticket's role and run the handshake with its code.</summary>
-    private static async Task<PeerSession> AttemptResumeAsync(ResumptionTicket ticket, byte[] code, SessionOptions options, CancellationToken ct)
+    /// <summary>
+    /// One attempt: enter the ticket's room in the ticket's role, wait for the peer (at most
+    /// <paramref name="peerWait"/>: then TimeoutException) and run the whole handshake with its code.
+    /// </summary>
+    private static async Task<PeerSession> AttemptResumeAsync(ResumptionTicket ticket, byte[] code, TimeSpan? peerWait, SessionOptions options, CancellationToken ct)
     {
         PeerSession session = ticket.IsInitiator
             ? await CreateRoomAsync(options, ticket.Nameplate, ct).ConfigureAwait(false)
             : await JoinRoomAsync(options, ticket.Nameplate, ct).ConfigureAwait(false);
         try
         {
-            await session.EstablishAsync(code, options, ct).ConfigureAwait(false);
+            using (CancellationTokenSource? waitTimer = peerWait is { } limit ? new CancellationTokenSource(limit, options.Time) : null)
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, waitTimer?.Token ?? CancellationToken.None))
+            {
+                try
+                {
+                    await session.WaitForPeerAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (waitTimer is { IsCancellationRequested: true } && !ct.IsCancellationRequested)
+                {
+                    throw new TimeoutException("the peer did not come to this room in time");
+                }
+            }
+
+            // The handshake is never cut short by the room's wait: a cut after Confirm went out would part the tickets.
+            await session.HandshakeAsync(code, options, ct).ConfigureAwait(false);
+            session.ResumedWith = ticket;
             return session;
         }
         catch
@@ -101,8 +150,9 @@ public sealed partial class PeerSession
     /// <summary>
     /// Failures that another attempt may cure: the relay unreachable or restarting, the room not there
     /// yet (the joiner came back first) or still taken, refusals and rate limits, a handshake that
-    /// broke or failed (someone else in the room). Not: a wrong relay password, TLS or protocol
-    /// mismatches, usage errors. A cancellation counts when the window (not the caller) ended it.
+    /// broke or failed (someone else in the room). Not: a
+    /// wrong relay password, TLS or protocol mismatches, usage errors. A cancellation counts when the
+    /// window (not the caller) ended it.
     /// </summary>
     private static bool IsWorthRetrying(Exception ex, CancellationToken window) => ex switch
     {
@@ -135,7 +185,7 @@ public sealed partial class PeerSession
             _ => "the relay could not be reached",
         },
         TallowException { Kind: FailureKind.Authentication } => "the secure handshake failed: not the same session, or tampering",
-        OperationCanceledException => "the peer did not come back to the relay",
+        OperationCanceledException or TimeoutException => "the peer did not come back to the relay",
         _ => "the connection broke",
     };
 }

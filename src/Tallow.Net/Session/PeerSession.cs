@@ -207,6 +207,13 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// <summary>Waits for the peer, runs the handshake with <paramref name="password"/> (the caller zeroes it), and starts the record session.</summary>
     internal async Task<RecordSession> EstablishAsync(ReadOnlyMemory<byte> password, SessionOptions options, CancellationToken ct)
     {
+        await WaitForPeerAsync(ct).ConfigureAwait(false);
+        return await HandshakeAsync(password, options, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns when the relay paired the room; the relay's index decides the handshake role.</summary>
+    internal async Task WaitForPeerAsync(CancellationToken ct)
+    {
         PairedMessage paired;
         try
         {
@@ -218,6 +225,11 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
 
         _isInitiator = paired.Index == 0;
+    }
+
+    /// <summary>After pairing: the handshake with <paramref name="password"/>, then the record session's read loop.</summary>
+    internal async Task<RecordSession> HandshakeAsync(ReadOnlyMemory<byte> password, SessionOptions options, CancellationToken ct)
+    {
         _keys = await PeerHandshake.RunAsync(_relay.Stream, _relay.Reader, _isInitiator, password.Span, Nameplate, options.HandshakeTimeout, ct).ConfigureAwait(false);
         _directKey = new DirectPathKey(_keys.DirectPath, _isInitiator);
         _transport = new PathSwitchingTransport(_relay.Stream, _relay.Reader, _directKey, options.PathTimings);

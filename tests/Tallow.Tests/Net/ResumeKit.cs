@@ -89,6 +89,8 @@ internal sealed class CuttableForwarder : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly List<Task> _pumps = [];
     private readonly Task _accepting;
+    private int _cutAtFrame = -1;
+    private bool _cutTowardClient;
 
     public CuttableForwarder(IPEndPoint target)
     {
@@ -99,6 +101,17 @@ internal sealed class CuttableForwarder : IAsyncDisposable
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+    /// <summary>
+    /// Once: resets every connection when a frame of <paramref name="type"/> is about to pass toward
+    /// the client (from the relay) or from it (<paramref name="towardClient"/> false); that frame is
+    /// not forwarded. Frames are seen as on a plaintext relay connection.
+    /// </summary>
+    public void CutAtNextFrame(FrameType type, bool towardClient)
+    {
+        _cutTowardClient = towardClient;
+        Volatile.Write(ref _cutAtFrame, (int)type);
+    }
 
     /// <summary>Resets both ends of every forwarded connection.</summary>
     public void CutAll()
@@ -143,20 +156,28 @@ internal sealed class CuttableForwarder : IAsyncDisposable
             lock (_sockets)
             {
                 _sockets.AddRange([client, upstream]);
-                _pumps.Add(PumpAsync(client, upstream));
-                _pumps.Add(PumpAsync(upstream, client));
+                _pumps.Add(PumpAsync(client, upstream, towardClient: false));
+                _pumps.Add(PumpAsync(upstream, client, towardClient: true));
             }
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool towardClient)
     {
         byte[] buffer = new byte[64 * 1024];
+        var frames = new FrameScanner();
         try
         {
             int n;
             while ((n = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token)) > 0)
             {
+                int armed = towardClient == _cutTowardClient ? Volatile.Read(ref _cutAtFrame) : -1;
+                if (frames.Scan(buffer.AsSpan(0, n), armed) && Interlocked.CompareExchange(ref _cutAtFrame, -1, armed) == armed)
+                {
+                    CutAll();
+                    return;
+                }
+
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, _stop.Token);
             }
 
@@ -195,5 +216,40 @@ internal sealed class CuttableForwarder : IAsyncDisposable
 
         await Task.WhenAll(pumps).WaitAsync(TimeSpan.FromSeconds(10));
         _stop.Dispose();
+    }
+}
+
+/// <summary>Follows frame boundaries (u32 big-endian length, u8 type) through a byte stream.</summary>
+internal sealed class FrameScanner
+{
+    private readonly byte[] _header = new byte[Frame.HeaderSize];
+    private int _headerFill;
+    private long _skip;
+
+    /// <summary>Consumes <paramref name="bytes"/>; true when a frame of type <paramref name="type"/> starts in them (never for -1).</summary>
+    public bool Scan(ReadOnlySpan<byte> bytes, int type)
+    {
+        bool seen = false;
+        while (!bytes.IsEmpty)
+        {
+            if (_skip > 0)
+            {
+                int skipped = (int)Math.Min(_skip, bytes.Length);
+                _skip -= skipped;
+                bytes = bytes[skipped..];
+                continue;
+            }
+
+            _header[_headerFill++] = bytes[0];
+            bytes = bytes[1..];
+            if (_headerFill == _header.Length)
+            {
+                _headerFill = 0;
+                _skip = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(_header) - 1L;
+                seen |= _header[4] == type;
+            }
+        }
+
+        return seen;
     }
 }

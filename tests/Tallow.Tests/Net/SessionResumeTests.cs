@@ -1,7 +1,8 @@
 // Resuming a lost session without a new code (PeerSession.ResumeAsync, protocol.md "Resumption"),
 // with real PeerSessions and a real relay on 127.0.0.1: across relay restarts on the same port
 // (twice, the second time with the resumed session's own tickets), a joiner that comes back
-// before the creator, spent and copied tickets, a ticket of another session, and the time bound.
+// before the creator, spent and copied tickets, a ticket of another session, an initiator unsure
+// which ticket its peer holds, and the time bound.
 using System.Diagnostics;
 using Tallow.Crypto;
 using Tallow.Net.Session;
@@ -49,7 +50,8 @@ public class SessionResumeTests
             relay = await ResumeKit.StartRelayAsync(port);
             (PeerSession creator2, PeerSession joiner2) = await ResumeKit.ResumePairAsync(creatorTicket, joinerTicket, options, ct);
             sessions.AddRange([creator2, joiner2]);
-            Assert.True(creatorTicket.IsDisposed && joinerTicket.IsDisposed); // spent
+            Assert.Same(creatorTicket, creator2.ResumedWith);
+            Assert.Same(joinerTicket, joiner2.ResumedWith);
             Assert.True(creator2.IsInitiator);
             Assert.False(joiner2.IsInitiator);
             Assert.Equal(creatorTicket.Nameplate, creator2.Nameplate);
@@ -125,9 +127,6 @@ public class SessionResumeTests
         await using (creator2)
         await using (joiner2)
         {
-            Assert.True(creatorTicket.IsDisposed);
-            await Assert.ThrowsAsync<ObjectDisposedException>(() => PeerSession.ResumeAsync(creatorTicket, options, ct));
-
             // While the resumed session runs, its room is full: the copy gets nothing.
             TallowException full = await Assert.ThrowsAsync<TallowException>(() => PeerSession.ResumeAsync(stolenJoiner, thiefOptions, ct));
             Assert.Equal(FailureKind.Network, full.Kind);
@@ -208,7 +207,6 @@ public class SessionResumeTests
         Assert.Equal(FailureKind.Network, joinerGaveUp.Kind);
         Assert.Equal("could not reconnect to the peer within 3 s (the peer did not come back to the relay): start again with a new code.", joinerGaveUp.Message);
         Assert.InRange(joinerTook, TimeSpan.FromSeconds(2.9), TimeSpan.FromSeconds(8));
-        Assert.False(joinerTicket.IsDisposed); // nothing was resumed with it
 
         TallowException creatorGaveUp = await Assert.ThrowsAsync<TallowException>(
             () => PeerSession.ResumeAsync(creatorTicket, options with { ResumeWindow = TimeSpan.FromSeconds(2) }, ct));
@@ -219,6 +217,29 @@ public class SessionResumeTests
             () => PeerSession.ResumeAsync(creatorTicket, options with { ResumeWindow = TimeSpan.FromSeconds(2) }, ct));
         Assert.Equal(FailureKind.Network, noRelay.Kind);
         Assert.Equal("could not reconnect to the peer within 2 s (the relay could not be reached): start again with a new code.", noRelay.Message);
+    }
+
+    [Fact]
+    public async Task An_initiator_with_an_unconfirmed_ticket_meets_a_peer_that_holds_the_newest_one_in_its_room()
+    {
+        CancellationToken ct = Deadline();
+        await using RelayServer relay = await ResumeKit.StartRelayAsync();
+        SessionOptions options = ResumeKit.Options(relay.LocalEndPoint.Port);
+        (PeerSession creator, PeerSession joiner) = await ResumeKit.OpenPairAsync(options, ct);
+        using ResumptionTicket older = creator.TakeResumptionTicket();
+        using ResumptionTicket joinerOlder = joiner.TakeResumptionTicket();
+        await DisposeAllAsync([creator, joiner]);
+        (PeerSession creator2, PeerSession joiner2) = await ResumeKit.ResumePairAsync(older, joinerOlder, options, ct);
+        using ResumptionTicket newer = creator2.TakeResumptionTicket();
+        using ResumptionTicket joinerNewer = joiner2.TakeResumptionTicket();
+        await DisposeAllAsync([creator2, joiner2]);
+
+        Assert.Throws<ArgumentException>(() => PeerSession.ResumeAsync(joinerNewer, joinerOlder, options, ct).GetAwaiter().GetResult());
+        Task<PeerSession> creating = PeerSession.ResumeAsync(newer, older, options, ct);
+        await using PeerSession joined = await PeerSession.ResumeAsync(joinerNewer, options, ct).WithTimeout(60);
+        await using PeerSession created = await creating.WithTimeout(60);
+        Assert.Same(newer, created.ResumedWith);
+        await ResumeKit.ExchangeAsync(created, joined, "newest ticket first", ct);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 // The sender's embedded relay serves one room in its lifetime (EmbeddedRelayTests), and also the
-// rooms that resume that session (RelayServer.PermitNameplate, called by OpenSession.ReconnectAsync
+// rooms that resume that session (RelayServer.PermitNameplates, called by OpenSession.ReconnectAsync
 // with the nameplate derived from the session's resumption secret): exactly that nameplate opens
 // again, as often as a resume needs, while every other Allocate stays refused; and the returning
 // peer's claims of it that come before its room are not counted as failed claims.
@@ -26,7 +26,7 @@ public class EmbeddedRelayResumeTests
         await RelayTestKit.EventuallyAsync(() => server.Metrics.RoomsActive == 0, token, "the first room closed");
 
         await AssertRefusedAsync(server, Resumed, token); // not yet permitted: like any other room
-        server.PermitNameplate(Resumed);
+        server.PermitNameplates(Resumed);
         await AssertRefusedAsync(server, Resumed + 1, token);
         await AssertRefusedAsync(server, 0, token);
 
@@ -51,7 +51,7 @@ public class EmbeddedRelayResumeTests
     {
         CancellationToken token = RelayTestKit.Deadline(20);
         await using RelayServer server = await RelayTestKit.StartAsync(EmbeddedRelay.Options(new IPEndPoint(IPAddress.Loopback, 0)));
-        server.PermitNameplate(Resumed);
+        server.PermitNameplates(Resumed);
 
         // The peer noticed the loss first: more early claims than the 5 wrong ones that block an address.
         for (int attempt = 0; attempt < 8; attempt++)
