@@ -9,7 +9,10 @@ namespace Tallow.Cli.Commands;
 
 internal static class CommandRunner
 {
-    public static async Task<int> RunAsync(Reporter reporter, Func<Task> body)
+    public static Task<int> RunAsync(Reporter reporter, Func<Task> body) => RunAsync(reporter, null, body);
+
+    /// <summary>Runs <paramref name="body"/>; on Ctrl-C says "interrupted." and then <paramref name="interruptedHint"/> (how to carry on), when given.</summary>
+    public static async Task<int> RunAsync(Reporter reporter, string? interruptedHint, Func<Task> body)
     {
         try
         {
@@ -31,7 +34,7 @@ internal static class CommandRunner
         catch (OperationCanceledException)
         {
             reporter.FinishProgress();
-            reporter.Error((int)FailureKind.Interrupted, "interrupted.");
+            reporter.Error((int)FailureKind.Interrupted, interruptedHint is null ? "interrupted." : "interrupted. " + interruptedHint);
             return (int)FailureKind.Interrupted;
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)

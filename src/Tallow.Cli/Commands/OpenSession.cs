@@ -4,6 +4,8 @@
 // lost calls ReconnectAsync: the broken PeerSession goes, a resumed one with fresh keys takes its
 // place (no new code, no --verify prompt: the ticket carries the first session's authentication),
 // and the P2P upgrade runs again. Only a lost connection reconnects; a peer that left does not.
+// A command interrupted by Ctrl-C tells the peer so on its way out (LeaveWhenCancelled): the peer
+// reports "cancelled by the sender/receiver" (exit 3), not a lost connection.
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Tallow.Cli.Hosting;
@@ -22,6 +24,11 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     private PeerSession _peer = peer;
     private bool _peerDisposed;
     private ResumptionTicket? _ticket;
+    private string? _leaveText;
+    private CancellationToken _leaveWhen;
+
+    // Within System.CommandLine's wait after Ctrl-C (2 s) before it ends the process.
+    private static readonly TimeSpan LeaveGrace = TimeSpan.FromSeconds(1.5);
 
     /// <summary>The current session (a new one after each ReconnectAsync).</summary>
     public PeerSession Peer => _peer;
@@ -105,8 +112,30 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
         await _peer.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>When <paramref name="ct"/> (the command's Ctrl-C) is cancelled, DisposeAsync first sends the peer a Leave with <paramref name="text"/>.</summary>
+    public void LeaveWhenCancelled(string text, CancellationToken ct) => (_leaveText, _leaveWhen) = (text, ct);
+
+    private async ValueTask LeaveIfCancelledAsync()
+    {
+        if (_leaveText is null || !_leaveWhen.IsCancellationRequested || _peerDisposed || _peer.Records is not { } records || records.Ended.IsCompleted)
+        {
+            return;
+        }
+
+        using var grace = new CancellationTokenSource(LeaveGrace);
+        try
+        {
+            await records.LeaveAsync(_leaveText, grace.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection did not take it in time: the peer will see it as lost.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await LeaveIfCancelledAsync().ConfigureAwait(false);
         await DisposePeerAsync().ConfigureAwait(false);
         _ticket?.Dispose();
         if (announcer is not null)
