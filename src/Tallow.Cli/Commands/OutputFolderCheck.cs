@@ -47,7 +47,10 @@ internal static class OutputFolderCheck
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             string what = existing == full ? $"--out '{full}'" : $"--out '{full}' cannot be created: '{existing}'";
-            throw new TallowException(FailureKind.FileSystem, $"{what} is not writable ({ex.Message.TrimEnd('.')}): choose another folder with --out.", ex);
+            string why = ex is UnauthorizedAccessException ? "permission denied"
+                : ex.Message.Contains(probe, StringComparison.Ordinal) ? "files cannot be created there" // not the probe's name
+                : ex.Message.TrimEnd('.'); // e.g. a read-only file system, a full disk
+            throw new TallowException(FailureKind.FileSystem, $"{what} is not writable ({why}): choose another folder with --out.", ex);
         }
     }
 }
