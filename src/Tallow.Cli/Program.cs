@@ -33,6 +33,7 @@ if (parsed.Errors.Count > 0 || unknownOption is not null)
     return 2;
 }
 
+CommandRunner.CommandPath = UsageErrors.CommandPath(parsed.CommandResult);
 return await parsed.InvokeAsync().ConfigureAwait(false);
 
 // System.CommandLine hands an unknown "--flag" to a variadic argument (send's paths, receive's

@@ -39,12 +39,13 @@ public sealed class UsageMessageTests(OpenRelayFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_p2p_timeout_of_0_says_it_must_be_greater_than_0()
+    public async Task A_p2p_timeout_of_0_says_it_must_be_greater_than_0_and_points_to_the_help()
     {
         await using TallowProcess process = TallowProcess.Start(["receive", "7-alpha-beta", "--p2p-timeout", "0", "--relay", "127.0.0.1:9"]);
         Check.Exit(2, await process.WaitForExitAsync(Check.ShortTimeout), process, "receive");
         Check.Contains("greater than 0", process.Stderr, Check.Describe(process, "receive"));
         Assert.DoesNotContain("between 0", process.Stderr, StringComparison.Ordinal);
+        Check.Contains("Run 'tallow receive --help' for usage.", process.Stderr, Check.Describe(process, "receive"));
     }
 
     [Fact]

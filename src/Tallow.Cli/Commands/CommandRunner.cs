@@ -9,6 +9,9 @@ namespace Tallow.Cli.Commands;
 
 internal static class CommandRunner
 {
+    /// <summary>The command being run ("tallow send"), set once by Program: a usage error points to its --help.</summary>
+    public static string CommandPath { get; set; } = "tallow";
+
     public static Task<int> RunAsync(Reporter reporter, Func<Task> body) => RunAsync(reporter, null, body);
 
     /// <summary>Runs <paramref name="body"/>; on Ctrl-C says "interrupted." and then <paramref name="interruptedHint"/> (how to carry on), when given.</summary>
@@ -22,7 +25,8 @@ internal static class CommandRunner
         catch (TallowException ex)
         {
             reporter.FinishProgress();
-            reporter.Error((int)ex.Kind, ex.Message);
+            string help = ex.Kind == FailureKind.Usage && !reporter.Json ? $"\nRun '{CommandPath} --help' for usage." : string.Empty;
+            reporter.Error((int)ex.Kind, ex.Message + help);
             return (int)ex.Kind;
         }
         catch (RelayException ex)

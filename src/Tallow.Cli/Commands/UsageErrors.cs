@@ -121,7 +121,8 @@ internal static partial class UsageErrors
         return SystemTypePattern().Replace(message, "a value");
     }
 
-    private static string CommandPath(CommandResult result)
+    /// <summary>"tallow relay serve": the command being run, as typed.</summary>
+    internal static string CommandPath(CommandResult result)
     {
         var names = new List<string>();
         for (SymbolResult? r = result; r is not null; r = r.Parent)
