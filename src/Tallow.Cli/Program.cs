@@ -1,5 +1,5 @@
 // tallow: end-to-end encrypted, post-quantum file transfer. Program stays tiny: it builds
-// the command tree and maps parse errors to the usage exit code (2).
+// the command tree and maps parse errors to the usage exit code (2), worded by UsageErrors.
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Tallow.Cli.Commands;
@@ -15,24 +15,25 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     VersionCommand.Create(),
 };
 
+// Bare `tallow` and `tallow help [COMMAND]` show the help (UsageErrors: issue 15, item 12).
+if (args.Length == 0 || args[0] == "help")
+{
+    args = [.. args.Skip(1), "--help"];
+}
+
 ParseResult parsed = root.Parse(args);
 string? unknownOption = UnknownOption(parsed);
 if (parsed.Errors.Count > 0 || unknownOption is not null)
 {
-    foreach (ParseError error in parsed.Errors)
+    foreach (string line in UsageErrors.Describe(parsed, unknownOption))
     {
-        Console.Error.WriteLine($"error: {error.Message}");
+        Console.Error.WriteLine(line);
     }
 
-    if (unknownOption is not null)
-    {
-        Console.Error.WriteLine($"error: unknown option '{unknownOption}' (to name a file that starts with '-', put it after '--' or write ./{unknownOption}).");
-    }
-
-    Console.Error.WriteLine("Run 'tallow --help' for usage.");
     return 2;
 }
 
+CommandRunner.CommandPath = UsageErrors.CommandPath(parsed.CommandResult);
 return await parsed.InvokeAsync().ConfigureAwait(false);
 
 // System.CommandLine hands an unknown "--flag" to a variadic argument (send's paths, receive's

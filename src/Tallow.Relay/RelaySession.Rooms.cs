@@ -31,7 +31,7 @@ internal sealed partial class RelaySession
             if (status == AllocateStatus.NameplateInUse)
             {
                 return new Refusal(RelayErrorCode.NameplateInUse,
-                    $"nameplate {allocate.RequestedNameplate} is already in use: pick another code", RelayRejectionReason.NameplateInUse);
+                    $"the code number {allocate.RequestedNameplate} is already in use: pick another code", RelayRejectionReason.NameplateInUse);
             }
 
             if (status == AllocateStatus.TooManyRooms)
@@ -78,12 +78,12 @@ internal sealed partial class RelaySession
 
         if (status == ClaimStatus.NoSuchRoom)
         {
-            return new Refusal(RelayErrorCode.NoSuchRoom, $"no one is waiting on nameplate {claim.Nameplate}", RelayRejectionReason.NoSuchRoom);
+            return new Refusal(RelayErrorCode.NoSuchRoom, $"no one is waiting with a code starting {claim.Nameplate}-", RelayRejectionReason.NoSuchRoom);
         }
 
         if (status == ClaimStatus.RoomFull)
         {
-            return new Refusal(RelayErrorCode.RoomFull, $"nameplate {claim.Nameplate} already has two peers", RelayRejectionReason.RoomFull);
+            return new Refusal(RelayErrorCode.RoomFull, $"the code starting {claim.Nameplate}- is already used by two peers", RelayRejectionReason.RoomFull);
         }
 
         DisposeHelloTimer();
@@ -156,7 +156,7 @@ internal sealed partial class RelaySession
         if (_context.Rooms.TryCloseUnpaired(room))
         {
             Abort(new Refusal(RelayErrorCode.Timeout,
-                $"no peer claimed nameplate {room.Nameplate} within {Describe(_context.Options.UnpairedTimeout)}: start again with a new code",
+                $"no one joined with the code starting {room.Nameplate}- within {Describe(_context.Options.UnpairedTimeout)}: start again with a new code",
                 RelayRejectionReason.UnpairedTimeout));
         }
     }

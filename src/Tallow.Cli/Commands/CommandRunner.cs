@@ -9,7 +9,13 @@ namespace Tallow.Cli.Commands;
 
 internal static class CommandRunner
 {
-    public static async Task<int> RunAsync(Reporter reporter, Func<Task> body)
+    /// <summary>The command being run ("tallow send"), set once by Program: a usage error points to its --help.</summary>
+    public static string CommandPath { get; set; } = "tallow";
+
+    public static Task<int> RunAsync(Reporter reporter, Func<Task> body) => RunAsync(reporter, null, body);
+
+    /// <summary>Runs <paramref name="body"/>; on Ctrl-C says "interrupted." and then <paramref name="interruptedHint"/> (how to carry on), when given.</summary>
+    public static async Task<int> RunAsync(Reporter reporter, string? interruptedHint, Func<Task> body)
     {
         try
         {
@@ -19,7 +25,8 @@ internal static class CommandRunner
         catch (TallowException ex)
         {
             reporter.FinishProgress();
-            reporter.Error((int)ex.Kind, ex.Message);
+            string help = ex.Kind == FailureKind.Usage && !reporter.Json ? $"\nRun '{CommandPath} --help' for usage." : string.Empty;
+            reporter.Error((int)ex.Kind, ex.Message + help);
             return (int)ex.Kind;
         }
         catch (RelayException ex)
@@ -31,7 +38,7 @@ internal static class CommandRunner
         catch (OperationCanceledException)
         {
             reporter.FinishProgress();
-            reporter.Error((int)FailureKind.Interrupted, "interrupted.");
+            reporter.Error((int)FailureKind.Interrupted, interruptedHint is null ? "interrupted." : "interrupted. " + interruptedHint);
             return (int)FailureKind.Interrupted;
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)

@@ -70,7 +70,7 @@ internal sealed class CommonOptions
         int ttl = result.GetValue(P2PTtl);
         if (overall is <= 0 or > 600 || perCandidate is <= 0 or > 600)
         {
-            throw new TallowException(FailureKind.Usage, "--p2p-timeout and --p2p-candidate-timeout must be between 0 and 600 seconds.");
+            throw new TallowException(FailureKind.Usage, "--p2p-timeout and --p2p-candidate-timeout must be greater than 0 and at most 600 seconds.");
         }
 
         if (ttl is < 0 or > 255)

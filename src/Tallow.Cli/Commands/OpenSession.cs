@@ -7,6 +7,9 @@
 // Tickets: the current one (the newest session's) and, on the creator's side, the one it resumed
 // with until the peer proves it finished that handshake: its first record, the P2P intent
 // (PeerSession.ResumeAsync alternates between both rooms meanwhile; protocol.md "Resumption").
+// A command interrupted by Ctrl-C tells the peer so on its way out (LeaveWhenCancelled): the peer
+// reports "cancelled by the sender/receiver" (exit 3), not a lost connection.
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Tallow.Cli.Hosting;
 using Tallow.Cli.Output;
@@ -25,6 +28,11 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     private bool _peerDisposed;
     private ResumptionTicket? _ticket;
     private ResumptionTicket? _unconfirmed;
+    private string? _leaveText;
+    private CancellationToken _leaveWhen;
+
+    // Within System.CommandLine's wait after Ctrl-C (2 s) before it ends the process.
+    private static readonly TimeSpan LeaveGrace = TimeSpan.FromSeconds(1.5);
 
     /// <summary>The current session (a new one after each ReconnectAsync).</summary>
     public PeerSession Peer => _peer;
@@ -188,8 +196,30 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
         await _peer.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>When <paramref name="ct"/> (the command's Ctrl-C) is cancelled, DisposeAsync first sends the peer a Leave with <paramref name="text"/>.</summary>
+    public void LeaveWhenCancelled(string text, CancellationToken ct) => (_leaveText, _leaveWhen) = (text, ct);
+
+    private async ValueTask LeaveIfCancelledAsync()
+    {
+        if (_leaveText is null || !_leaveWhen.IsCancellationRequested || _peerDisposed || _peer.Records is not { } records || records.Ended.IsCompleted)
+        {
+            return;
+        }
+
+        using var grace = new CancellationTokenSource(LeaveGrace);
+        try
+        {
+            await records.LeaveAsync(_leaveText, grace.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection did not take it in time: the peer will see it as lost.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await LeaveIfCancelledAsync().ConfigureAwait(false);
         await DisposePeerAsync().ConfigureAwait(false);
         _ticket?.Dispose();
         _unconfirmed?.Dispose();

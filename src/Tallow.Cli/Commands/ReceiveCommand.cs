@@ -55,10 +55,21 @@ internal static class ReceiveCommand
                 result.GetValue(only) ?? [],
                 result.GetValue(verify),
                 new SyncReceiveArgs(result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(allowHidden), result.GetValue(dryRun), result.GetValue(allowMassDelete), result.GetValue(backup)));
-            return CommandRunner.RunAsync(reporter, () => RunAsync(result, reporter, common, args, ct));
+            return CommandRunner.RunAsync(reporter, ResumeHint, () =>
+            {
+                if (result.GetResult(output) is { Implicit: false })
+                {
+                    OutputFolderCheck.EnsureWritable(args.OutDir); // before the code is spent on a session
+                }
+
+                return RunAsync(result, reporter, common, args, ct);
+            });
         });
         return command;
     }
+
+    private const string ResumeHint =
+        "To resume, have the sender run the same 'tallow send' again and run 'tallow receive' here again with its code (same --out): finished files are kept and .tallow-part files continue where they stopped.";
 
     private sealed record ReceiveArgs(string[] Code, string OutDir, bool Yes, bool AllowHidden, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify, SyncReceiveArgs Sync);
 
@@ -78,6 +89,7 @@ internal static class ReceiveCommand
         RateLimiter? throttle = common.ResolveThrottle(result);
         string code = await CodeSource.ForReceiveAsync(args.Code, reporter, ct).ConfigureAwait(false); // before any network contact
         await using OpenSession session = await SessionSetup.JoinAsync(result, common, reporter, code, args.Verify, ct).ConfigureAwait(false);
+        session.LeaveWhenCancelled("cancelled by the receiver", ct);
         RecordPort incoming = session.Records.Port(RecordGroup.IncomingTransfer);
         incoming.ReceiveThrottle = throttle;
         var receiver = new TransferReceiver(incoming, reporter);

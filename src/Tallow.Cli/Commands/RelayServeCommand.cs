@@ -46,7 +46,7 @@ internal static class RelayServeCommand
         var failedClaims = new Option<int>("--max-failed-claims")
         {
             DefaultValueFactory = _ => RelayOptions.DefaultMaxFailedClaimsPerAddress,
-            Description = "Failed claims (unknown or full nameplate, wrong password) from one address within --failed-claim-window before its claims are refused for --failed-claim-block; 0 = no limit",
+            Description = "Failed claims (unknown or full code number, wrong password) from one address within --failed-claim-window before its claims are refused for --failed-claim-block; 0 = no limit",
         };
         var failedWindow = new Option<double>("--failed-claim-window")
         {

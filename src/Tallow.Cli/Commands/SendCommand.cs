@@ -97,6 +97,7 @@ internal static class SendCommand
         string? code = CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: true);
         var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, DirectNotNeeded: content.Bytes is >= 0 and < DirectWorthwhileBytes, code, JoinerAsksForCode: true);
         await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
+        session.LeaveWhenCancelled("cancelled by the sender", ct);
         session.Records.Channel.SendThrottle = throttle;
         var sender = new TransferSender(session.Records.Port(RecordGroup.OutgoingTransfer), reporter, args.Compression);
         reporter.StartTransferClock();

@@ -71,11 +71,12 @@ internal static class SessionSetup
             string relayOptions = $" --relay {relay}" + (options.RelayFingerprint is { } pin ? $" --relay-fingerprint {pin}" : string.Empty);
             string withRelay = $"{verb} {code}{relayOptions}";
             string joinCommand = announcer is not null ? $"{verb} {code}" : withRelay;
-            reporter.Event("code", ("code", code), ("command", joinCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null));
+            bool needsPassword = options.RelayPassword is not null;
+            reporter.Event("code", ("code", code), ("command", joinCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null), ("relay_password_required", needsPassword));
             reporter.Info(request.Headline);
             reporter.Info($"Code is: {code}");
             string shown = request.JoinerAsksForCode ? verb : $"{verb} {code}";
-            reporter.Info(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode));
+            reporter.Info(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode, needsPassword));
 
             await peer.EstablishAsync(code, options, ct).ConfigureAwait(false);
             var open = new OpenSession(peer, embedded, announcer);
@@ -143,14 +144,18 @@ internal static class SessionSetup
     /// What to run on the other computer: <paramref name="lanCommand"/> when it finds this one by
     /// mDNS, and always the form with the relay. When the joiner asks for the code
     /// (<paramref name="typeCode"/>) the commands leave it out, so it never reaches that computer's
-    /// process list or shell history.
+    /// process list or shell history. A relay with a password (<paramref name="needsPassword"/>) is
+    /// named as needing one, the password itself never: the other side gets it some other way.
     /// </summary>
-    private static string JoinInstructions(string? lanCommand, string relayCommand, bool typeCode)
+    internal static string JoinInstructions(string? lanCommand, string relayCommand, bool typeCode, bool needsPassword)
     {
         string type = typeCode ? "\nand type the code when it asks (Tab completes words), or set TALLOW_CODE to it first.\n" : string.Empty;
+        string password = needsPassword
+            ? "\nThe relay needs its password there too: set TALLOW_RELAY_PASS to it first (or add --relay-pass PASSWORD, which other users of that computer can see).\n"
+            : string.Empty;
         return lanCommand is not null
-            ? $"On the other computer run:\n\n    {lanCommand}\n{type}\n(on this local network it finds this computer by itself; from elsewhere: {relayCommand})\n"
-            : $"On the other computer run:\n\n    {relayCommand}\n{type}";
+            ? $"On the other computer run:\n\n    {lanCommand}\n{type}{password}\n(on this local network it finds this computer by itself; from elsewhere: {relayCommand})\n"
+            : $"On the other computer run:\n\n    {relayCommand}\n{type}{password}";
     }
 
     /// <summary>A custom code: the normalised phrase and the nameplate it claims, or (null, 0) for a generated code.</summary>
@@ -208,6 +213,6 @@ internal static class SessionSetup
         }
 
         throw last ?? new TallowException(FailureKind.Network,
-            $"no one with nameplate {nameplate} found on this local network: check the code, or run the command with --relay exactly as the other side printed it (or set TALLOW_RELAY).");
+            $"no one with a code starting {nameplate}- found on this local network: check the code, or run the command with --relay exactly as the other side printed it (or set TALLOW_RELAY).");
     }
 }

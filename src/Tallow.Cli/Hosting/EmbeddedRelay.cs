@@ -1,6 +1,8 @@
 // Zero configuration (DESIGN.md §10): with no relay configured, the sender runs a relay
 // inside its own process on a free port of every interface and tells the receiver how to
-// reach it (this host's LAN address, or loopback when there is no network). The relay also
+// reach it (this host's LAN address, or loopback when there is no network). It listens on IPv6
+// and IPv4 (one dual-mode socket) wherever the OS has IPv6, since mDNS announces both A and AAAA
+// records: a receiver that dials the IPv6 address must reach the relay, not a closed port. The relay also
 // has a probe port, so the sender and receiver can check their NAT mapping against it.
 // It is reachable by the whole LAN, so it serves this one session and nothing else: one room in
 // its lifetime (the sender's) plus the rooms that resume that session under a secret nameplate
@@ -34,7 +36,10 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
     public void PermitResumedRooms(params ReadOnlySpan<uint> nameplates) => _server.PermitNameplates(nameplates);
 
     public static Task<EmbeddedRelay> StartAsync(CancellationToken ct) =>
-        StartAsync(IPAddress.Any, FindReachableAddress() ?? IPAddress.Loopback, ct);
+        StartAsync(EveryFamily, FindReachableAddress() ?? IPAddress.Loopback, ct);
+
+    /// <summary>Every address of every family the announcer may publish: IPv6 any (dual mode: IPv4 too), or IPv4 any without IPv6.</summary>
+    internal static IPAddress EveryFamily => Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
 
     /// <summary>The relay on a free port of <paramref name="bind"/>, reached and advertised at <paramref name="reachable"/> (loopback in tests).</summary>
     internal static async Task<EmbeddedRelay> StartAsync(IPAddress bind, IPAddress reachable, CancellationToken ct)

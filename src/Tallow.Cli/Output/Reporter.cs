@@ -164,7 +164,9 @@ internal sealed class Reporter : ITransferObserver
         lock (OutputLock)
         {
             ClearBar();
-            Console.Error.WriteLine("error: " + TerminalText.CleanLines(message));
+            // Declining is a choice, not a failure: no "error:" before it (exit code 3 still says it).
+            string prefix = exitCode == (int)Tallow.Protocol.FailureKind.Declined ? string.Empty : "error: ";
+            Console.Error.WriteLine(prefix + TerminalText.CleanLines(message));
         }
     }
 

@@ -201,7 +201,7 @@ public sealed class RelayConnection : IAsyncDisposable
         uint opened = await ReadOpenedAsync(cancellationToken).ConfigureAwait(false);
         if (opened != nameplate)
         {
-            throw new RelayException(RelayFailureKind.Protocol, $"the relay at {_relay} opened nameplate {opened} instead of {nameplate}");
+            throw new RelayException(RelayFailureKind.Protocol, $"the relay at {_relay} opened code number {opened} instead of {nameplate}");
         }
     }
 

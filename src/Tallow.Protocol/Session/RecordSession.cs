@@ -19,6 +19,9 @@ namespace Tallow.Protocol.Session;
 
 public sealed class RecordSession : IAsyncDisposable
 {
+    // How long a failed send waits for the read loop to take in a Leave that may be on the way.
+    private static readonly TimeSpan LeaveCatchUp = TimeSpan.FromMilliseconds(500);
+
     private readonly SecureChannel _channel;
     private readonly RecordInbox[] _inboxes = new RecordInbox[RecordRoutes.GroupCount];
     private readonly SendWindow _transferWindow = new(FlowWindows.TransferWindow);
@@ -86,7 +89,26 @@ public sealed class RecordSession : IAsyncDisposable
             await WindowOf(stream).TakeAsync(FlowWindows.CostOf(bodyLength), ct).ConfigureAwait(false);
         }
 
-        await _channel.SendAsync(buffer, kind, bodyLength, ct, afterSend).ConfigureAwait(false);
+        try
+        {
+            await _channel.SendAsync(buffer, kind, bodyLength, ct, afterSend).ConfigureAwait(false);
+        }
+        catch (TallowException e) when (e.Kind == FailureKind.Network && !_leaving)
+        {
+            // The peer may have left on purpose (Ctrl-C) with its Leave still on the way in, e.g.
+            // over a direct path whose close the sending side noticed first: report the leaving.
+            if (_readLoop is not null)
+            {
+                await Task.WhenAny(_ended.Task, Task.Delay(LeaveCatchUp, CancellationToken.None)).ConfigureAwait(false);
+            }
+
+            if (_peerLeft.Task.IsCompleted)
+            {
+                throw PeerLeftException(_peerLeft.Task.Result);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Tells the peer this side is leaving on purpose (best effort), so it reports "left", not "lost".</summary>

@@ -142,7 +142,7 @@ public sealed class NatLabTests(ITestOutputHelper output)
         using var dir = new TempDir();
         TallowProcess receiver = lab.Own(TallowProcess.Start(["receive", "417-amber-lunar-forge", "--yes", "--out", dir.Combine("out")], workingDirectory: dir.Path, netns: lab.B.Namespace));
         Check.Exit(4, await receiver.WaitForExitAsync(TimeSpan.FromSeconds(30)), receiver, "receiver");
-        Check.Contains("with nameplate 417 found on this local network", receiver.Stderr, Check.Describe(receiver, "receiver"));
+        Check.Contains("with a code starting 417- found on this local network", receiver.Stderr, Check.Describe(receiver, "receiver"));
     }
 
     /// <summary>

@@ -2,6 +2,7 @@
 // 11): it must serve the sender's session and nothing else. With its options a real relay opens
 // exactly one room in its lifetime, refuses every other Allocate (also after that room closed)
 // and every Claim of another nameplate, and blocks an address after a few wrong claims.
+// mDNS announces it by A and AAAA records, so it must answer on IPv6 as on IPv4 (issue 15, item 6).
 using System.Net;
 using Tallow.Cli.Hosting;
 using Tallow.Net;
@@ -61,5 +62,25 @@ public class EmbeddedRelayTests
 
         await using RelayConnection second = await RelayTestKit.ConnectAsync(server, token: token);
         Assert.True(await second.AllocateAsync(0, token) > 0);
+    }
+
+    [Fact]
+    public async Task The_embedded_relay_answers_on_IPv6_too_so_a_late_receiver_there_hears_the_room_is_full()
+    {
+        Assert.True(System.Net.Sockets.Socket.OSSupportsIPv6, "this test needs IPv6 on loopback (::1)");
+        CancellationToken token = RelayTestKit.Deadline(20);
+        await using EmbeddedRelay relay = await EmbeddedRelay.StartAsync(token);
+        int port = relay.Local.Port;
+
+        await using RelayConnection sender = await RelayConnection.ConnectAsync("127.0.0.1", port, null, RelayTestKit.ConnectTimeout, token);
+        uint nameplate = await sender.AllocateAsync(0, token);
+        await using RelayConnection receiver = await RelayConnection.ConnectAsync("::1", port, null, RelayTestKit.ConnectTimeout, token);
+        await receiver.ClaimAsync(nameplate, token);
+        Assert.Equal(1, (await receiver.WaitForPeerAsync(token)).Index);
+
+        // A second receiver that found the AAAA record: told the room is taken, not "connection refused".
+        await using RelayConnection late = await RelayConnection.ConnectAsync("::1", port, null, RelayTestKit.ConnectTimeout, token);
+        RelayException full = await Assert.ThrowsAsync<RelayException>(() => late.ClaimAsync(nameplate, token));
+        Assert.Equal(RelayErrorCode.RoomFull, full.Code);
     }
 }
