@@ -73,9 +73,9 @@ internal static class SessionSetup
             string joinCommand = announcer is not null ? $"{verb} {code}" : withRelay;
             reporter.Event("code", ("code", code), ("command", joinCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null));
             reporter.Info(request.Headline);
-            reporter.Info($"Code is: {code}");
+            reporter.Essential($"Code is: {code}");
             string shown = request.JoinerAsksForCode ? verb : $"{verb} {code}";
-            reporter.Info(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode));
+            reporter.Essential(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode));
 
             await peer.EstablishAsync(code, options, ct).ConfigureAwait(false);
             var open = new OpenSession(peer, embedded, announcer);
