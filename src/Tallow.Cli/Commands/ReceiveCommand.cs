@@ -168,7 +168,7 @@ internal static class ReceiveCommand
             }
             else if (output is not null)
             {
-                reporter.Info($"Receiving {summary} into '{output.Root}'");
+                reporter.Info($"Receiving {summary} into '{Path.Combine(output.Root, offer.Entries[0].Path)}'");
                 received = await receiver.ReceiveStreamAsync(offer, output, ct).ConfigureAwait(false);
             }
             else
