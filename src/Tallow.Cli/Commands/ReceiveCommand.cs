@@ -126,13 +126,17 @@ internal static class ReceiveCommand
         }
         else
         {
-            if (args.Yes && !args.AllowHidden && review is { HiddenIntoExisting.Count: > 0 })
+            string streamFile = streamToFolder ? Path.Combine(outRoot, offer.Entries[0].Path) : string.Empty;
+            bool hiddenStream = streamToFolder && offer.Entries[0].Path.StartsWith('.') && Directory.Exists(outRoot); // like .profile into a home folder
+            if (args.Yes && !args.AllowHidden && (review is { HiddenIntoExisting.Count: > 0 } || hiddenStream))
             {
                 await receiver.RejectAsync("hidden names need the receiver's confirmation", ct).ConfigureAwait(false);
-                throw new TallowException(FailureKind.Declined, review.RefusalMessage(outRoot));
+                throw new TallowException(FailureKind.Declined, review?.RefusalMessage(outRoot)
+                    ?? $"the stream would be saved as '{PathSanitizer.Printable(streamFile)}', a hidden name in a folder that exists: nothing was written. Run again without --yes to be asked, or add --allow-hidden.");
             }
 
-            accepted = await ConfirmAsync(offer, summary, review, offer.Kind == TransferKind.Files || streamToFolder ? $"into '{outRoot}'" : "to stdout", args, reporter, ct).ConfigureAwait(false);
+            string where = offer.Kind == TransferKind.Files ? $"into '{outRoot}'" : streamToFolder ? $"as '{PathSanitizer.Printable(streamFile)}'" : "to stdout";
+            accepted = await ConfirmAsync(offer, summary, review, where, args, reporter, ct).ConfigureAwait(false);
         }
 
         if (!accepted)
