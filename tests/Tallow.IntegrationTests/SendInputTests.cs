@@ -66,17 +66,17 @@ public sealed partial class SendInputTests(OpenRelayFixture fixture) : IClassFix
         string source = dir.WriteRandomFile("quiet.bin", 5000);
         string outDir = dir.Combine("out");
         await using TallowProcess sender = TallowProcess.Start(["send", source, "--quiet", "--relay", fixture.Relay.Address, "--no-p2p"]);
+        string command = $"tallow receive --relay {fixture.Relay.Address}";
         var clock = Stopwatch.StartNew();
-        Match shown = CodeLine().Match(sender.Stderr);
-        while (!shown.Success && clock.Elapsed < Wait && !sender.HasExited)
+        while (!sender.Stderr.Contains(command, StringComparison.Ordinal) && clock.Elapsed < Wait && !sender.HasExited)
         {
-            await Task.Delay(50);
-            shown = CodeLine().Match(sender.Stderr);
+            await Task.Delay(50); // stderr arrives line by line: the command comes after the code
         }
 
+        Match shown = CodeLine().Match(sender.Stderr);
         Assert.True(shown.Success, $"--quiet showed no code.\n{Check.Describe(sender, "sender")}");
+        Check.Contains(command, sender.Stderr, Check.Describe(sender, "sender"));
         string code = shown.Groups[1].Value;
-        Check.Contains($"tallow receive --relay {fixture.Relay.Address}", sender.Stderr, Check.Describe(sender, "sender"));
 
         await using TallowProcess receiver = TallowProcess.Start(["receive", "--out", outDir, "--yes", "--relay", fixture.Relay.Address, "--no-p2p", "--quiet"], environment: new Dictionary<string, string?> { ["TALLOW_CODE"] = code });
         Check.Exit(0, await receiver.WaitForExitAsync(Wait), receiver, "receiver");

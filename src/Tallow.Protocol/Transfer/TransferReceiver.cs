@@ -10,7 +10,7 @@
 //   compared with that file's content: equal → already here; otherwise received again like a
 //   resumed file that did not match, and saved as a name clash ("name (1).ext", or --overwrite)
 //   → End → [Resend{resumed or checked files that did not match} → those files from 0 → End] → Done.
-// A stream (`receive --out DIR`) goes through a part file the same way; text and other streams go to a Stream.
+// Text and streams: TransferReceiver.Streams.cs.
 // Nothing is ever written under its final name before its hash is verified.
 using System.Security.Cryptography;
 using Tallow.Protocol.Records;
@@ -21,7 +21,7 @@ using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
 
-public sealed class TransferReceiver
+public sealed partial class TransferReceiver
 {
     private readonly RecordPort _channel;
     private readonly ITransferObserver _observer;
@@ -277,67 +277,6 @@ public sealed class TransferReceiver
         string saved = output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);
         _observer.OnFileCompleted(content.Report(output.Relative(saved), file.Offset));
         return FileOutcome.Saved;
-    }
-
-    /// <summary>Receives a text or stream offer into <paramref name="sink"/> (stdout).</summary>
-    public async Task<TransferSummary> ReceiveStreamAsync(TransferOffer offer, Stream sink, CancellationToken ct)
-    {
-        using var streamSink = new StreamSink(sink);
-        return await ReceiveSingleAsync(offer, streamSink, "stream failed verification (its hash did not match): discard what was printed and try again.", async () =>
-        {
-            await sink.FlushAsync(ct).ConfigureAwait(false);
-            return offer.Entries[0].Path;
-        }, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Receives a stream offer (`receive --out DIR`) into a part file in <paramref name="output"/>
-    /// that gets the entry's name (the sender's --name) once verified, like any received file: an
-    /// existing name is kept (the stream is saved as "name (1)") unless the folder overwrites.
-    /// </summary>
-    public async Task<TransferSummary> ReceiveStreamAsync(TransferOffer offer, OutputDirectory output, CancellationToken ct)
-    {
-        PartFile part = output.CreatePart([offer.Entries[0].Path], notice: _observer.OnNotice);
-        bool committed = false;
-        try
-        {
-            using var partSink = new PartSink(part);
-            return await ReceiveSingleAsync(offer, partSink, "stream failed verification (its hash did not match): nothing was saved; try again.", () =>
-            {
-                string saved = output.Commit(part, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0x1A4, _observer.OnNotice);
-                committed = true;
-                return ValueTask.FromResult(output.Relative(saved));
-            }, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (!committed)
-            {
-                part.Discard(); // a stream cannot be resumed: an unfinished part is of no use
-            }
-        }
-    }
-
-    /// <summary>The single entry of a text or stream offer into <paramref name="sink"/>; <paramref name="verified"/> finishes it and names it for the report.</summary>
-    private async Task<TransferSummary> ReceiveSingleAsync(TransferOffer offer, IContentSink sink, string failure, Func<ValueTask<string>> verified, CancellationToken ct)
-    {
-        using ChunkDecompressor? decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
-        _decompressor = decompressor;
-        long size = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
-        using var hasher = Blake3.Hasher.New();
-        var progress = new TransferProgress(_observer, size < 0 ? null : size);
-        Content content = await ReceiveContentAsync(0, size, sink, 0, hasher, progress, ct).ConfigureAwait(false);
-        if (!content.Verified)
-        {
-            await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "the stream failed verification", ct).ConfigureAwait(false);
-            throw new TallowException(FailureKind.Error, "the received " + failure);
-        }
-
-        string path = await verified().ConfigureAwait(false);
-        _observer.OnFileCompleted(content.Report(path, 0));
-        await ExpectEndAsync(ct).ConfigureAwait(false);
-        await _channel.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
-        return progress.Summary(1);
     }
 
     private ChunkDecompressor? _decompressor;
