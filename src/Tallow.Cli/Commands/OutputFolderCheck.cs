@@ -16,7 +16,7 @@ internal static class OutputFolderCheck
     {
         if (string.IsNullOrWhiteSpace(outDir))
         {
-            throw new TallowException(FailureKind.Usage, "--out is empty: name the folder to save into (default: the current folder).");
+            throw new TallowException(FailureKind.Usage, "--out is empty (an unset shell variable?): name the folder to save into, or leave --out out for the current folder.");
         }
 
         string full = Path.GetFullPath(outDir);

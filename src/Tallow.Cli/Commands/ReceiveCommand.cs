@@ -24,7 +24,7 @@ internal static class ReceiveCommand
             Arity = ArgumentArity.ZeroOrMore,
             Description = "The code phrase the sender shows. Best left out: you are asked for it (Tab completes words), or set TALLOW_CODE; a code given here is visible to other users of this computer",
         };
-        var output = new Option<string>("--out", "-o") { Description = "Folder to save into", DefaultValueFactory = _ => "." };
+        var output = new Option<string>("--out", "-o") { Description = "Folder to save into (a stream, too: saved there under the sender's --name; without --out it goes to stdout)", DefaultValueFactory = _ => "." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking (not one that puts hidden names like .ssh or .git into folders that exist here: see --allow-hidden)" };
         var allowHidden = new Option<bool>("--allow-hidden") { Description = "With --yes, also accept hidden names (starting with '.') going into the output folder or a folder already in it" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
@@ -54,7 +54,8 @@ internal static class ReceiveCommand
                 result.GetValue(select),
                 result.GetValue(only) ?? [],
                 result.GetValue(verify),
-                new SyncReceiveArgs(result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(allowHidden), result.GetValue(dryRun), result.GetValue(allowMassDelete), result.GetValue(backup)));
+                new SyncReceiveArgs(result.GetValue(output) ?? ".", result.GetValue(yes), result.GetValue(allowHidden), result.GetValue(dryRun), result.GetValue(allowMassDelete), result.GetValue(backup)),
+                result.GetResult(output) is { Implicit: false });
             return CommandRunner.RunAsync(reporter, ResumeHint, () =>
             {
                 if (result.GetResult(output) is { Implicit: false })
@@ -71,7 +72,7 @@ internal static class ReceiveCommand
     private const string ResumeHint =
         "To resume, have the sender run the same 'tallow send' again and run 'tallow receive' here again with its code (same --out): finished files are kept and .tallow-part files continue where they stopped.";
 
-    private sealed record ReceiveArgs(string[] Code, string OutDir, bool Yes, bool AllowHidden, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify, SyncReceiveArgs Sync);
+    private sealed record ReceiveArgs(string[] Code, string OutDir, bool Yes, bool AllowHidden, bool Overwrite, bool Resume, bool Select, string[] Only, bool Verify, SyncReceiveArgs Sync, bool OutGiven);
 
     private static async Task RunAsync(ParseResult result, Reporter reporter, CommonOptions common, ReceiveArgs args, CancellationToken ct)
     {
@@ -107,6 +108,13 @@ internal static class ReceiveCommand
             return;
         }
 
+        if (offer.Kind == TransferKind.Files && only.Count > 0 && !OnlyMatches.AnyMatch(offer, only, reporter))
+        {
+            await receiver.RejectAsync("nothing offered matches the receiver's --only", ct).ConfigureAwait(false);
+            throw new TallowException(FailureKind.Declined, OnlyMatches.NothingMatched(only));
+        }
+
+        bool streamToFolder = offer.Kind == TransferKind.Stream && args.OutGiven; // otherwise a stream goes to stdout
         string summary = OfferSummary.Describe(offer);
         string outRoot = Path.GetFullPath(args.OutDir);
         OfferReview? review = offer.Kind == TransferKind.Files ? OfferReview.Create(offer, outRoot, args.Overwrite, Selection(null, only)) : null;
@@ -125,13 +133,17 @@ internal static class ReceiveCommand
         }
         else
         {
-            if (args.Yes && !args.AllowHidden && review is { HiddenIntoExisting.Count: > 0 })
+            string streamFile = streamToFolder ? Path.Combine(outRoot, offer.Entries[0].Path) : string.Empty;
+            bool hiddenStream = streamToFolder && offer.Entries[0].Path.StartsWith('.') && Directory.Exists(outRoot); // like .profile into a home folder
+            if (args.Yes && !args.AllowHidden && (review is { HiddenIntoExisting.Count: > 0 } || hiddenStream))
             {
                 await receiver.RejectAsync("hidden names need the receiver's confirmation", ct).ConfigureAwait(false);
-                throw new TallowException(FailureKind.Declined, review.RefusalMessage(outRoot));
+                throw new TallowException(FailureKind.Declined, review?.RefusalMessage(outRoot)
+                    ?? $"the stream would be saved as '{PathSanitizer.Printable(streamFile)}', a hidden name in a folder that exists: nothing was written. Run again without --yes to be asked, or add --allow-hidden.");
             }
 
-            accepted = await ConfirmAsync(offer, summary, review, offer.Kind == TransferKind.Files ? $"into '{outRoot}'" : "to stdout", args, reporter, ct).ConfigureAwait(false);
+            string where = offer.Kind == TransferKind.Files ? $"into '{outRoot}'" : streamToFolder ? $"as '{PathSanitizer.Printable(streamFile)}'" : "to stdout";
+            accepted = await ConfirmAsync(offer, summary, review, where, args, reporter, ct).ConfigureAwait(false);
         }
 
         if (!accepted)
@@ -141,9 +153,9 @@ internal static class ReceiveCommand
         }
 
         // Created only now: an offer that is declined or refused leaves no new folder behind.
-        OutputDirectory? output = offer.Kind == TransferKind.Files ? new OutputDirectory(args.OutDir, args.Overwrite) : null;
+        OutputDirectory? output = offer.Kind == TransferKind.Files || streamToFolder ? new OutputDirectory(args.OutDir, args.Overwrite) : null;
 
-        using ReceivePlan? plan = output is null ? null : await FileReceiving.AcceptAsync(receiver, offer, output, Selection(selectedEntryIndices, only), args.Resume, reporter, ct).ConfigureAwait(false);
+        using ReceivePlan? plan = offer.Kind != TransferKind.Files ? null : await FileReceiving.AcceptAsync(receiver, offer, output!, Selection(selectedEntryIndices, only), args.Resume, reporter, ct).ConfigureAwait(false);
         if (plan is null)
         {
             await receiver.AcceptAsync(ct).ConfigureAwait(false);
@@ -153,17 +165,22 @@ internal static class ReceiveCommand
         TransferSummary received;
         try
         {
-            if (output is not null)
+            if (plan is not null)
             {
-                reporter.Info(FileReceiving.Describe(plan!, offer, summary, output));
+                reporter.Info(FileReceiving.Describe(plan, offer, summary, output!));
                 try
                 {
-                    received = await receiver.ReceiveFilesAsync(offer, plan!, output, ct).ConfigureAwait(false);
+                    received = await receiver.ReceiveFilesAsync(offer, plan, output!, ct).ConfigureAwait(false);
                 }
                 catch (TallowException ex) when (reporter.FilesCompleted > 0)
                 {
                     throw new TallowException(ex.Kind, $"{ex.Message} Before that, {reporter.FilesCompleted} file(s) were received completely and verified; anything unfinished stays as a .tallow-part file.", ex);
                 }
+            }
+            else if (output is not null)
+            {
+                reporter.Info($"Receiving {summary} into '{Path.Combine(output.Root, offer.Entries[0].Path)}'");
+                received = await receiver.ReceiveStreamAsync(offer, output, ct).ConfigureAwait(false);
             }
             else
             {
@@ -231,6 +248,7 @@ internal static class ReceiveCommand
         }
 
         await using var terminal = new TerminalSafeStream(stdout);
+        reporter.ContentOnTerminal(); // a live bar would overwrite the last line of what is shown
         TransferSummary shown = await receiver.ReceiveStreamAsync(offer, terminal, ct).ConfigureAwait(false);
         await terminal.WriteAsync("\n"u8.ToArray(), ct).ConfigureAwait(false);
         return shown;

@@ -29,7 +29,7 @@ internal static class SendCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var paths = new Argument<string[]>("paths") { Arity = ArgumentArity.ZeroOrMore, Description = "Files or folders to send (none: read stdin)" };
+        var paths = new Argument<string[]>("paths") { Arity = ArgumentArity.ZeroOrMore, Description = "Files or folders to send (none, or '-': read stdin)" };
         var text = new Option<string?>("--text", "-t") { Description = "Send this text instead of files; '-' reads it from stdin (up to 16 MiB), which keeps it out of the process list" };
         var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
         var chunk = new Option<int>("--chunk-size") { Description = "Bytes per encrypted chunk", DefaultValueFactory = _ => DefaultChunkSize };
@@ -100,8 +100,7 @@ internal static class SendCommand
         session.LeaveWhenCancelled("cancelled by the sender", ct);
         session.Records.Channel.SendThrottle = throttle;
         var sender = new TransferSender(session.Records.Port(RecordGroup.OutgoingTransfer), reporter, args.Compression);
-        reporter.StartTransferClock();
-        TransferSummary sent;
+        TransferSummary sent; // the reporter's clock starts when the receiver accepts (OnOfferAccepted)
         try
         {
             if (content.Plan is SourcePlan plan)
@@ -131,11 +130,20 @@ internal static class SendCommand
     internal static string Compressed(long contentBytes, long wireBytes) =>
         wireBytes > 0 && wireBytes < contentBytes * 0.95 ? $" ({Units.Bytes(wireBytes)} on the wire, {(double)contentBytes / wireBytes:0.0}x smaller)" : string.Empty;
 
+    /// <summary>The path that means "read stdin" (`tallow send - < file`); a file named '-' is sent as ./-.</summary>
+    private const string StdinPath = "-";
+
     private sealed record Content(TransferOffer Offer, SourcePlan? Plan, Stream? Stream, string Summary, long Bytes);
 
     private static Content PrepareContent(SendArgs args, Reporter reporter)
     {
-        args.Selection.CheckApplicable(sendingFiles: args.Text is null && args.Paths.Length > 0);
+        bool fromStdin = args.Paths.Length == 0 || args.Paths is [StdinPath];
+        if (!fromStdin && args.Paths.Contains(StdinPath))
+        {
+            throw new TallowException(FailureKind.Usage, "'-' (stdin) cannot be sent together with other paths: send the stream on its own, or name a file called '-' as './-'.");
+        }
+
+        args.Selection.CheckApplicable(sendingFiles: args.Text is null && !fromStdin);
         if (args.Text is not null)
         {
             if (args.Paths.Length > 0)
@@ -153,16 +161,21 @@ internal static class SendCommand
             return new Content(offer, null, new MemoryStream(bytes, writable: false), OfferSummary.Describe(offer), bytes.Length);
         }
 
-        if (args.Paths.Length == 0)
+        if (fromStdin)
         {
             if (!Console.IsInputRedirected)
             {
-                throw new TallowException(FailureKind.Usage, "nothing to send: name files or folders, use --text, or pipe data into 'tallow send'.");
+                if (args.Paths.Length == 0)
+                {
+                    throw new TallowException(FailureKind.Usage, "nothing to send: name files or folders, use --text, or pipe data into 'tallow send'.");
+                }
+
+                reporter.Info("Type what to send, then press Ctrl-D on an empty line.");
             }
 
-            if (!PathSanitizer.IsSafeComponent(args.StreamName, out _))
+            if (!PathSanitizer.IsSafeComponent(args.StreamName, out _) || args.StreamName.Contains('/', StringComparison.Ordinal))
             {
-                throw new TallowException(FailureKind.Usage, "--name must be a plain file name.");
+                throw new TallowException(FailureKind.Usage, "--name must be a plain file name (no '/', not empty).");
             }
 
             var offer = new TransferOffer(TransferKind.Stream, args.ChunkSize, [new OfferEntry(EntryType.File, args.StreamName, TransferOffer.UnknownSize, 0x1A4, 0)]);

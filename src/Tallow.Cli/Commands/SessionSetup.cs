@@ -74,9 +74,9 @@ internal static class SessionSetup
             bool needsPassword = options.RelayPassword is not null;
             reporter.Event("code", ("code", code), ("command", joinCommand), ("relay", relay.ToString()), ("lan_discovery", announcer is not null), ("relay_password_required", needsPassword));
             reporter.Info(request.Headline);
-            reporter.Info($"Code is: {code}");
+            reporter.Essential($"Code is: {code}");
             string shown = request.JoinerAsksForCode ? verb : $"{verb} {code}";
-            reporter.Info(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode, needsPassword));
+            reporter.Essential(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode, needsPassword));
 
             await peer.EstablishAsync(code, options, ct).ConfigureAwait(false);
             var open = new OpenSession(peer, embedded, announcer);

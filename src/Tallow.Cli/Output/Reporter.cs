@@ -23,6 +23,7 @@ internal sealed class Reporter : ITransferObserver
     private long _lastBytes;
     private long? _lastTotal;
     private bool _barShown;
+    private bool _contentOnTerminal;
 
     public Reporter(bool json, bool quiet, string fileEventName = "file_received")
     {
@@ -113,7 +114,16 @@ internal sealed class Reporter : ITransferObserver
     /// <summary>A human status line on stderr (not in --json or --quiet mode).</summary>
     public void Info(string message)
     {
-        if (Json || Quiet)
+        if (!Quiet)
+        {
+            Essential(message);
+        }
+    }
+
+    /// <summary>A human line the user needs even with --quiet (the code and what to run on the other side); not in --json mode.</summary>
+    public void Essential(string message)
+    {
+        if (Json)
         {
             return;
         }
@@ -222,7 +232,7 @@ internal sealed class Reporter : ITransferObserver
             return;
         }
 
-        if (Quiet)
+        if (Quiet || (_contentOnTerminal && _errIsTerminal))
         {
             return;
         }
@@ -248,7 +258,16 @@ internal sealed class Reporter : ITransferObserver
     /// <summary>Starts the clock used for rates (after the offer is accepted).</summary>
     public void StartTransferClock() => _transferClock.Restart();
 
+    /// <summary>The sender's clock starts when the receiver accepts, not when the offer goes out.</summary>
+    public void OnOfferAccepted() => StartTransferClock();
+
     public TimeSpan TransferElapsed => _transferClock.Elapsed;
+
+    /// <summary>
+    /// The received content itself is being printed on the terminal (text, a stream on stdout): no
+    /// live bar is drawn, since it would overwrite the content's last line on the same screen.
+    /// </summary>
+    public void ContentOnTerminal() => _contentOnTerminal = true;
 
     /// <summary>Ends a live bar so the next line starts clean.</summary>
     public void FinishProgress()

@@ -15,6 +15,14 @@ public interface ITransferObserver
     /// </summary>
     void OnResume(string path, long offset, long size);
 
+    /// <summary>
+    /// Sender: the receiver accepted the offer and content starts to flow. Durations and rates count
+    /// from here, not from the offer (the receiver may read a prompt for a while first).
+    /// </summary>
+    void OnOfferAccepted()
+    {
+    }
+
     /// <summary>Something the user should know that is not an error (renamed output, skipped symlink).</summary>
     void OnNotice(string message);
 }

@@ -27,6 +27,11 @@ public static class SourceScanner
         var topLevel = new HashSet<string>(StringComparer.Ordinal);
         foreach (string input in inputs)
         {
+            if (string.IsNullOrEmpty(input))
+            {
+                throw new TallowException(FailureKind.Usage, "an empty path was given (an unset shell variable?): name the files or folders to send.");
+            }
+
             string full = Path.GetFullPath(input);
             var info = new FileInfo(full);
             bool isDirectory = Directory.Exists(full);

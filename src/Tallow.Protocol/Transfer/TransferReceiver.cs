@@ -10,6 +10,7 @@
 //   compared with that file's content: equal → already here; otherwise received again like a
 //   resumed file that did not match, and saved as a name clash ("name (1).ext", or --overwrite)
 //   → End → [Resend{resumed or checked files that did not match} → those files from 0 → End] → Done.
+// Text and streams: TransferReceiver.Streams.cs.
 // Nothing is ever written under its final name before its hash is verified.
 using System.Security.Cryptography;
 using Tallow.Protocol.Records;
@@ -20,7 +21,7 @@ using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
 
-public sealed class TransferReceiver
+public sealed partial class TransferReceiver
 {
     private readonly RecordPort _channel;
     private readonly ITransferObserver _observer;
@@ -276,29 +277,6 @@ public sealed class TransferReceiver
         string saved = output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);
         _observer.OnFileCompleted(content.Report(output.Relative(saved), file.Offset));
         return FileOutcome.Saved;
-    }
-
-    /// <summary>Receives a text or stream offer into <paramref name="sink"/> (stdout).</summary>
-    public async Task<TransferSummary> ReceiveStreamAsync(TransferOffer offer, Stream sink, CancellationToken ct)
-    {
-        using ChunkDecompressor? decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
-        _decompressor = decompressor;
-        long size = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
-        using var hasher = Blake3.Hasher.New();
-        var progress = new TransferProgress(_observer, size < 0 ? null : size);
-        using var streamSink = new StreamSink(sink);
-        Content content = await ReceiveContentAsync(0, size, streamSink, 0, hasher, progress, ct).ConfigureAwait(false);
-        if (!content.Verified)
-        {
-            await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "the stream failed verification", ct).ConfigureAwait(false);
-            throw new TallowException(FailureKind.Error, "the received stream failed verification (its hash did not match): discard what was printed and try again.");
-        }
-
-        await sink.FlushAsync(ct).ConfigureAwait(false);
-        _observer.OnFileCompleted(content.Report(offer.Entries[0].Path, 0));
-        await ExpectEndAsync(ct).ConfigureAwait(false);
-        await _channel.SendAsync(RecordKind.Done, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
-        return progress.Summary(1);
     }
 
     private ChunkDecompressor? _decompressor;

@@ -37,6 +37,7 @@ public sealed class TransferSender
     {
         offer = WithCompression(offer);
         IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
+        _observer.OnOfferAccepted();
         var progress = new TransferProgress(_observer, accepted.Sum(f => (long)(offer.Entries[(int)f.Index].Size - f.Offset)));
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
         foreach (AcceptedFile file in accepted)
@@ -82,6 +83,7 @@ public sealed class TransferSender
     {
         offer = WithCompression(offer);
         IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
+        _observer.OnOfferAccepted();
         if (accepted.Count != 1 || accepted[0].Offset != 0)
         {
             throw await ProtocolViolationAsync("a partial answer to a stream", ct).ConfigureAwait(false);

@@ -26,6 +26,58 @@ public sealed partial class PtyProcess : IAsyncDisposable
     /// <summary>What the terminal showed with CSI/OSC sequences and carriage returns removed.</summary>
     public string Text => AnsiSequence().Replace(Raw, string.Empty).Replace("\r", string.Empty, StringComparison.Ordinal);
 
+    /// <summary>
+    /// The rows as a terminal leaves them: '\r' returns to column 0, what follows overwrites,
+    /// ESC[K erases to the end of the row, other escape sequences are dropped. Text a live
+    /// progress bar overwrote is gone here, as it is on the user's screen.
+    /// </summary>
+    public IReadOnlyList<string> ScreenRows()
+    {
+        var rows = new List<StringBuilder> { new() };
+        int col = 0;
+        string raw = Raw;
+        for (int i = 0; i < raw.Length; i++)
+        {
+            StringBuilder row = rows[^1];
+            char c = raw[i];
+            if (c == '\u001b')
+            {
+                Match escape = AnsiSequence().Match(raw, i);
+                int length = escape.Success && escape.Index == i ? escape.Length : 1;
+                if (raw.AsSpan(i, length).SequenceEqual("\u001b[K"))
+                {
+                    row.Length = Math.Min(row.Length, col);
+                }
+
+                i += length - 1;
+            }
+            else if (c == '\r')
+            {
+                col = 0;
+            }
+            else if (c == '\n')
+            {
+                rows.Add(new StringBuilder());
+                col = 0;
+            }
+            else
+            {
+                if (col < row.Length)
+                {
+                    row[col] = c;
+                }
+                else
+                {
+                    row.Append(' ', col - row.Length).Append(c);
+                }
+
+                col++;
+            }
+        }
+
+        return [.. rows.Select(r => r.ToString())];
+    }
+
     public static PtyProcess Start(IEnumerable<string> args, int rows = 24, int columns = 80, IDictionary<string, string?>? environment = null)
     {
         string command = $"stty rows {rows} cols {columns}; exec {Quote(Repo.TallowBinary)} {string.Join(' ', args.Select(Quote))}";
