@@ -10,10 +10,7 @@ using Tallow.Protocol.Transfer;
 namespace Tallow.Protocol.Sync;
 
 /// <summary>A plan and, for each file op, where the sender reads its content.</summary>
-public sealed record SyncPlan(IReadOnlyList<SyncOp> Ops, IReadOnlyDictionary<int, string> Sources)
-{
-    public int Count(SyncOpKind kind) => Ops.Count(o => o.Kind == kind);
-}
+public sealed record SyncPlan(IReadOnlyList<SyncOp> Ops, IReadOnlyDictionary<int, string> Sources);
 
 public static class SyncPlanner
 {

@@ -43,8 +43,6 @@ public sealed class SyncReview
 
     public long BytesToTransfer { get; private set; }
 
-    public long BytesTotal { get; private set; }
-
     /// <summary>Hidden names ('.x') this plan creates inside folders that already exist in the mirror.</summary>
     public List<string> HiddenIntoExisting { get; } = [];
 
@@ -97,7 +95,6 @@ public sealed class SyncReview
                 continue;
             }
 
-            review.BytesTotal += op.Size;
             if ((op.Mode & 0x49) != 0)
             {
                 review.Executables.Add(op.Path);
