@@ -22,7 +22,7 @@ internal static class SyncCli
     public static SortedDictionary<string, string> Tree(string root)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (FileSystemInfo info in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (FileSystemInfo info in new DirectoryInfo(root).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)) // hidden entries included
         {
             string relative = Path.GetRelativePath(root, info.FullName);
             if (relative == StateFolder || relative.StartsWith(StateFolder + "/", StringComparison.Ordinal))

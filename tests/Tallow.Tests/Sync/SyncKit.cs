@@ -85,7 +85,7 @@ internal static class SyncAssert
     public static SortedDictionary<string, string> Tree(string root)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (FileSystemInfo info in new DirectoryInfo(root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (FileSystemInfo info in new DirectoryInfo(root).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)) // hidden entries included
         {
             string relative = Path.GetRelativePath(root, info.FullName).Replace('\\', '/');
             if (relative == SyncTree.StateFolder || relative.StartsWith(SyncTree.StateFolder + "/", StringComparison.Ordinal))

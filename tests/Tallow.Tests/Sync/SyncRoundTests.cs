@@ -37,14 +37,16 @@ public sealed class SyncRoundTests
         Write(source, "bin/run.sh", "#!/bin/sh\necho hi\n"u8.ToArray(), (UnixFileMode)0x1ED);
         Write(source, "deep/er/still/big.bin", TransferKit.Random(3 * 1024 * 1024, 1));
         Write(source, "empty.txt", []);
+        Write(source, ".env", "hidden"u8.ToArray());
         Directory.CreateDirectory(Path.Combine(source, "nothing/here"));
         File.SetLastWriteTimeUtc(Path.Combine(source, "a.txt"), new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(1234567));
         await using SyncPair pair = await SyncPair.CreateAsync(mirror);
 
         (SyncRoundResult first, SyncRoundReport? applied) = await pair.RoundAsync(source);
         SyncAssert.SameTree(source, mirror);
+        Assert.Contains(".env", SyncAssert.Tree(mirror).Keys); // the comparison sees hidden entries too
         Assert.Equal(0u, first.Applied.Failed);
-        Assert.Equal(4, applied!.Review.NewFiles);
+        Assert.Equal(5, applied!.Review.NewFiles);
         Assert.True(first.ContentBytes >= 3 * 1024 * 1024);
 
         (SyncRoundResult second, SyncRoundReport? again) = await pair.RoundAsync(source);
