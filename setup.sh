@@ -14,7 +14,7 @@ fi
 # Debian packages the test suites need, and the native toolchain NativeAOT links the CLI with
 # (clang, which brings binutils' ld and objcopy, and zlib1g-dev); installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev; do
+for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -37,6 +37,20 @@ done
 [ "$found" -eq 2 ] || { failed=$((failed + 2 - found)); status=1; }
 [ "$failed" -eq 0 ] || status=1
 
+# Name every test that did not pass, with the first line of its message, so a CI log that keeps
+# only its tail still says what failed.
+if [ "$failed" -gt 0 ]; then
+  python3 - "$results" <<'PY' || true
+import glob, html, re, sys
+for trx in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    text = open(trx, encoding="utf-8", errors="replace").read()
+    for m in re.finditer(r'<UnitTestResult [^>]*testName="([^"]*)"[^>]*outcome="(Failed|Error|Timeout|Aborted)"[^>]*>(.*?)</UnitTestResult>', text, re.S):
+        msg = re.search(r"<Message>(.*?)</Message>", m.group(3), re.S)
+        first = html.unescape(msg.group(1)).strip().splitlines()[0][:300] if msg else ""
+        print(f"FAILED {html.unescape(m.group(1))}: {first}")
+PY
+fi
+
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else
