@@ -40,6 +40,9 @@ public enum RecordKind : byte
     SyncEnd = 25,     // sender → receiver: every needed chunk of the round was sent
     SyncApplied = 26, // receiver → sender: {u32 written, u32 deleted, u32 failed, u64 content bytes received}
     SyncStop = 27,    // either side: {reason, text}: the round or the whole sync ends here (declined, dry run, cancelled)
+
+    // Safety-number comparison (--verify; protocol.md "Safety numbers"), first after the handshake.
+    SafetyCheck = 28, // {u8 state}: whether this side asks to compare, then its user's answer
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>

@@ -24,11 +24,14 @@ public enum RecordGroup : byte
 
     /// <summary>Sync and watch rounds, in both directions (only one sync runs in a session).</summary>
     Sync = 5,
+
+    /// <summary>The safety-number comparison right after the handshake (SafetyCheck).</summary>
+    Safety = 6,
 }
 
 public static class RecordRoutes
 {
-    public const int GroupCount = 6;
+    public const int GroupCount = 7;
 
     /// <summary>The owner of <paramref name="kind"/>; false for a kind this version does not know.</summary>
     public static bool TryGetGroup(RecordKind kind, out RecordGroup group)
@@ -41,6 +44,7 @@ public static class RecordRoutes
             RecordKind.Accept or RecordKind.Reject or RecordKind.Done or RecordKind.Resend or RecordKind.ReceiverCancel => RecordGroup.OutgoingTransfer,
             RecordKind.ChatMessage => RecordGroup.Chat,
             >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
+            RecordKind.SafetyCheck => RecordGroup.Safety,
             _ => (RecordGroup)255,
         };
         return (byte)group < GroupCount;

@@ -122,21 +122,24 @@ public sealed class SelectTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
         dir.WriteRandomFile("pack/one.bin", 1000);
         string outDir = dir.Combine("out");
         Directory.CreateDirectory(outDir);
-        await using TallowProcess sender = TallowProcess.Start(["send", dir.Combine("pack"), "--relay", fixture.Relay.Address, "--json"]);
-        string code = (await sender.WaitForEventAsync("code", Wait)).GetProperty("code").GetString()!;
-        await using PtyProcess receiver = PtyProcess.Start(["receive", code, "--relay", fixture.Relay.Address, "--out", outDir, "--select", "--verify"]);
+        var env = new Dictionary<string, string?> { ["TALLOW_CODE"] = $"{Random.Shared.Next(100_000, 1_000_000)}-yodel-zodiac-ambush" };
+        await using PtyProcess sender = PtyProcess.Start(["send", dir.Combine("pack"), "--relay", fixture.Relay.Address], environment: env); // --verify asks both users
+        await using PtyProcess receiver = PtyProcess.Start(["receive", "--relay", fixture.Relay.Address, "--out", outDir, "--select", "--verify"], environment: env);
 
         // The safety-number question comes before the offer: answering it with one Enter too many
         // leaves that Enter waiting when the list appears, deterministically.
         int at = await receiver.WaitForTextAsync("[y/N]", Wait);
+        await sender.WaitForTextAsync("[y/N]", Wait);
         await receiver.TypeAsync("y\r\r");
+        await sender.TypeAsync("y\r");
         at = await receiver.WaitForTextAsync("1 of 1 files", Wait, at);
         await Task.Delay(500);
         Assert.DoesNotContain("Selected 1 of 1", receiver.Text, StringComparison.Ordinal);
         await receiver.TypeAsync("q");
         int receiverExit = await receiver.WaitForExitAsync(Wait);
         Assert.True(receiverExit == 3, $"receiver exit {receiverExit}\n--- terminal:\n{receiver.Text}");
-        Check.Exit(3, await sender.WaitForExitAsync(Wait), sender, "sender");
+        int senderExit = await sender.WaitForExitAsync(Wait);
+        Assert.True(senderExit == 3, $"sender exit {senderExit}\n--- terminal:\n{sender.Text}");
         Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
     }
 

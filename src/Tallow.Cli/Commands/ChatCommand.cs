@@ -34,6 +34,7 @@ internal static class ChatCommand
                 await using OpenSession session = joinCode.Length > 0
                     ? await SessionSetup.JoinAsync(result, common, reporter, joinCode, result.GetValue(verify), ct).ConfigureAwait(false)
                     : await SessionSetup.CreateAsync(result, common, reporter, OpenRequest(result, common, reporter, result.GetValue(words)), result.GetValue(verify), ct).ConfigureAwait(false);
+                await session.UpgradeAsync(reporter, bytesLeft: null, ct).ConfigureAwait(false); // a chat lasts: always worth a direct path
                 session.Records.Channel.SendThrottle = throttle; // --throttle limits what this side sends and what it takes in
                 session.Records.Port(Tallow.Wire.RecordGroup.IncomingTransfer).ReceiveThrottle = throttle;
                 using IChatView view = interactive ? new TerminalChatView() : new JsonChatView(reporter);
@@ -56,5 +57,5 @@ internal static class ChatCommand
     }
 
     private static CreateRequest OpenRequest(System.CommandLine.ParseResult result, CommonOptions common, Reporter reporter, int words) =>
-        new("chat", "Chat opened: waiting for the other side to join.", words, DirectNotNeeded: false, CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: false));
+        new("chat", "Chat opened: waiting for the other side to join.", words, CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: false));
 }

@@ -72,6 +72,26 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     }
 
     /// <summary>
+    /// Under this many bytes left to move, a direct connection costs more (probe, candidates, dials,
+    /// up to --p2p-timeout) than it saves: the session stays on the relay (P2PIntent "not needed").
+    /// </summary>
+    public const long DirectWorthwhileBytes = 1024 * 1024;
+
+    private bool _directNotNeeded;
+
+    /// <summary>
+    /// Tries the direct path (DESIGN.md §9). Each command calls it once, where it knows what is left
+    /// to move: a transfer after the receiver's answer (after --only, --select, resume and files
+    /// already here), sync after its offer, chat at once. <paramref name="bytesLeft"/> null: unknown
+    /// (a stream still being read, a chat, a sync), which always tries.
+    /// </summary>
+    public async Task UpgradeAsync(Reporter reporter, long? bytesLeft, CancellationToken ct)
+    {
+        _directNotNeeded = bytesLeft < DirectWorthwhileBytes;
+        await _peer.UpgradeAsync(_peer.Options with { DirectNotNeeded = _directNotNeeded }, new P2PReporter(reporter), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// After the connection was lost: tells the user, resumes the session on the same relay within
     /// SessionOptions.ResumeWindow, and runs the P2P upgrade again (a session lost again during it
     /// is resumed again, within the same window). Throws the session's own end when the peer left
@@ -83,7 +103,7 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     {
         ArgumentNullException.ThrowIfNull(reporter);
         string reason = ThrowUnlessLost();
-        SessionOptions options = _peer.Options;
+        SessionOptions options = _peer.Options with { DirectNotNeeded = _directNotNeeded };
         TimeProvider time = options.Time;
         long started = time.GetTimestamp();
         while (true)

@@ -97,6 +97,7 @@ internal static class ReceiveCommand
         TransferOffer offer = await receiver.ReceiveOfferAsync(ct).ConfigureAwait(false);
         if (offer.Kind is TransferKind.Sync or TransferKind.Watch)
         {
+            await session.UpgradeAsync(reporter, bytesLeft: null, ct).ConfigureAwait(false);
             await SyncReceiving.RunAsync(session, offer, args.Sync, reporter, ct).ConfigureAwait(false);
             return;
         }
@@ -161,6 +162,8 @@ internal static class ReceiveCommand
             await receiver.AcceptAsync(ct).ConfigureAwait(false);
         }
 
+        long? bytesLeft = plan?.BytesToReceive ?? (offer.Entries[0].Size == TransferOffer.UnknownSize ? null : (long)offer.Entries[0].Size);
+        await session.UpgradeAsync(reporter, bytesLeft, ct).ConfigureAwait(false); // what is left after --only, --select, resume: tiny stays on the relay
         reporter.StartTransferClock();
         TransferSummary received;
         try

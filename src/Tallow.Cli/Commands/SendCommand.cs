@@ -17,12 +17,6 @@ internal static class SendCommand
 {
     public const int DefaultChunkSize = 1024 * 1024;
 
-    /// <summary>
-    /// Below this size (text, small files) no direct path is attempted: the attempt costs a
-    /// round of messages on loopback and about a second through NATs, more than it saves.
-    /// </summary>
-    private const long DirectWorthwhileBytes = 1024 * 1024;
-
     /// <summary>Largest text (--text, --text -): what a receiver collects for one JSON event.</summary>
     public const int MaxTextBytes = 16 * 1024 * 1024;
 
@@ -95,11 +89,15 @@ internal static class SendCommand
         // Everything about the input is checked before any connection is made.
         Content content = PrepareContent(args, reporter);
         string? code = CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: true);
-        var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, DirectNotNeeded: content.Bytes is >= 0 and < DirectWorthwhileBytes, code, JoinerAsksForCode: true);
+        var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, code, JoinerAsksForCode: true);
         await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
         session.LeaveWhenCancelled("cancelled by the sender", ct);
         session.Records.Channel.SendThrottle = throttle;
-        var sender = new TransferSender(session.Records.Port(RecordGroup.OutgoingTransfer), reporter, args.Compression);
+        var sender = new TransferSender(session.Records.Port(RecordGroup.OutgoingTransfer), reporter, args.Compression)
+        {
+            // The direct path is tried once the receiver said what it takes: a small remainder stays on the relay.
+            BeforeContent = (bytesLeft, token) => session.UpgradeAsync(reporter, bytesLeft ?? (content.Stream as ReadAheadStream)?.KnownLength, token),
+        };
         TransferSummary sent; // the reporter's clock starts when the receiver accepts (OnOfferAccepted)
         try
         {
@@ -179,7 +177,7 @@ internal static class SendCommand
             }
 
             var offer = new TransferOffer(TransferKind.Stream, args.ChunkSize, [new OfferEntry(EntryType.File, args.StreamName, TransferOffer.UnknownSize, 0x1A4, 0)]);
-            return new Content(offer, null, Console.OpenStandardInput(), OfferSummary.Describe(offer), -1);
+            return new Content(offer, null, new ReadAheadStream(Console.OpenStandardInput(), (int)OpenSession.DirectWorthwhileBytes), OfferSummary.Describe(offer), -1);
         }
 
         var scan = new ScanOptions { FollowSymlinks = args.FollowSymlinks, Filter = args.Selection.Filter };

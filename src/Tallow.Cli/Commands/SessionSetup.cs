@@ -2,8 +2,9 @@
 // (send, receive, chat; DESIGN.md §13). The creator: relay (configured, or an embedded LAN relay
 // announced by mDNS), room, code, the line to give the other side. The joiner: relay
 // (configured, or found on the LAN for the code's nameplate). Both: handshake, the record
-// session's read loop, the P2P upgrade and --verify, and the resumption ticket a lost session is
-// reconnected with (OpenSession.ReconnectAsync). A command adds only its own protocol.
+// session's read loop, --verify, and the resumption ticket a lost session is reconnected with
+// (OpenSession.ReconnectAsync). A command adds only its own protocol, and says when to try the
+// direct path (OpenSession.UpgradeAsync): once it knows how much is left to move.
 using System.CommandLine;
 using System.Net;
 using Tallow.Cli.Hosting;
@@ -22,7 +23,7 @@ namespace Tallow.Cli.Commands;
 /// <paramref name="JoinerAsksForCode"/>: the joining command asks for the code on its terminal, so
 /// the command shown to the user leaves the code out of the other side's process list.
 /// </summary>
-internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, bool DirectNotNeeded, string? Code = null, bool JoinerAsksForCode = false);
+internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, string? Code = null, bool JoinerAsksForCode = false);
 
 internal static class SessionSetup
 {
@@ -50,10 +51,7 @@ internal static class SessionSetup
         PeerSession? peer = null;
         try
         {
-            SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result)) with
-            {
-                DirectNotNeeded = request.DirectNotNeeded,
-            };
+            SessionOptions options = common.SessionOptions(result, configured ?? embedded!.Local, configured is null ? null : common.ResolvePassword(result));
             if (embedded is not null && requestedNameplate == 0)
             {
                 // A LAN may have several embedded relays, each with its own nameplate 1: a random one
@@ -123,21 +121,17 @@ internal static class SessionSetup
     }
 
     /// <summary>
-    /// After the handshake: tell the user, compare safety numbers when asked, then try the direct path.
-    /// With --verify nothing about this side's network (candidates, dials) goes out before the user
-    /// confirmed: a man in the middle learns no address from a session the user then rejects.
+    /// After the handshake: keep the resumption ticket, tell the user, compare safety numbers when
+    /// either side asks. The direct path is tried later, by the command (OpenSession.UpgradeAsync),
+    /// so with --verify nothing about this side's network (candidates, dials) goes out before both
+    /// users confirmed: a man in the middle learns no address from a session the users then reject.
     /// </summary>
     internal static async Task ConnectedAsync(OpenSession open, Reporter reporter, bool verify, CancellationToken ct)
     {
         open.KeepResumptionTicket();
         reporter.Event("peer_connected");
         reporter.Info("Connected; secure session established.");
-        if (verify)
-        {
-            await SafetyCheck.RunAsync(open.Peer, reporter, ct).ConfigureAwait(false);
-        }
-
-        await open.Peer.UpgradeAsync(open.Peer.Options, new P2PReporter(reporter), ct).ConfigureAwait(false);
+        await SafetyCheck.RunAsync(open.Peer, reporter, verify, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -68,12 +68,13 @@ internal static class SyncCommand
 
         string? code = CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: true);
         string headline = args.Watch ? $"Watching '{PathSanitizer.Printable(name)}': the receiver gets a mirror of it, kept up to date" : $"Syncing '{PathSanitizer.Printable(name)}'";
-        var request = new CreateRequest("receive", headline, args.Words, DirectNotNeeded: false, code, JoinerAsksForCode: true);
+        var request = new CreateRequest("receive", headline, args.Words, code, JoinerAsksForCode: true);
         await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
         session.Records.Channel.SendThrottle = common.ResolveThrottle(result);
         var offer = new TransferOffer(args.Watch ? TransferKind.Watch : TransferKind.Sync, ContentChunker.MaxSize, [new OfferEntry(EntryType.Directory, name, 0, 0x1ED, 0)]);
         byte[] body = new byte[offer.GetSize()];
         await session.Records.Port(RecordGroup.OutgoingTransfer).SendAsync(RecordKind.Offer, body.AsMemory(0, offer.Write(body)), ct).ConfigureAwait(false);
+        await session.UpgradeAsync(reporter, bytesLeft: null, ct).ConfigureAwait(false); // the receiver answers the offer's kind by upgrading too
 
         try
         {

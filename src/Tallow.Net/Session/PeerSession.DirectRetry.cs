@@ -20,9 +20,9 @@ public sealed partial class PeerSession
     private readonly int _directPort;
     private Task? _retry;
 
-    private void StartDirectRetry(IP2PObserver observer)
+    private void StartDirectRetry(IP2PObserver observer, bool notNeeded)
     {
-        if (!Options.DirectEnabled || Options.Proxy is not null || Options.DirectNotNeeded || _directPort == 0)
+        if (!Options.DirectEnabled || Options.Proxy is not null || notNeeded || _directPort == 0)
         {
             return;
         }

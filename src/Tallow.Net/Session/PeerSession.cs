@@ -43,7 +43,7 @@ public sealed record SessionOptions
     /// <summary>This side allows the direct upgrade (false for --no-p2p; a proxy turns it off regardless).</summary>
     public bool DirectEnabled { get; init; } = true;
 
-    /// <summary>The sender knows its content is small: skip the direct attempt on both sides (it costs more than it saves).</summary>
+    /// <summary>What is left to move is small: skip the direct attempt on both sides (it costs more than it saves). Set per upgrade.</summary>
     public bool DirectNotNeeded { get; init; }
 
     /// <summary>SOCKS5 proxy for the relay connection (--proxy, --tor); null connects directly.</summary>
@@ -261,7 +261,7 @@ public sealed partial class PeerSession : IAsyncDisposable
             NotNeeded = options.DirectNotNeeded,
         };
         DirectConnection? direct = await P2PNegotiator.NegotiateAsync(Records.Port(RecordGroup.Path), _transport, _directKey, context, observer, ct).ConfigureAwait(false);
-        StartDirectRetry(observer);
+        StartDirectRetry(observer, options.DirectNotNeeded);
         return direct is not null;
     }
 

@@ -45,7 +45,7 @@ public sealed partial class OutputDirectory
                 {
                     if (slot == 0)
                     {
-                        notice?.Invoke($"'{PathSanitizer.Printable(Relative(partPath))}' or its '{ResumeSidecar.Suffix}' belongs to another receive (or is not a part file): it is kept, and this file is received beside it");
+                        notice?.Invoke(OtherPartNotice(partPath, sidecarPath, name, resumeIdentity));
                     }
 
                     continue;
@@ -60,6 +60,24 @@ public sealed partial class OutputDirectory
         }
 
         throw new TallowException(FailureKind.FileSystem, $"'{PathSanitizer.Printable(Relative(Path.Combine(directory, name)))}' already has {PartSlots} unfinished receives of other versions beside it (.tallow-part and .tallow-resume files): remove the ones that are not needed and try again.");
+    }
+
+    /// <summary>
+    /// Why a part under this name is not continued. A valid sidecar of another identity is, for
+    /// the same path, an earlier partial receive of another version: the sender's file changed
+    /// (its size or modification time differs) since then.
+    /// </summary>
+    private string OtherPartNotice(string partPath, string sidecarPath, string name, byte[]? resumeIdentity)
+    {
+        string part = PathSanitizer.Printable(Relative(partPath));
+        if (resumeIdentity is not null && ResumeSidecar.TryRead(sidecarPath, out ResumeCheckpoint earlier)
+            && !CryptographicOperations.FixedTimeEquals(earlier.Identity, resumeIdentity))
+        {
+            return $"'{PathSanitizer.Printable(name)}' changed on the sender since the earlier partial receive (its size or time differs): "
+                + $"receiving it from the start; the earlier part is kept as '{part}' (delete it and its '{ResumeSidecar.Suffix}' when no longer needed)";
+        }
+
+        return $"'{part}' or its '{ResumeSidecar.Suffix}' belongs to another receive (or is not a part file): it is kept, and this file is received beside it";
     }
 
     /// <summary>

@@ -32,13 +32,22 @@ public sealed class TransferSender
         _compression = compression;
     }
 
+    /// <summary>
+    /// Runs after the receiver accepted and before any content moves, with the bytes left to send
+    /// (null: a stream of unknown length): where the command tries the direct path, knowing that
+    /// only a small remainder is left after the receiver's selection, resumes and files it has.
+    /// </summary>
+    public Func<long?, CancellationToken, Task>? BeforeContent { get; init; }
+
     /// <summary>Sends files; <paramref name="localPaths"/> maps entry index to a local file (null for folders).</summary>
     public async Task<TransferSummary> SendFilesAsync(TransferOffer offer, IReadOnlyList<string?> localPaths, CancellationToken ct)
     {
         offer = WithCompression(offer);
         IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
+        long bytesLeft = accepted.Sum(f => (long)(offer.Entries[(int)f.Index].Size - f.Offset));
+        await RunBeforeContentAsync(bytesLeft, ct).ConfigureAwait(false);
         _observer.OnOfferAccepted();
-        var progress = new TransferProgress(_observer, accepted.Sum(f => (long)(offer.Entries[(int)f.Index].Size - f.Offset)));
+        var progress = new TransferProgress(_observer, bytesLeft);
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
         foreach (AcceptedFile file in accepted)
         {
@@ -83,13 +92,14 @@ public sealed class TransferSender
     {
         offer = WithCompression(offer);
         IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
-        _observer.OnOfferAccepted();
         if (accepted.Count != 1 || accepted[0].Offset != 0)
         {
             throw await ProtocolViolationAsync("a partial answer to a stream", ct).ConfigureAwait(false);
         }
 
         long length = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
+        await RunBeforeContentAsync(length < 0 ? null : length, ct).ConfigureAwait(false);
+        _observer.OnOfferAccepted();
         var progress = new TransferProgress(_observer, length < 0 ? null : length);
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
         using var hasher = Blake3.Hasher.New();
@@ -100,6 +110,8 @@ public sealed class TransferSender
         ExpectDone(await _channel.ReceiveAsync(ct).ConfigureAwait(false));
         return progress.Summary(1);
     }
+
+    private Task RunBeforeContentAsync(long? bytesLeft, CancellationToken ct) => BeforeContent?.Invoke(bytesLeft, ct) ?? Task.CompletedTask;
 
     private TransferOffer WithCompression(TransferOffer offer) =>
         offer with { Compression = _compression == CompressionMode.Never ? OfferCompression.None : OfferCompression.Zstd };

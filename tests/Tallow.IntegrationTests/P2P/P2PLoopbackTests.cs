@@ -170,9 +170,9 @@ public sealed class P2PLoopbackTests
     }
 
     /// <summary>
-    /// --verify gates the direct path: while the receiver's user has not confirmed the safety number,
-    /// no candidate is exchanged and nothing is dialed (the sender reports no attempt); after "y" the
-    /// upgrade runs as usual. Before, the upgrade ran first and the prompt came after it.
+    /// --verify gates the direct path: while the users have not confirmed the safety number, no
+    /// candidate is exchanged and nothing is dialed (the sender reports no attempt); after "y" on
+    /// both sides the upgrade runs as usual. The receiver asks; the sender is asked too.
     /// </summary>
     [Fact]
     public async Task With_verify_the_direct_path_is_tried_only_after_the_user_confirmed()
@@ -184,20 +184,24 @@ public sealed class P2PLoopbackTests
         string outDir = dir.Combine("out");
         Directory.CreateDirectory(outDir);
 
-        await using TallowProcess sender = TallowProcess.Start(["send", source, "--relay", relay.Address, "--json"]);
-        string code = (await sender.WaitForEventAsync("code", wait)).GetProperty("code").GetString()!;
-        await using PtyProcess receiver = PtyProcess.Start(["receive", code, "--relay", relay.Address, "--out", outDir, "--yes", "--verify"]);
+        string code = $"{Random.Shared.Next(100_000, 1_000_000)}-yodel-zodiac-ambush";
+        var env = new Dictionary<string, string?> { ["TALLOW_CODE"] = code };
+        await using PtyProcess sender = PtyProcess.Start(["send", source, "--relay", relay.Address, "--json"], environment: env);
+        await using PtyProcess receiver = PtyProcess.Start(["receive", "--relay", relay.Address, "--out", outDir, "--yes", "--verify"], environment: env);
         await receiver.WaitForTextAsync("[y/N]", wait);
+        await sender.WaitForTextAsync("[y/N]", wait);
         Assert.Contains("same emoji", receiver.Text, StringComparison.Ordinal);
+        await receiver.TypeAsync("y\r");
         await Task.Delay(TimeSpan.FromSeconds(2)); // long enough for a loopback upgrade that was not held back
-        Assert.True(Check.Events(sender, "p2p_attempt").Count == 0, $"P2P started before the safety number was confirmed\n{Check.Describe(sender, "sender")}\n--- receiver:\n{receiver.Text}");
+        Assert.True(!sender.Text.Contains("\"p2p_attempt\"", StringComparison.Ordinal), $"P2P started before both confirmed\n--- sender:\n{sender.Text}\n--- receiver:\n{receiver.Text}");
         Assert.DoesNotContain("direct", receiver.Text, StringComparison.OrdinalIgnoreCase);
 
-        await receiver.TypeAsync("y\r");
+        await sender.TypeAsync("y\r");
         int receiverExit = await receiver.WaitForExitAsync(wait);
         Assert.True(receiverExit == 0, $"receiver exit {receiverExit}\n--- terminal:\n{receiver.Text}");
-        Check.Exit(0, await sender.WaitForExitAsync(wait), sender, "sender");
+        int senderExit = await sender.WaitForExitAsync(wait);
+        Assert.True(senderExit == 0, $"sender exit {senderExit}\n--- terminal:\n{sender.Text}");
         Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "data.bin")));
-        Check.SingleEvent(sender, "p2p_attempt", "sender");
+        Assert.Single(sender.Text.Split('\n'), line => line.Contains("\"event\":\"p2p_attempt\"", StringComparison.Ordinal));
     }
 }

@@ -182,10 +182,11 @@ public class OpenSessionReconnectTests
         }
     }
 
-    /// <summary>What SessionSetup does after it entered the room: the handshake, then the shared "connected" steps.</summary>
+    /// <summary>What SessionSetup does after it entered the room (the handshake, then the shared "connected" steps), then the upgrade a long-lived command runs at once.</summary>
     private static async Task EstablishAsync(OpenSession open, string code, Reporter reporter, CancellationToken ct)
     {
         await open.Peer.EstablishAsync(code, open.Peer.Options, ct);
         await SessionSetup.ConnectedAsync(open, reporter, verify: false, ct);
+        await open.UpgradeAsync(reporter, bytesLeft: null, ct);
     }
 }
