@@ -124,6 +124,7 @@ public sealed class SelectTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
         Directory.CreateDirectory(outDir);
         var env = new Dictionary<string, string?> { ["TALLOW_CODE"] = $"{Random.Shared.Next(100_000, 1_000_000)}-yodel-zodiac-ambush" };
         await using PtyProcess sender = PtyProcess.Start(["send", dir.Combine("pack"), "--relay", fixture.Relay.Address], environment: env); // --verify asks both users
+        await sender.WaitForTextAsync("Code is:", Wait);
         await using PtyProcess receiver = PtyProcess.Start(["receive", "--relay", fixture.Relay.Address, "--out", outDir, "--select", "--verify"], environment: env);
 
         // The safety-number question comes before the offer: answering it with one Enter too many

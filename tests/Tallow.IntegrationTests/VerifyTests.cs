@@ -16,13 +16,23 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
 
     private static Dictionary<string, string?> CodeEnv(string code) => new() { ["TALLOW_CODE"] = code };
 
-    private (PtyProcess Sender, PtyProcess Receiver) StartOnTerminals(TempDir dir, string source, string[] senderExtra, string[] receiverExtra)
+    /// <summary>Both sides on terminals; the receiver starts once the sender holds its room.</summary>
+    private async Task<(PtyProcess Sender, PtyProcess Receiver)> StartOnTerminalsAsync(TempDir dir, string source, string[] receiverExtra)
     {
         string code = NewCode();
-        PtyProcess sender = PtyProcess.Start(["send", source, "--relay", fixture.Relay.Address, "--no-p2p", .. senderExtra], environment: CodeEnv(code));
+        PtyProcess sender = PtyProcess.Start(["send", source, "--relay", fixture.Relay.Address, "--no-p2p"], environment: CodeEnv(code));
+        await sender.WaitForTextAsync("Code is:", Wait);
         PtyProcess receiver = PtyProcess.Start(
             ["receive", "--relay", fixture.Relay.Address, "--no-p2p", "--out", dir.Combine("out"), "--yes", .. receiverExtra], environment: CodeEnv(code));
         return (sender, receiver);
+    }
+
+    /// <summary>A sender without a terminal (JSON, stdin closed), started and holding its room.</summary>
+    private async Task<TallowProcess> StartPipedSenderAsync(string source, string code, params string[] extra)
+    {
+        TallowProcess sender = TallowProcess.Start(["send", source, "--relay", fixture.Relay.Address, "--no-p2p", "--json", .. extra], environment: CodeEnv(code));
+        await sender.WaitForEventAsync("code", Wait);
+        return sender;
     }
 
     private static string Both(PtyProcess sender, PtyProcess receiver) => $"--- sender:\n{sender.Text}\n--- receiver:\n{receiver.Text}";
@@ -32,7 +42,7 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
     {
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/data.bin", 300_000);
-        (PtyProcess s, PtyProcess r) = StartOnTerminals(dir, source, [], ["--verify"]);
+        (PtyProcess s, PtyProcess r) = await StartOnTerminalsAsync(dir, source, ["--verify"]);
         await using PtyProcess sender = s;
         await using PtyProcess receiver = r;
 
@@ -60,7 +70,7 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
     {
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/data.bin", 300_000);
-        (PtyProcess s, PtyProcess r) = StartOnTerminals(dir, source, [], ["--verify"]);
+        (PtyProcess s, PtyProcess r) = await StartOnTerminalsAsync(dir, source, ["--verify"]);
         await using PtyProcess sender = s;
         await using PtyProcess receiver = r;
 
@@ -81,12 +91,12 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/data.bin", 300_000);
         string code = NewCode();
-        await using TallowProcess sender = TallowProcess.Start(["send", source, "--relay", fixture.Relay.Address, "--no-p2p"], environment: CodeEnv(code));
+        await using TallowProcess sender = await StartPipedSenderAsync(source, code);
         await using PtyProcess receiver = PtyProcess.Start(
             ["receive", "--relay", fixture.Relay.Address, "--no-p2p", "--out", dir.Combine("out"), "--yes", "--verify"], environment: CodeEnv(code));
 
         Check.Exit(2, await sender.WaitForExitAsync(Wait), sender, "sender");
-        Check.Contains("the other side asked to compare safety numbers (--verify), which needs a terminal here", sender.Stderr, Check.Describe(sender, "sender"));
+        Check.Contains("the other side asked to compare safety numbers (--verify), which needs a terminal here", Check.ErrorMessage(sender, "sender", 2), Check.Describe(sender, "sender"));
         int receiverExit = await receiver.WaitForExitAsync(Wait);
         Assert.True(receiverExit == 3, $"receiver exit {receiverExit}\n--- receiver:\n{receiver.Text}");
         Assert.Contains("the other side cannot compare safety numbers", receiver.Text, StringComparison.Ordinal);
@@ -98,12 +108,12 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/data.bin", 300_000);
         string code = NewCode();
-        await using TallowProcess sender = TallowProcess.Start(["send", source, "--relay", fixture.Relay.Address, "--no-p2p", "--verify"], environment: CodeEnv(code));
+        await using TallowProcess sender = await StartPipedSenderAsync(source, code, "--verify");
         await using TallowProcess receiver = TallowProcess.Start(
             ["receive", "--relay", fixture.Relay.Address, "--no-p2p", "--out", dir.Combine("out"), "--yes"], environment: CodeEnv(code));
 
         Check.Exit(2, await sender.WaitForExitAsync(Wait), sender, "sender");
-        Check.Contains("--verify needs a terminal", sender.Stderr, Check.Describe(sender, "sender"));
+        Check.Contains("--verify needs a terminal", Check.ErrorMessage(sender, "sender", 2), Check.Describe(sender, "sender"));
         Assert.NotEqual(0, await receiver.WaitForExitAsync(Wait));
         Assert.False(File.Exists(dir.Combine("out", "data.bin")));
     }

@@ -3,7 +3,8 @@
 //  - upgrade: both sides report p2p_upgrade, the relay forwards < 1 MiB of a 64 MiB transfer;
 //  - --no-p2p on either side: that side says nothing about P2P, the other falls back with
 //    "disabled by peer" without an "Attempting" line, and the relay carries the whole file;
-//  - a small transfer (text, files under 1 MiB) makes no attempt and says nothing about P2P;
+//  - a small transfer (text, files under 1 MiB, what is left after --only or of files already
+//    here, a piped stream that ended within 1 MiB) makes no attempt and says nothing about P2P;
 //  - the direct socket killed mid-transfer (ss -K): both sides fall back to the kept relay
 //    connection and the file arrives intact, neither corrupted nor restarted.
 using System.Text.Json;
@@ -51,24 +52,59 @@ public sealed class P2PLoopbackTests
         }
     }
 
+    /// <summary>
+    /// What is left to move decides, not the offer: after the receiver's --only, with the big
+    /// file already here (only its hash is compared), and for a piped stream that ended small
+    /// while the receiver joined, no direct attempt is made (issue 15, item 14).
+    /// </summary>
     [Theory]
     [InlineData("text")]
     [InlineData("file")]
+    [InlineData("only")]
+    [InlineData("already-here")]
+    [InlineData("stream")]
     public async Task Small_transfers_skip_the_direct_attempt_quietly_on_both_sides(string what)
     {
         await using RelayProcess relay = await RelayProcess.StartAsync();
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/small.bin", MiB - 1);
+        string big = dir.WriteRandomFile("src/big.bin", 24 * MiB);
         string outDir = dir.Combine("out");
-        string[] sending = what == "text" ? ["--text", "hello"] : [source];
+        if (what == "already-here")
+        {
+            Directory.CreateDirectory(outDir);
+            File.Copy(big, Path.Combine(outDir, "big.bin"));
+            File.SetLastWriteTimeUtc(Path.Combine(outDir, "big.bin"), File.GetLastWriteTimeUtc(big));
+        }
 
-        TransferRun run = await Transfer.RunAsync(relay, sending, code => ReceiveInto(code, outDir, "--json"));
+        byte[] piped = [.. File.ReadAllBytes(source).Take(100_000)];
+        (string[] sending, string[] receiving) = what switch
+        {
+            "text" => (["--text", "hello"], []),
+            "file" => ([source], []),
+            "only" => ([big, source], ["--only", "small.bin"]),
+            "already-here" => ([big], []),
+            _ => ((string[])["-", "--name", "small.bin"], (string[])[]),
+        };
+        Func<Stream, Task>? stdin = what == "stream" ? async s => await s.WriteAsync(piped) : null;
+
+        TransferRun run = await Transfer.RunAsync(relay, sending, code => ReceiveInto(code, outDir, ["--json", .. receiving]), senderStdin: stdin);
         try
         {
             Check.Succeeded(run);
-            if (what == "file")
+            string expected = what switch { "already-here" => big, "text" => string.Empty, _ => source };
+            if (what == "stream")
             {
-                Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "small.bin")));
+                Assert.Equal(piped, File.ReadAllBytes(Path.Combine(outDir, "small.bin")));
+            }
+            else if (expected.Length > 0)
+            {
+                Assert.Equal(TempDir.Sha256(expected), TempDir.Sha256(Path.Combine(outDir, Path.GetFileName(expected))));
+            }
+
+            if (what == "only")
+            {
+                Assert.False(File.Exists(Path.Combine(outDir, "big.bin")), Check.Describe(run));
             }
 
             foreach ((TallowProcess process, string role) in new[] { (run.Sender, "sender"), (run.Receiver, "receiver") })
@@ -76,6 +112,30 @@ public sealed class P2PLoopbackTests
                 Assert.True(Check.Events(process, "p2p_attempt").Count + Check.Events(process, "p2p_fallback").Count + Check.Events(process, "p2p_upgrade").Count == 0,
                     $"{role} reported P2P for a small transfer\n{Check.Describe(run)}");
             }
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    /// <summary>The counterpart of the small stream: a piped stream longer than the read-ahead is worth the direct path.</summary>
+    [Fact]
+    public async Task A_piped_stream_larger_than_a_mebibyte_tries_the_direct_path()
+    {
+        await using RelayProcess relay = await RelayProcess.StartAsync();
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("src/stream.bin", 8 * MiB);
+        string outDir = dir.Combine("out");
+
+        TransferRun run = await Transfer.RunAsync(relay, ["-", "--name", "stream.bin"], code => ReceiveInto(code, outDir, "--json"),
+            senderStdin: async s => { await using FileStream file = File.OpenRead(source); await file.CopyToAsync(s); });
+        try
+        {
+            Check.Succeeded(run);
+            Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "stream.bin")));
+            Check.SingleEvent(run.Sender, "p2p_attempt", "sender");
+            Check.SingleEvent(run.Receiver, "p2p_attempt", "receiver");
         }
         finally
         {
@@ -187,6 +247,7 @@ public sealed class P2PLoopbackTests
         string code = $"{Random.Shared.Next(100_000, 1_000_000)}-yodel-zodiac-ambush";
         var env = new Dictionary<string, string?> { ["TALLOW_CODE"] = code };
         await using PtyProcess sender = PtyProcess.Start(["send", source, "--relay", relay.Address, "--json"], environment: env);
+        await sender.WaitForTextAsync("\"event\":\"code\"", wait);
         await using PtyProcess receiver = PtyProcess.Start(["receive", "--relay", relay.Address, "--out", outDir, "--yes", "--verify"], environment: env);
         await receiver.WaitForTextAsync("[y/N]", wait);
         await sender.WaitForTextAsync("[y/N]", wait);
