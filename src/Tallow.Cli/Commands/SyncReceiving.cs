@@ -77,10 +77,18 @@ internal sealed class SyncReceiving
                 }
                 catch (TallowException ex) when (_session.Records.PeerLeft.IsCompleted)
                 {
+                    // The sender left on purpose (done, Ctrl-C): never a network error. In the middle of
+                    // a round a sync was cancelled (exit 3); a watch simply ended, with a warning.
                     _reporter.FinishProgress();
+                    const string Unfinished = "The round was not finished: the mirror holds whole files, old or new; sync again to complete it.";
+                    if (!receiver.Idle && !_watch)
+                    {
+                        throw new TallowException(FailureKind.Declined, $"{ex.Message} {Unfinished}", ex);
+                    }
+
                     if (!receiver.Idle)
                     {
-                        throw new TallowException(FailureKind.Network, $"{ex.Message} The round was not finished: the mirror holds whole files, old or new; sync again to complete it.", ex);
+                        _reporter.Warn($"the sender left during a round. {Unfinished}");
                     }
 
                     if (_watch)

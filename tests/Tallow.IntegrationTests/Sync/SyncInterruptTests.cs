@@ -1,6 +1,7 @@
 // A sync killed half-way: the mirror holds each file whole, old or new (never a half-written
 // one), and the next sync completes it, reusing the chunks the killed receiver had already
-// staged (fewer bytes cross the relay than the changed content).
+// staged (fewer bytes cross the relay than the changed content). A sender stopped with Ctrl-C
+// in the middle of a round is a cancellation for the receiver (exit 3), not a lost connection.
 using Tallow.IntegrationTests.Infrastructure;
 
 namespace Tallow.IntegrationTests.Sync;
@@ -54,6 +55,26 @@ public sealed class SyncInterruptTests(OpenRelayFixture fixture) : IClassFixture
         }
 
         Assert.Empty(Directory.GetFiles(Path.Combine(mirror, ".tallow-sync", "staging")));
+    }
+
+    [Fact]
+    public async Task Ctrl_c_on_the_sender_in_the_middle_of_a_round_is_a_cancellation_for_the_receiver_not_a_network_error()
+    {
+        TimeSpan wait = TimeSpan.FromSeconds(30);
+        using var dir = new TempDir();
+        string source = dir.Combine("work");
+        dir.WriteRandomFile("work/big.bin", 24 * MiB);
+        string outDir = dir.Combine("out");
+        await using TallowProcess sender = TallowProcess.Start(["sync", source, "--no-p2p", "--throttle", "4MiB", "--relay", fixture.Relay.Address, "--json"]);
+        string code = (await sender.WaitForEventAsync("code", wait)).GetProperty("code").GetString()!;
+        await using TallowProcess receiver = TallowProcess.Start(["receive", code, "--out", outDir, "--yes", "--no-p2p", "--relay", fixture.Relay.Address, "--json"]);
+        await sender.WaitForEventAsync("progress", wait); // content is flowing: the round has started
+
+        sender.Interrupt();
+        Check.Exit(130, await sender.WaitForExitAsync(wait), sender, "sync");
+        Check.Exit(3, await receiver.WaitForExitAsync(wait), receiver, "receiver");
+        Check.Contains("sync again", Check.ErrorMessage(receiver, "receiver", 3), Check.Describe(receiver, "receiver"));
+        Assert.False(File.Exists(Path.Combine(outDir, "work", "big.bin")), "a half-sent file reached the mirror\n" + Check.Describe(receiver, "receiver"));
     }
 
     private static Dictionary<string, string> Hashes(string folder) =>
