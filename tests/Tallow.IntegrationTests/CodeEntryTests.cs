@@ -198,4 +198,38 @@ public sealed class CodeEntryTests(OpenRelayFixture fixture) : IClassFixture<Ope
         Check.Exit(2, await sender.WaitForExitAsync(Wait), sender, "sender");
         Check.Contains("larger than 16 MiB", sender.Stderr, Check.Describe(sender, "sender"));
     }
+
+    /// <summary>A code no sender can have is refused before any connection (a closed relay port: exit 2, not 4), from the argument, TALLOW_CODE or send --code.</summary>
+    [Theory]
+    [InlineData("receive-arg", "0-amber-lunar-zodiac", "1 to 999999")]
+    [InlineData("receive-arg", "01234-amber-lunar", "1 to 999999")]
+    [InlineData("receive-arg", "1234567-amber-lunar-zodiac", "1 to 999999")]
+    [InlineData("receive-env", "7", "only the number")]
+    [InlineData("receive-env", "7-", "only the number")]
+    [InlineData("send-env", "0-amber-lunar-zodiac-yodel", "1 to 999999")]
+    public async Task A_code_no_sender_can_have_is_a_usage_error_before_anything_is_sent(string how, string code, string expected)
+    {
+        string closedRelay = $"127.0.0.1:{Check.ClosedPort()}";
+        using var dir = new TempDir();
+        string file = dir.WriteRandomFile("a.bin", 10);
+        string[] args = how switch
+        {
+            "receive-arg" => ["receive", code, "--relay", closedRelay],
+            "receive-env" => ["receive", "--relay", closedRelay],
+            _ => ["send", file, "--relay", closedRelay],
+        };
+        await using TallowProcess process = TallowProcess.Start(args, environment: how.EndsWith("env", StringComparison.Ordinal) ? CodeEnv(code) : null);
+        Check.Exit(2, await process.WaitForExitAsync(Wait), process, how);
+        Check.Contains(expected, process.Stderr, Check.Describe(process, how));
+        Check.Contains("cannot", process.Stderr, Check.Describe(process, how));
+    }
+
+    [Fact]
+    public async Task A_likely_typo_in_a_code_argument_is_named_before_the_code_is_tried_as_given()
+    {
+        string closedRelay = $"127.0.0.1:{Check.ClosedPort()}";
+        await using TallowProcess receiver = TallowProcess.Start(["receive", "--relay", closedRelay], environment: CodeEnv("7-amberr-lunar-zodiac"));
+        Check.Exit(4, await receiver.WaitForExitAsync(Wait), receiver, "receiver"); // tried as given: custom codes may hold any word
+        Check.Contains("'amberr' is not a code word: did you mean 'amber'", receiver.Stderr, Check.Describe(receiver, "receiver"));
+    }
 }

@@ -2,8 +2,10 @@
 // process list (/proc/PID/cmdline, `ps`) and in the shell history, like croc's CVE-2023-43621; so
 // `receive` takes it, in this order, from its argument (still works, with a one-line warning on a
 // terminal), from TALLOW_CODE, or from the terminal prompt (CodePrompt), and `send --code` can come
-// from TALLOW_CODE. Nothing here prints the code; --json output gets no warning.
+// from TALLOW_CODE. A code no sender can have (ShapeProblem) is refused before anything is sent
+// (exit 2). Nothing here prints the code; --json output gets no warning about the process list.
 using Tallow.Cli.Output;
+using Tallow.Crypto;
 using Tallow.Protocol;
 
 namespace Tallow.Cli.Commands;
@@ -18,12 +20,12 @@ internal static class CodeSource
         if (words.Length > 0)
         {
             WarnVisible(reporter, "next time run 'tallow receive' and type it when asked, or set TALLOW_CODE");
-            return string.Join('-', words);
+            return Checked(string.Join('-', words), "the code", reporter);
         }
 
         if (FromEnvironment() is string code)
         {
-            return code;
+            return Checked(code, EnvironmentVariable, reporter);
         }
 
         if (reporter.Json || !CodePrompt.Available)
@@ -54,6 +56,48 @@ internal static class CodeSource
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Why no sender can have this code (null when its shape is fine): a number in front that is
+    /// not 1 to 999999 without a leading zero, or nothing after the number. Codes without a number
+    /// are custom codes (`send --code`) and fine.
+    /// </summary>
+    internal static string? ShapeProblem(string normalized)
+    {
+        CodeCheck check = CodeSpelling.Check(normalized, maxSuggestions: 0);
+        return check.Nameplate != NameplateShape.Missing && check.WordCount == 0 ? "it has only the number: the words follow it, like 7-amber-lunar-zodiac"
+            : check.Nameplate == NameplateShape.OutOfRange ? "its number must be 1 to 999999, without a leading zero, like the 7 in 7-amber-lunar-zodiac"
+            : null;
+    }
+
+    /// <summary>
+    /// A receiver's code from the arguments or TALLOW_CODE, checked before anything is sent: a
+    /// shape no sender can have is a usage error; a word that is a typo of a code word is named
+    /// (it is still tried as typed: custom codes may hold any word).
+    /// </summary>
+    private static string Checked(string code, string where, Reporter reporter)
+    {
+        if (!CodePhrase.TryNormalize(code, out string normalized))
+        {
+            throw new TallowException(FailureKind.Usage, $"{where} is empty: give the code the sender shows, like 7-amber-lunar-zodiac.");
+        }
+
+        if (ShapeProblem(normalized) is string problem)
+        {
+            throw new TallowException(FailureKind.Usage, $"{where} cannot be right: {problem}. Nothing was sent.");
+        }
+
+        CodeCheck check = CodeSpelling.Check(normalized);
+        if (check.Nameplate == NameplateShape.Valid)
+        {
+            foreach (UnknownWord unknown in check.UnknownWords.Where(u => u.Suggestions.Count > 0))
+            {
+                reporter.Warn($"'{TerminalText.Clean(unknown.Word)}' is not a code word: did you mean {string.Join(" or ", unknown.Suggestions.Select(s => $"'{s}'"))}? Trying the code as given.");
+            }
+        }
+
+        return normalized;
     }
 
     private static string? FromEnvironment()

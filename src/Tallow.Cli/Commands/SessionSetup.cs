@@ -165,6 +165,11 @@ internal static class SessionSetup
             throw new TallowException(FailureKind.Usage, "the code is empty (--code or TALLOW_CODE): give a phrase, or leave it out to get a generated one.");
         }
 
+        if (CodeSource.ShapeProblem(normalized) is string problem)
+        {
+            throw new TallowException(FailureKind.Usage, $"the code (--code or TALLOW_CODE) cannot be used: {problem}; or give words only, without a number.");
+        }
+
         if (CodePhrase.EstimateEntropyBits(normalized) < 40)
         {
             reporter.Warn("this code is short and easy to guess: anyone who guesses it first can join instead. Prefer a generated code.");

@@ -55,7 +55,8 @@ internal static class CodePrompt
                 }
 
                 CodeCheck check = CodeSpelling.Check(code, MaxSuggestions);
-                if (check.LooksGenerated || code == rejected)
+                bool impossible = Commands.CodeSource.ShapeProblem(code) is not null; // no sender can have it: never taken as typed
+                if (check.LooksGenerated || (code == rejected && !impossible))
                 {
                     return code;
                 }
@@ -65,7 +66,9 @@ internal static class CodePrompt
                     console.WriteLine(problem);
                 }
 
-                console.WriteLine("Nothing was sent. Correct it (Up brings the line back), or enter the same code again to use it as typed.");
+                console.WriteLine(impossible
+                    ? "Nothing was sent. Correct it (Up brings the line back)."
+                    : "Nothing was sent. Correct it (Up brings the line back), or enter the same code again to use it as typed.");
                 rejected = code;
             }
 

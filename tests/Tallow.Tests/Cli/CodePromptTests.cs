@@ -94,6 +94,11 @@ public class CodePromptTests
         _keys.Enter();
         _keys.WaitIdle();
         Assert.Contains("The number in front must be 1 to 999999, without a leading zero.", Screen());
+        Assert.Contains("Nothing was sent. Correct it (Up brings the line back).", Screen()); // no "as typed": no sender can have it
+        _keys.Type("07-amber-lunar");
+        _keys.Enter();
+        _keys.WaitIdle();
+        Assert.False(code.IsCompleted, "a code with an impossible number was taken when entered twice");
         _keys.Control('U');
         _keys.Type("7-amber-lunar");
         _keys.Enter();
