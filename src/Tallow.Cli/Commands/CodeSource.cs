@@ -15,7 +15,7 @@ internal static class CodeSource
     public const string EnvironmentVariable = "TALLOW_CODE";
 
     /// <summary>The code for `receive`: the argument's words, TALLOW_CODE, or the prompt (a usage error when none can be used).</summary>
-    public static async Task<string> ForReceiveAsync(string[] words, Reporter reporter, CancellationToken ct)
+    public static async Task<string> ForReceiveAsync(string[] words, Reporter reporter, bool lanDiscovery, CancellationToken ct)
     {
         if (words.Length > 0)
         {
@@ -34,7 +34,7 @@ internal static class CodeSource
                 "no code given: set TALLOW_CODE to the code the sender shows, or run 'tallow receive' on a terminal to be asked for it (a code given as an argument also works, but other users of this computer can see it).");
         }
 
-        return await CodePrompt.AskAsync(ct).ConfigureAwait(false);
+        return await CodePrompt.AskAsync(lanDiscovery, ct).ConfigureAwait(false);
     }
 
     /// <summary>

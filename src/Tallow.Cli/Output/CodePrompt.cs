@@ -21,20 +21,27 @@ internal static class CodePrompt
     /// <summary>True when the prompt can be used: keys come from a terminal on stdin and it is drawn on stderr.</summary>
     public static bool Available => !Console.IsInputRedirected && !Console.IsErrorRedirected;
 
-    /// <summary>Asks on this process's terminal; returns the normalised code.</summary>
-    public static Task<string> AskAsync(CancellationToken ct) => AskAsync(new ConsoleKeySource(), Console.Error, null, ct);
+    /// <summary>
+    /// Asks on this process's terminal; returns the normalised code. With <paramref name="lanDiscovery"/>
+    /// (no relay configured) Tab also completes the number from the senders announced on this LAN.
+    /// </summary>
+    public static async Task<string> AskAsync(bool lanDiscovery, CancellationToken ct)
+    {
+        await using LanNumbers? lan = lanDiscovery ? new LanNumbers() : null;
+        return await AskAsync(new ConsoleKeySource(), Console.Error, null, ct, lan is null ? null : () => lan.Found).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Asks on <paramref name="terminal"/> with keys from <paramref name="keys"/> (owned: disposed
     /// when it is IDisposable). Ctrl-C throws OperationCanceledException (exit 130); Ctrl-D on an
     /// empty line is a usage error.
     /// </summary>
-    internal static async Task<string> AskAsync(IKeySource keys, TextWriter terminal, Func<int>? width, CancellationToken ct)
+    internal static async Task<string> AskAsync(IKeySource keys, TextWriter terminal, Func<int>? width, CancellationToken ct, Func<IReadOnlyList<uint>?>? lanNumbers = null)
     {
         ChatConsole? console = null;
-        using (console = new ChatConsole(keys, terminal, Prompt, width, before => Complete(before, console!)))
+        using (console = new ChatConsole(keys, terminal, Prompt, width, before => Complete(before, console!, lanNumbers)))
         {
-            console.WriteLine("Type the code the sender shows (Tab completes a word).");
+            console.WriteLine(lanNumbers is null ? "Type the code the sender shows (Tab completes a word)." : "Type the code the sender shows (Tab completes the number and the words).");
             string? rejected = null;
             for (int attempt = 0; attempt < MaxAttempts; attempt++)
             {
@@ -102,8 +109,8 @@ internal static class CodePrompt
         }
     }
 
-    /// <summary>Tab: completes the word before the cursor, or lists the words it could be.</summary>
-    private static string? Complete(string before, ChatConsole console)
+    /// <summary>Tab: completes the word (or the number) before the cursor, or lists what it could be.</summary>
+    private static string? Complete(string before, ChatConsole console, Func<IReadOnlyList<uint>?>? lanNumbers)
     {
         int start = before.Length;
         while (start > 0 && !IsSeparator(before[start - 1]))
@@ -112,6 +119,11 @@ internal static class CodePrompt
         }
 
         string typed = before[start..];
+        if (start == 0 && typed.All(char.IsAsciiDigit))
+        {
+            return lanNumbers is null ? null : CompleteNumber(typed, console, lanNumbers());
+        }
+
         if (typed.Length == 0 || char.IsAsciiDigit(typed[0]))
         {
             return null;
@@ -137,6 +149,31 @@ internal static class CodePrompt
         string more = completion.Count > completion.Candidates.Count ? $"  (and {completion.Count - completion.Candidates.Count} more)" : string.Empty;
         console.WriteLine(string.Join("  ", completion.Candidates) + more);
         return null;
+    }
+
+    /// <summary>The number in front, from the senders this LAN announces (<paramref name="found"/> null: still looking).</summary>
+    private static string? CompleteNumber(string typed, ChatConsole console, IReadOnlyList<uint>? found)
+    {
+        if (found is null)
+        {
+            console.WriteLine("Looking for senders on this local network… press Tab again in a moment.");
+            return null;
+        }
+
+        string[] matching = [.. found.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)).Where(n => n.StartsWith(typed, StringComparison.Ordinal))];
+        switch (matching.Length)
+        {
+            case 0:
+                console.WriteLine(found.Count == 0
+                    ? "No sender found on this local network yet: type the number the sender shows."
+                    : $"No sender on this local network has a code starting with '{typed}': it has {string.Join("  ", found.Take(MaxListed))}.");
+                return null;
+            case 1:
+                return matching[0][typed.Length..] + "-";
+            default:
+                console.WriteLine("Senders on this local network: " + string.Join("  ", matching.Take(MaxListed)));
+                return null;
+        }
     }
 
     private static bool IsSeparator(char c) => c is '-' or '_' || char.IsWhiteSpace(c);

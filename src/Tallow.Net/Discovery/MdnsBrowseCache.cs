@@ -7,7 +7,8 @@
 //  - bounded per source (MaxInstancesPerSource) and in all (MaxInstances, MaxAddressesPerHost
 //    each); an instance whose TXT is not for our nameplate is dropped at once, and
 //    every instance expires with its TTL (at most MaxTtl), so one noisy neighbour cannot fill it;
-//  - an instance matches only with TXT v=1 and np equal to our nameplate (canonical decimal), an
+//  - an instance matches only with TXT v=1 and np equal to our nameplate (canonical decimal; any
+//    valid np when listing), an
 //    SRV port in 1..65535 and at least one acceptable address (not unspecified, multicast,
 //    broadcast or IPv6 link-local; loopback only when allowed).
 using System.Globalization;
@@ -28,14 +29,15 @@ internal sealed class MdnsBrowseCache
     /// <summary>Longest an entry is believed without being refreshed (announcers use 120 s, RFC 6762 §10).</summary>
     public static readonly TimeSpan MaxTtl = TimeSpan.FromSeconds(120);
 
-    private readonly string _nameplate;
+    private readonly string? _nameplate;
     private readonly bool _allowLoopback;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Instance> _instances = new(StringComparer.OrdinalIgnoreCase);
 
-    public MdnsBrowseCache(uint nameplate, bool allowLoopback, TimeProvider? time = null)
+    /// <summary><paramref name="nameplate"/> null: every sender's instance (listing the numbers on the LAN).</summary>
+    public MdnsBrowseCache(uint? nameplate, bool allowLoopback, TimeProvider? time = null)
     {
-        _nameplate = nameplate.ToString(CultureInfo.InvariantCulture);
+        _nameplate = nameplate?.ToString(CultureInfo.InvariantCulture);
         _allowLoopback = allowLoopback;
         _time = time ?? TimeProvider.System;
     }
@@ -97,6 +99,22 @@ internal sealed class MdnsBrowseCache
     {
         Expire();
         return [.. _instances.Values.SelectMany(Endpoints).Distinct()];
+    }
+
+    /// <summary>The nameplates of every usable instance (reachable addresses and a port), ascending.</summary>
+    public IReadOnlyList<uint> Nameplates()
+    {
+        Expire();
+        var found = new SortedSet<uint>();
+        foreach (Instance instance in _instances.Values)
+        {
+            if (Endpoints(instance).Any() && instance.Txt!.TryGetValue("np", out string np) && uint.TryParse(np, NumberStyles.None, CultureInfo.InvariantCulture, out uint nameplate))
+            {
+                found.Add(nameplate);
+            }
+        }
+
+        return [.. found];
     }
 
     /// <summary>SRV/TXT questions for instances still missing them and A/AAAA for targets without addresses.</summary>
@@ -206,7 +224,7 @@ internal sealed class MdnsBrowseCache
     private bool IsOurs(TxtRecord txt) =>
         txt.TryGetValue("v", out string version) && version == MdnsResponder.ProtocolVersion
         && txt.TryGetValue("np", out string np) && uint.TryParse(np, NumberStyles.None, CultureInfo.InvariantCulture, out _)
-        && np == _nameplate;
+        && (_nameplate is null || np == _nameplate);
 
     private static bool IsInstanceName(string name) =>
         name.Length > MdnsResponder.ServiceType.Length + 1

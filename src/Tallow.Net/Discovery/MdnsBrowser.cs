@@ -2,7 +2,7 @@
 // RFC 6762 §5.1 one-shot / legacy unicast queries, §6.7): PTR queries for _tallow._tcp.local from
 // an ephemeral port about once a second (with SRV/TXT/A follow-ups for partly known instances),
 // unicast answers collected until one instance with our nameplate resolves (+ ~300 ms for others)
-// or the timeout passes.
+// or the timeout passes. Listing (any nameplate) is the same browse, for the code prompt.
 // Invariants: only responses echoing our random query id, from port 5353 (multicast) or a group
 // member (unicast), are considered; every record goes through the bounded codec and the bounded
 // MdnsBrowseCache; the socket lives only for the duration of the call; only the nameplate is used.
@@ -24,22 +24,41 @@ public static class MdnsBrowser
     /// </summary>
     public static async Task<IReadOnlyList<IPEndPoint>> FindAsync(uint nameplate, TimeSpan timeout, CancellationToken cancellationToken, MdnsEndpoint? endpoint = null)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         endpoint ??= MdnsEndpoint.Multicast;
+        var cache = new MdnsBrowseCache(nameplate, allowLoopback: !endpoint.IsMulticast);
+        await BrowseAsync(cache, endpoint, timeout, cancellationToken).ConfigureAwait(false);
+        return LocalInterfaces.OrderBySubnet(cache.Endpoints(), LocalInterfaces.AllAddresses());
+    }
+
+    /// <summary>
+    /// The nameplates every sender on the LAN announces (ascending; the receiver's code prompt
+    /// completes the number from them), or an empty list when none answered within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<uint>> ListNameplatesAsync(TimeSpan timeout, CancellationToken cancellationToken, MdnsEndpoint? endpoint = null)
+    {
+        endpoint ??= MdnsEndpoint.Multicast;
+        var cache = new MdnsBrowseCache(nameplate: null, allowLoopback: !endpoint.IsMulticast);
+        await BrowseAsync(cache, endpoint, timeout, cancellationToken).ConfigureAwait(false);
+        return cache.Nameplates();
+    }
+
+    /// <summary>Queries until the cache has a match (+ the settle time for others) or <paramref name="timeout"/> passes.</summary>
+    private static async Task BrowseAsync(MdnsBrowseCache cache, MdnsEndpoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<LocalInterface> interfaces = endpoint.IsMulticast ? LocalInterfaces.MulticastCapable() : [];
         bool infinite = timeout == Timeout.InfiniteTimeSpan || timeout.TotalMilliseconds >= int.MaxValue;
         if ((endpoint.IsMulticast && interfaces.Count == 0) || (!infinite && timeout <= TimeSpan.Zero))
         {
-            return [];
+            return;
         }
 
         using Socket? socket = MdnsSockets.OpenQuerier(endpoint);
         if (socket is null)
         {
-            return [];
+            return;
         }
 
-        var cache = new MdnsBrowseCache(nameplate, allowLoopback: !endpoint.IsMulticast);
         ushort id = (ushort)RandomNumberGenerator.GetInt32(1, 65536);
         using var overall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (!infinite)
@@ -96,7 +115,6 @@ public static class MdnsBrowser
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return LocalInterfaces.OrderBySubnet(cache.Endpoints(), LocalInterfaces.AllAddresses());
     }
 
     private static bool IsExpectedSource(IPEndPoint source, MdnsEndpoint endpoint) =>

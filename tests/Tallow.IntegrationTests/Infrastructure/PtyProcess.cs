@@ -78,9 +78,11 @@ public sealed partial class PtyProcess : IAsyncDisposable
         return [.. rows.Select(r => r.ToString())];
     }
 
-    public static PtyProcess Start(IEnumerable<string> args, int rows = 24, int columns = 80, IDictionary<string, string?>? environment = null)
+    /// <summary>Runs tallow on a new pty; with <paramref name="netns"/> inside that network namespace (`ip netns exec` execs it in place).</summary>
+    public static PtyProcess Start(IEnumerable<string> args, int rows = 24, int columns = 80, IDictionary<string, string?>? environment = null, string? netns = null)
     {
-        string command = $"stty rows {rows} cols {columns}; exec {Quote(Repo.TallowBinary)} {string.Join(' ', args.Select(Quote))}";
+        string inNamespace = netns is null ? string.Empty : $"ip netns exec {Quote(netns)} ";
+        string command = $"stty rows {rows} cols {columns}; exec {inNamespace}{Quote(Repo.TallowBinary)} {string.Join(' ', args.Select(Quote))}";
         var info = new ProcessStartInfo("script")
         {
             RedirectStandardInput = true,

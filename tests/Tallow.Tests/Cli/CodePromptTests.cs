@@ -132,4 +132,42 @@ public class CodePromptTests
         TallowException error = await Assert.ThrowsAsync<TallowException>(() => ended.WaitAsync(Bound));
         Assert.Equal(FailureKind.Usage, error.Kind);
     }
+
+    [Fact]
+    public async Task Tab_completes_the_number_from_the_senders_on_the_lan()
+    {
+        IReadOnlyList<uint>? lan = null;
+        Task<string> code = CodePrompt.AskAsync(_keys, _out, () => Width, CancellationToken.None, () => lan);
+        _keys.Press(ConsoleKey.Tab, '\t');          // nothing found yet
+        _keys.WaitIdle();
+        Assert.Contains(Screen(), r => r.StartsWith("Looking for senders on this local network", StringComparison.Ordinal));
+        lan = [7u, 412u, 415u];
+        _keys.Press(ConsoleKey.Tab, '\t');          // several: listed
+        _keys.WaitIdle();
+        Assert.Contains("Senders on this local network: 7  412  415", Screen());
+        _keys.Type("41");
+        _keys.Press(ConsoleKey.Tab, '\t');          // 412, 415
+        _keys.WaitIdle();
+        Assert.Contains("Senders on this local network: 412  415", Screen());
+        _keys.Type("2");
+        _keys.Press(ConsoleKey.Tab, '\t');          // unique: 412-
+        _keys.Type("amber-lunar");
+        _keys.Enter();
+        Assert.Equal("412-amber-lunar", await code.WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task Tab_on_a_number_no_sender_on_the_lan_has_says_which_ones_there_are()
+    {
+        Task<string> code = CodePrompt.AskAsync(_keys, _out, () => Width, CancellationToken.None, () => [7u]);
+        _keys.Type("9");
+        _keys.Press(ConsoleKey.Tab, '\t');
+        _keys.WaitIdle();
+        Assert.Contains("No sender on this local network has a code starting with '9': it has 7.", Screen());
+        _keys.Control('U');
+        _keys.Press(ConsoleKey.Tab, '\t');
+        _keys.Type("amber-lunar");
+        _keys.Enter();
+        Assert.Equal("7-amber-lunar", await code.WaitAsync(Bound));
+    }
 }

@@ -1,5 +1,5 @@
 // Announcer + browser over the unicast loopback MdnsEndpoint (no multicast on real interfaces):
-// the right nameplate is found and another one ignored, nothing matching returns empty within the
+// the right nameplate is found and another one ignored, every sender's nameplate is listed, nothing matching returns empty within the
 // timeout, dispose sends a goodbye, hostile datagrams do not stop the announcer, hostile answers
 // do not fool the browser.
 using System.Diagnostics;
@@ -39,6 +39,28 @@ public class MdnsLoopbackTests
                 return m!;
             }
         }
+    }
+
+    [Fact]
+    public async Task Listing_returns_every_senders_nameplate_and_nothing_when_none_answers()
+    {
+        int portA = FreeUdpPort();
+        int portB = FreeUdpPort();
+        await using (MdnsAnnouncer a = MdnsAnnouncer.Start(412, 41412, MdnsEndpoint.Loopback(portA))!)
+        await using (MdnsAnnouncer b = MdnsAnnouncer.Start(7, 41007, MdnsEndpoint.Loopback(portB))!)
+        {
+            IReadOnlyList<uint> found = [];
+            for (int attempt = 0; attempt < 5 && found.Count < 2; attempt++) // the second may answer after the settle time of the first
+            {
+                found = [.. found.Union(await MdnsBrowser.ListNameplatesAsync(Timeout, CancellationToken.None, MdnsEndpoint.Loopback(portA, portB))).Order()];
+            }
+
+            Assert.Equal([7u, 412u], found);
+        }
+
+        var sw = Stopwatch.StartNew();
+        Assert.Empty(await MdnsBrowser.ListNameplatesAsync(TimeSpan.FromMilliseconds(800), CancellationToken.None, MdnsEndpoint.Loopback(FreeUdpPort())));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(3), $"took {sw.Elapsed}");
     }
 
     [Fact]
