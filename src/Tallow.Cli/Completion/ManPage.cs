@@ -11,12 +11,12 @@ internal static class ManPage
     {
         var s = new StringBuilder();
         s.Append($".TH TALLOW 1 \"\" \"tallow {Escape(version)}\" \"User Commands\"\n");
-        s.Append(Head);
+        s.Append(Head).Append('\n');
         foreach (CompletionNode node in root.SelfAndDescendants().Skip(1).Where(n => n.Children.Count == 0))
         {
             string arguments = node.Arguments == ValueKind.None ? string.Empty
                 : $" [\\fI{Escape(node.ArgumentName)}\\fR{(node.ManyArguments ? "..." : string.Empty)}]";
-            s.Append($".SS \"tallow {Escape(node.Key)}\" [\\fIoptions\\fR]{arguments}\n");
+            s.Append($".SS tallow {Escape(node.Key)} [\\fIoptions\\fR]{arguments}\n");
             s.Append(Line(node.Description));
             foreach (CompletionOption option in node.Options.Where(o => o.Names[0] != "--help"))
             {
@@ -27,7 +27,7 @@ internal static class ManPage
             }
         }
 
-        s.Append(Tail);
+        s.Append(Tail).Append('\n');
         return s.ToString();
     }
 
