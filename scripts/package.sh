@@ -27,7 +27,7 @@ done
 if [ -z "$bindir" ]; then
   # A binary for any x64 machine: the x64 baseline instruction set, not this machine's (see Tallow.Cli.csproj).
   bindir="$root/artifacts/tallow-portable"
-  echo "package.sh: publishing a portable binary into $bindir (about a minute)..." >&2
+  echo "package.sh: publishing a portable binary into $bindir (a few minutes)..." >&2
   dotnet publish "$root/src/Tallow.Cli/Tallow.Cli.csproj" -c Release -o "$bindir" -p:TallowPortable=true --nologo -v quiet >&2
 fi
 bin="$bindir/tallow"
