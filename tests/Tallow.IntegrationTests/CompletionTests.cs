@@ -145,7 +145,7 @@ public sealed class CompletionTests
             sleep 1
             zpty -w -n z $'\r'
             all=''
-            for i in {1..100}; do
+            for i in {1..300}; do
               while zpty -r -t z chunk; do all+=$chunk; done
               [[ $all == *'RAN['*']'* ]] && break
               sleep 0.1
