@@ -13,6 +13,8 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     SyncCommand.CreateWatch(),
     RelayServeCommand.Create(),
     VersionCommand.Create(),
+    CompletionCommand.Create(),
+    CompletionCommand.CreateManPage(),
 };
 
 // Bare `tallow` and `tallow help [COMMAND]` show the help (UsageErrors: issue 15, item 12).

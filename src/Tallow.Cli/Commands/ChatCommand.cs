@@ -14,7 +14,7 @@ internal static class ChatCommand
     {
         var common = new CommonOptions();
         var code = new Argument<string[]>("code") { Arity = ArgumentArity.ZeroOrMore, Description = "Join the chat with this code (none: open a new chat and print its code)" };
-        var output = new Option<string>("--out", "-o") { Description = "Folder for files the peer sends", DefaultValueFactory = _ => "." };
+        var output = new Option<string>("--out", "-o") { HelpName = "FOLDER", Description = "Folder for files the peer sends", DefaultValueFactory = _ => "." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept files the peer offers without asking (not hidden names going into folders that exist here: see --allow-hidden)" };
         var allowHidden = new Option<bool>("--allow-hidden") { Description = "With --yes, also accept hidden names (starting with '.') going into the output folder or a folder already in it" };
         var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };

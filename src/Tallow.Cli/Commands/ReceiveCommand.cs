@@ -24,7 +24,7 @@ internal static class ReceiveCommand
             Arity = ArgumentArity.ZeroOrMore,
             Description = "The code phrase the sender shows. Best left out: you are asked for it (Tab completes words), or set TALLOW_CODE; a code given here is visible to other users of this computer",
         };
-        var output = new Option<string>("--out", "-o") { Description = "Folder to save into (a stream, too: saved there under the sender's --name; without --out it goes to stdout)", DefaultValueFactory = _ => "." };
+        var output = new Option<string>("--out", "-o") { HelpName = "FOLDER", Description = "Folder to save into (a stream, too: saved there under the sender's --name; without --out it goes to stdout)", DefaultValueFactory = _ => "." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking (not one that puts hidden names like .ssh or .git into folders that exist here: see --allow-hidden)" };
         var allowHidden = new Option<bool>("--allow-hidden") { Description = "With --yes, also accept hidden names (starting with '.') going into the output folder or a folder already in it" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
@@ -33,7 +33,7 @@ internal static class ReceiveCommand
         var only = new Option<string[]>("--only") { Description = "Receive only offered files matching this gitignore-style pattern (repeatable; a matching folder takes everything in it)", AllowMultipleArgumentsPerToken = false };
 
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what the sender offers (for a sync: what would change in the mirror), then decline; nothing is written" };
-        var backup = new Option<string?>("--backup") { Description = "Sync: keep every file the mirror replaces or deletes in this folder (under a folder named by the time) instead of losing it" };
+        var backup = new Option<string?>("--backup") { HelpName = "FOLDER", Description = "Sync: keep every file the mirror replaces or deletes in this folder (under a folder named by the time) instead of losing it" };
         var allowMassDelete = new Option<bool>("--allow-mass-delete") { Description = "Sync: allow a round to delete more than half of the mirror's files without asking" };
         var verify = SafetyCheck.CreateOption();
         var command = new Command("receive", "Receive files, text, a stream or a synced folder from a sender (asks for the code on the terminal, or reads $TALLOW_CODE)")

@@ -62,10 +62,10 @@ internal static class RelayServeCommand
         var idle = new Option<double>("--idle-timeout") { DefaultValueFactory = _ => 1800, Description = "Seconds a paired session may stay silent" };
         var json = new Option<bool>("--json") { Description = "Print the listening addresses as a JSON event" };
         var tls = new Option<bool>("--tls") { Description = "Serve TLS on the main port (a self-signed certificate unless --cert is given); clients use --relay tls://host:port" };
-        var cert = new Option<string?>("--cert") { Description = "TLS certificate (PEM) to serve; implies --tls; needs --key" };
-        var key = new Option<string?>("--key") { Description = "Private key (PEM) of --cert" };
-        var certOut = new Option<string?>("--cert-out") { Description = "Save the self-signed certificate as relay.crt and relay.key in this directory (reuse them with --cert/--key)" };
-        var config = new Option<string?>("--config") { Description = "Read settings from this TOML file (flags given on the command line override it)" };
+        var cert = new Option<string?>("--cert") { HelpName = "FILE", Description = "TLS certificate (PEM) to serve; implies --tls; needs --key" };
+        var key = new Option<string?>("--key") { HelpName = "FILE", Description = "Private key (PEM) of --cert" };
+        var certOut = new Option<string?>("--cert-out") { HelpName = "FOLDER", Description = "Save the self-signed certificate as relay.crt and relay.key in this directory (reuse them with --cert/--key)" };
+        var config = new Option<string?>("--config") { HelpName = "FILE", Description = "Read settings from this TOML file (flags given on the command line override it)" };
 
         var serve = new Command("serve", "Run a relay server")
         {

@@ -66,10 +66,11 @@ public sealed class TallowProcess : IAsyncDisposable
     /// Starts the native binary `artifacts/tallow/tallow args...`. stdin is redirected (closed unless <paramref name="stdin"/> writes to it).
     /// With <paramref name="netns"/> it runs as `ip netns exec NS artifacts/tallow/tallow args...`; `ip netns exec`
     /// execs tallow in place, so <see cref="Pid"/> is the tallow process and kill-by-PID still kills the real tree.
+    /// <paramref name="binary"/> replaces the published binary (the package test runs the installed /usr/bin/tallow).
     /// </summary>
-    public static TallowProcess Start(IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string?>? environment = null, Func<Stream, Task>? stdin = null, bool rawStdout = false, string? netns = null)
+    public static TallowProcess Start(IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string?>? environment = null, Func<Stream, Task>? stdin = null, bool rawStdout = false, string? netns = null, string? binary = null)
     {
-        var info = new ProcessStartInfo(netns is null ? Repo.TallowBinary : "ip")
+        var info = new ProcessStartInfo(netns is null ? binary ?? Repo.TallowBinary : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -81,7 +82,7 @@ public sealed class TallowProcess : IAsyncDisposable
         };
         if (netns is not null)
         {
-            foreach (string a in new[] { "netns", "exec", netns, Repo.TallowBinary })
+            foreach (string a in new[] { "netns", "exec", netns, binary ?? Repo.TallowBinary })
             {
                 info.ArgumentList.Add(a);
             }

@@ -12,20 +12,21 @@ public static class Transfer
     /// <summary>
     /// Starts `tallow send senderArgs (or `tallow <verb>`) --relay R --json`, waits for the code, starts
     /// `tallow receive CODE --relay R receiverArgs` and waits for both to exit.
+    /// <paramref name="binary"/> runs another tallow binary on both sides (default: the published one).
     /// The caller disposes the processes (TransferRun) with `await using`-style cleanup via <see cref="DisposeAsync"/>.
     /// </summary>
     public static async Task<TransferRun> RunAsync(RelayProcess relay, IEnumerable<string> senderArgs, Func<string, IEnumerable<string>> receiverArgs,
         string? workingDirectory = null, Func<Stream, Task>? senderStdin = null, bool receiverRawStdout = false, TimeSpan? timeout = null,
-        IDictionary<string, string?>? senderEnv = null, IDictionary<string, string?>? receiverEnv = null, string verb = "send")
+        IDictionary<string, string?>? senderEnv = null, IDictionary<string, string?>? receiverEnv = null, string verb = "send", string? binary = null)
     {
         TimeSpan limit = timeout ?? DefaultTimeout;
-        TallowProcess sender = TallowProcess.Start([verb, .. senderArgs, "--relay", relay.Address, "--json"], workingDirectory, senderEnv, senderStdin);
+        TallowProcess sender = TallowProcess.Start([verb, .. senderArgs, "--relay", relay.Address, "--json"], workingDirectory, senderEnv, senderStdin, binary: binary);
         TallowProcess? receiver = null;
         try
         {
             JsonElement codeEvent = await sender.WaitForEventAsync("code", TimeSpan.FromSeconds(30));
             string code = codeEvent.GetProperty("code").GetString()!;
-            receiver = TallowProcess.Start(["receive", .. receiverArgs(code), "--relay", relay.Address], workingDirectory, receiverEnv, rawStdout: receiverRawStdout);
+            receiver = TallowProcess.Start(["receive", .. receiverArgs(code), "--relay", relay.Address], workingDirectory, receiverEnv, rawStdout: receiverRawStdout, binary: binary);
             int receiverExit = await receiver.WaitForExitAsync(limit);
             int senderExit = await sender.WaitForExitAsync(limit);
             return new TransferRun(sender, receiver, code, senderExit, receiverExit);

@@ -3,6 +3,7 @@
 // interfaces or firewall: links are created directly inside named namespaces (`ip -n NS link add
 // … peer … netns NS2`) and iptables always runs through `ip netns exec NS`.
 using System.Diagnostics;
+using Tallow.IntegrationTests.Infrastructure;
 
 namespace Tallow.IntegrationTests.NatLab;
 
@@ -17,45 +18,8 @@ public static class Netns
 
     public static string TryRun(params string[] args) => Run(TimeSpan.FromSeconds(15), false, args);
 
-    public static string Run(TimeSpan timeout, bool check, params string[] args)
-    {
-        var info = new ProcessStartInfo(args[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args.Skip(1))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {args[0]}");
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            throw new TimeoutException($"'{string.Join(' ', args)}' did not finish within {timeout}");
-        }
-
-        process.WaitForExit();
-        if (check && process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{string.Join(' ', args)}' failed ({process.ExitCode}): {stderr.Result.Trim()} {stdout.Result.Trim()}");
-        }
-
-        return stdout.Result;
-    }
+    public static string Run(TimeSpan timeout, bool check, params string[] args) =>
+        check ? Tool.Check(timeout, args) : Tool.Run(timeout, args).Stdout;
 
     /// <summary>Runs a command inside a namespace.</summary>
     public static string Exec(string ns, params string[] args) => Run(["ip", "netns", "exec", ns, .. args]);
