@@ -16,14 +16,16 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
 
     private static Dictionary<string, string?> CodeEnv(string code) => new() { ["TALLOW_CODE"] = code };
 
-    /// <summary>Both sides on terminals; the receiver starts once the sender holds its room.</summary>
-    private async Task<(PtyProcess Sender, PtyProcess Receiver)> StartOnTerminalsAsync(TempDir dir, string source, string[] receiverExtra)
+    /// <summary>Both sides on terminals, the receiver with --verify (started once the sender holds its room); returns when both are asked.</summary>
+    private async Task<(PtyProcess Sender, PtyProcess Receiver)> BothAskedAsync(TempDir dir, string source)
     {
         string code = NewCode();
         PtyProcess sender = PtyProcess.Start(["send", source, "--relay", fixture.Relay.Address, "--no-p2p"], environment: CodeEnv(code));
         await sender.WaitForTextAsync("Code is:", Wait);
         PtyProcess receiver = PtyProcess.Start(
-            ["receive", "--relay", fixture.Relay.Address, "--no-p2p", "--out", dir.Combine("out"), "--yes", .. receiverExtra], environment: CodeEnv(code));
+            ["receive", "--relay", fixture.Relay.Address, "--no-p2p", "--out", dir.Combine("out"), "--yes", "--verify"], environment: CodeEnv(code));
+        await receiver.WaitForTextAsync(Question, Wait);
+        await sender.WaitForTextAsync(Question, Wait);
         return (sender, receiver);
     }
 
@@ -42,12 +44,9 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
     {
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/data.bin", 300_000);
-        (PtyProcess s, PtyProcess r) = await StartOnTerminalsAsync(dir, source, ["--verify"]);
+        (PtyProcess s, PtyProcess r) = await BothAskedAsync(dir, source);
         await using PtyProcess sender = s;
         await using PtyProcess receiver = r;
-
-        await receiver.WaitForTextAsync(Question, Wait);
-        await sender.WaitForTextAsync(Question, Wait);
         Assert.Contains("the other side asked to compare", sender.Text, StringComparison.Ordinal);
         string digits = SafetyDigits(sender.Text);
         Assert.Equal(digits, SafetyDigits(receiver.Text));
@@ -70,12 +69,9 @@ public sealed class VerifyTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
     {
         using var dir = new TempDir();
         string source = dir.WriteRandomFile("src/data.bin", 300_000);
-        (PtyProcess s, PtyProcess r) = await StartOnTerminalsAsync(dir, source, ["--verify"]);
+        (PtyProcess s, PtyProcess r) = await BothAskedAsync(dir, source);
         await using PtyProcess sender = s;
         await using PtyProcess receiver = r;
-
-        await receiver.WaitForTextAsync(Question, Wait);
-        await sender.WaitForTextAsync(Question, Wait);
         await sender.TypeAsync("n\r");
         int senderExit = await sender.WaitForExitAsync(Wait);
         int receiverExit = await receiver.WaitForExitAsync(Wait); // its question is withdrawn: nobody answers it
