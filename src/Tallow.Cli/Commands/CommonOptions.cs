@@ -65,6 +65,24 @@ internal sealed class CommonOptions
         command.Options.Add(Config);
     }
 
+    /// <summary>
+    /// The options that make up the settings (for `tallow config` and `tallow doctor`): relay, its
+    /// fingerprint and password, proxy/--tor, --no-p2p, --config, --json, and --words and --out.
+    /// </summary>
+    public void AddSettingsTo(Command command)
+    {
+        command.Options.Add(Relay);
+        command.Options.Add(RelayPass);
+        command.Options.Add(RelayFingerprint);
+        command.Options.Add(Proxy);
+        command.Options.Add(Tor);
+        command.Options.Add(NoP2P);
+        command.Options.Add(CreateOut("Folder received files are saved into"));
+        command.Options.Add(CreateWords());
+        command.Options.Add(Config);
+        command.Options.Add(Json);
+    }
+
     /// <summary>Session options for <paramref name="relay"/> with this command line's P2P settings.</summary>
     public SessionOptions SessionOptions(ParseResult result, RelayAddress relay, string? password)
     {
