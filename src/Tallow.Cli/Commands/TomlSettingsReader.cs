@@ -49,8 +49,9 @@ internal sealed class TomlSettingsReader(string label, string kind)
         DocumentSyntax document = ParseSyntax(text.StartsWith('\uFEFF') ? text[1..] : text);
         if (document.HasErrors)
         {
+            _ = Collect(document); // a key set twice is reported as such (Tomlyn's message would quote both lines, values included)
             DiagnosticMessage first = document.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
-            throw Error(first.Span.Start.Line + 1, $"not valid TOML: {first.Message}");
+            throw Error(first.Span.Start.Line + 1, $"not valid TOML: {Redact(first.Message)}");
         }
 
         if (document.Tables.ChildrenCount > 0)
@@ -59,12 +60,50 @@ internal sealed class TomlSettingsReader(string label, string kind)
             throw Error(table.Span.Start.Line + 1, $"tables ([...]) are not used by {kind}: put every key at the top level");
         }
 
+        return Collect(document);
+    }
+
+    /// <summary>
+    /// Tomlyn quotes source text between backticks (a whole "key = value" line, or a bare word it did
+    /// not expect): only punctuation tokens such as `=` or `]` are kept, anything else (maybe a
+    /// password) becomes `…`.
+    /// </summary>
+    internal static string Redact(string message)
+    {
+        var result = new System.Text.StringBuilder(message.Length);
+        int i = 0;
+        while (i < message.Length)
+        {
+            int open = message.IndexOf('`', i);
+            int close = open < 0 ? -1 : message.IndexOf('`', open + 1);
+            if (close < 0)
+            {
+                result.Append(message, i, message.Length - i);
+                break;
+            }
+
+            result.Append(message, i, open - i);
+            string quoted = message[(open + 1)..close];
+            bool punctuation = quoted.Length is > 0 and <= 3 && !quoted.Any(char.IsLetterOrDigit);
+            result.Append('`').Append(punctuation ? quoted : "…").Append('`');
+            i = close + 1;
+        }
+
+        return result.ToString();
+    }
+
+    private List<TomlEntry> Collect(DocumentSyntax document)
+    {
         var entries = new List<TomlEntry>();
         var lines = new Dictionary<string, int>(StringComparer.Ordinal);
         int count = document.KeyValues.ChildrenCount;
         for (int i = 0; i < count; i++)
         {
-            KeyValueSyntax entry = document.KeyValues.GetChild(i)!;
+            if (document.KeyValues.GetChild(i) is not KeyValueSyntax entry)
+            {
+                continue;
+            }
+
             int line = entry.Span.Start.Line + 1;
             string name = KeyName(entry.Key);
             if (!lines.TryAdd(name, line))
