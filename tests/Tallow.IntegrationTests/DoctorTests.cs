@@ -89,4 +89,22 @@ public sealed class DoctorTests(OpenAndPasswordRelayFixture fixture) : IClassFix
         Assert.Equal("fail", mismatch.GetProperty("status").GetString());
         Check.Contains("relay-fingerprint", mismatch.GetProperty("fix").GetString()!, fail.Stdout);
     }
+
+    [Fact]
+    public async Task With_no_relay_the_built_in_LAN_relay_is_tested_and_mdns_is_checked()
+    {
+        using var dir = new TempDir();
+        Dictionary<string, string?> env = ConfigFileTests.ConfigHome(dir, "config", "words = 3\n");
+        await using TallowProcess doctor = Start(env, "--json");
+        int exit = await doctor.WaitForExitAsync(Timeout);
+        JsonElement relay = CheckEvent(doctor, "relay");
+        Assert.Equal("ok", relay.GetProperty("status").GetString());
+        Check.Contains("none configured: a sender starts its own relay for this LAN", relay.GetProperty("detail").GetString()!, doctor.Stdout);
+        JsonElement mdns = CheckEvent(doctor, "mdns");
+        Assert.NotEqual("skip", mdns.GetProperty("status").GetString()); // the self-test ran: heard back, or a warning/failure with its fix
+        Assert.True(mdns.GetProperty("status").GetString() == "ok" || mdns.GetProperty("fix").GetString() is { Length: > 0 }, doctor.Stdout);
+        Assert.Equal("skip", CheckEvent(doctor, "nat").GetProperty("status").GetString());
+        int fails = Check.SingleEvent(doctor, "doctor", "doctor").GetProperty("fail").GetInt32();
+        Check.Exit(fails > 0 ? 1 : 0, exit, doctor, "doctor");
+    }
 }
