@@ -4,6 +4,7 @@
 // relay's pin is checked (the right one ok, a wrong one a fail); --json gives one event per check.
 using System.Text.Json;
 using Tallow.IntegrationTests.Infrastructure;
+using Tallow.IntegrationTests.Proxy;
 
 namespace Tallow.IntegrationTests;
 
@@ -106,5 +107,21 @@ public sealed class DoctorTests(OpenAndPasswordRelayFixture fixture) : IClassFix
         Assert.Equal("skip", CheckEvent(doctor, "nat").GetProperty("status").GetString());
         int fails = Check.SingleEvent(doctor, "doctor", "doctor").GetProperty("fail").GetInt32();
         Check.Exit(fails > 0 ? 1 : 0, exit, doctor, "doctor");
+    }
+
+    [Fact]
+    public async Task Through_a_proxy_from_the_config_file_the_relay_is_reached_and_nat_is_skipped()
+    {
+        await using Microsocks socks = await Microsocks.StartAsync();
+        using var dir = new TempDir();
+        Dictionary<string, string?> env = ConfigFileTests.ConfigHome(dir, "config", $"relay = \"{fixture.Open.Address}\"\nproxy = \"{socks.Url()}\"\n");
+        await using TallowProcess doctor = Start(env, "--json");
+        Check.Exit(0, await doctor.WaitForExitAsync(Timeout), doctor, "doctor");
+        JsonElement relay = CheckEvent(doctor, "relay");
+        Assert.Equal("ok", relay.GetProperty("status").GetString());
+        Check.Contains($"through the proxy socks5://127.0.0.1:{socks.Port}", relay.GetProperty("detail").GetString()!, doctor.Stdout);
+        JsonElement nat = CheckEvent(doctor, "nat");
+        Assert.Equal("skip", nat.GetProperty("status").GetString());
+        Check.Contains("proxy", nat.GetProperty("detail").GetString()!, doctor.Stdout);
     }
 }
