@@ -78,6 +78,7 @@ public sealed class DoctorTests(OpenAndPasswordRelayFixture fixture) : IClassFix
         Dictionary<string, string?> good = ConfigFileTests.ConfigHome(dir, "good", $"relay = \"{tls.Address}\"\nrelay-fingerprint = \"{tls.Fingerprint}\"\n");
         await using TallowProcess ok = Start(good, "--json");
         Check.Exit(0, await ok.WaitForExitAsync(Timeout), ok, "doctor");
+        Check.Contains("TLS and hello", CheckEvent(ok, "relay").GetProperty("detail").GetString()!, ok.Stdout);
         JsonElement pinned = CheckEvent(ok, "tls");
         Assert.Equal("ok", pinned.GetProperty("status").GetString());
         Check.Contains("matches the pinned fingerprint", pinned.GetProperty("detail").GetString()!, ok.Stdout);

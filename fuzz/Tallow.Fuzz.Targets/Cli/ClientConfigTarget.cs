@@ -1,7 +1,8 @@
 // Target "client-config": the client's config.toml, decoded as File.ReadAllText would, through
 // ClientConfigFile.Parse and ClientSettings.Resolve with no flags and no environment, as every
 // command does. Documented rejection: TallowException (usage). Invariant: a refusal never quotes
-// the text of a relay-pass value (the seeds and mutations use the marker "pw-SECRET").
+// a value's text, only key names (the seeds' relay-pass is the marker "pw-SECRET"; the first run
+// found Tomlyn's "Expecting `=` after a key instead of <token>" quoting it: TomlSettingsReader.Redact).
 using System.Text;
 using Tallow.Cli.Commands;
 using Tallow.Protocol;
@@ -30,7 +31,9 @@ public static class ClientConfigTarget
         catch (TallowException e)
         {
             FuzzInvariantException.Check(e.Kind == FailureKind.Usage, "client config: a refusal that is not a usage error");
-            FuzzInvariantException.Check(!e.Message.Contains(SecretMarker, StringComparison.Ordinal), "client config: a refusal quotes the password");
+            // Key names are shown by design ("unknown key 'x'"); a mutated key may contain the marker.
+            string withoutKeyNames = System.Text.RegularExpressions.Regex.Replace(e.Message, "key '[^']*'", "key");
+            FuzzInvariantException.Check(!withoutKeyNames.Contains(SecretMarker, StringComparison.Ordinal), "client config: a refusal quotes a value");
         }
     }
 

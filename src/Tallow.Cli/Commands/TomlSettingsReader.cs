@@ -51,7 +51,7 @@ internal sealed class TomlSettingsReader(string label, string kind)
         {
             _ = Collect(document); // a key set twice is reported as such (Tomlyn's message would quote both lines, values included)
             DiagnosticMessage first = document.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
-            throw Error(first.Span.Start.Line + 1, $"not valid TOML: {Redact(first.Message)}");
+            throw Error(first.Span.Start.Line + 1, $"not valid TOML at column {first.Span.Start.Column + 1}: {Redact(first.Message)}");
         }
 
         if (document.Tables.ChildrenCount > 0)
@@ -64,9 +64,10 @@ internal sealed class TomlSettingsReader(string label, string kind)
     }
 
     /// <summary>
-    /// Tomlyn quotes source text between backticks (a whole "key = value" line, or a bare word it did
-    /// not expect): only punctuation tokens such as `=` or `]` are kept, anything else (maybe a
-    /// password) becomes `…`.
+    /// Tomlyn's message without any source text (which may be a password): text it quotes between
+    /// backticks becomes `…` unless it is a punctuation token such as `=` or `]`, and whatever
+    /// follows " instead of ", " but was " or a quote character (the token it found, written raw
+    /// or in quotes; found by fuzz/client-config) is cut to "…".
     /// </summary>
     internal static string Redact(string message)
     {
@@ -89,7 +90,18 @@ internal sealed class TomlSettingsReader(string label, string kind)
             i = close + 1;
         }
 
-        return result.ToString();
+        string redacted = result.ToString();
+        int cut = redacted.Length;
+        foreach (string marker in (string[])[" instead of ", " but was ", "'", "\""])
+        {
+            int at = redacted.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0 && at < cut)
+            {
+                cut = at;
+            }
+        }
+
+        return cut < redacted.Length ? redacted[..cut].TrimEnd() + " …" : redacted;
     }
 
     private List<TomlEntry> Collect(DocumentSyntax document)

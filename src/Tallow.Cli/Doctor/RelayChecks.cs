@@ -51,7 +51,8 @@ internal static class RelayChecks
         {
             TimeSpan helloTime = clock.Elapsed;
             string via = proxy is null ? string.Empty : $" through the proxy {proxy}";
-            checks.Add(DoctorCheck.Ok("relay", $"{relay} answered{via}: TCP connect {DoctorCheck.Ms(connectTime)}, hello {DoctorCheck.Ms(helloTime)}"));
+            string hello = relay.Tls ? "TLS and hello" : "hello";
+            checks.Add(DoctorCheck.Ok("relay", $"{relay} answered{via}: TCP connect {DoctorCheck.Ms(connectTime)}, {hello} {DoctorCheck.Ms(helloTime)}"));
             checks.Add(TlsOk(relay, pin));
             checks.Add(natApplies
                 ? await NatAsync(connection, relayEndPoint!, ct).ConfigureAwait(false)

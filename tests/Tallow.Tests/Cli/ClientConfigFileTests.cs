@@ -95,6 +95,11 @@ public class ClientConfigFileTests
     [InlineData("relay-pass = \"\"\"s3cret-value\n")]
     [InlineData("relay-pass = \"s3cret-value\" extra\n")]
     [InlineData("relay-pass = \"s3cret\\qvalue\"\n")]
+    [InlineData("relay-pass \"s3cret-value\"\n")] // found by fuzz/client-config: "Expecting `=` after a key instead of <token>"
+    [InlineData("relay-pass s3cret-value\n")]
+    [InlineData("relay-pass 's3cret-value'\n")]
+    [InlineData("out = [1, s3cret-value]\n")]
+    [InlineData("out = {a = 1 s3cret-value}\n")]
     public void Errors_never_show_a_secret(string text)
     {
         TallowException error = Assert.Throws<TallowException>(() => ClientConfigFile.Parse(text, "c.toml"));

@@ -168,6 +168,8 @@ public class RelayConfigTests
     [InlineData("pass = \"relay-s3cret\"\npass = \"relay-s3cret\"\n")]
     [InlineData("pass = relay-s3cret\n")]
     [InlineData("pass = \"relay-s3cret\" junk\n")]
+    [InlineData("pass \"relay-s3cret\"\n")]
+    [InlineData("pass relay-s3cret\n")]
     public void Errors_never_quote_the_password(string text)
     {
         TallowException error = Assert.Throws<TallowException>(() => RelayConfigFile.Parse(text, "relay.toml"));
