@@ -24,7 +24,13 @@ internal static class DoctorCommand
             bool failed = false;
             int code = await CommandRunner.RunAsync(reporter, async () =>
             {
-                IReadOnlyList<DoctorCheck> checks = await RunChecksAsync(common.Settings(result), ct).ConfigureAwait(false);
+                ClientSettings settings = common.Settings(result);
+                if (settings.Relay.Value is { } relay)
+                {
+                    _ = common.ResolveFingerprint(result, relay); // --relay-fingerprint with a plain relay: the same usage error as for a transfer
+                }
+
+                IReadOnlyList<DoctorCheck> checks = await RunChecksAsync(settings, ct).ConfigureAwait(false);
                 Render(checks, reporter);
                 failed = checks.Any(c => c.Status == CheckStatus.Fail);
             }).ConfigureAwait(false);
