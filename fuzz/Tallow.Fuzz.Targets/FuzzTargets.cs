@@ -29,6 +29,7 @@ public static class FuzzTargets
         DnsTargets.DnsNameTarget,
         DnsTargets.Mdns,
         RelayConfigTarget.RelayConfig,
+        ClientConfigTarget.ClientConfig,
         TerminalTextTarget.TerminalTextCleaning,
         SyncMessageTargets.SyncMessages,
         SyncMessageTargets.ChunkCacheFile,

@@ -12,6 +12,8 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     SyncCommand.CreateSync(),
     SyncCommand.CreateWatch(),
     RelayServeCommand.Create(),
+    ConfigCommand.Create(),
+    DoctorCommand.Create(),
     VersionCommand.Create(),
     CompletionCommand.Create(),
     CompletionCommand.CreateManPage(),

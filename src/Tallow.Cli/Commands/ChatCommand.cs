@@ -14,10 +14,10 @@ internal static class ChatCommand
     {
         var common = new CommonOptions();
         var code = new Argument<string[]>("code") { Arity = ArgumentArity.ZeroOrMore, Description = "Join the chat with this code (none: open a new chat and print its code)" };
-        var output = new Option<string>("--out", "-o") { HelpName = "FOLDER", Description = "Folder for files the peer sends", DefaultValueFactory = _ => "." };
+        Option<string> output = common.CreateOut("Folder for files the peer sends");
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept files the peer offers without asking (not hidden names going into folders that exist here: see --allow-hidden)" };
         var allowHidden = new Option<bool>("--allow-hidden") { Description = "With --yes, also accept hidden names (starting with '.') going into the output folder or a folder already in it" };
-        var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
+        Option<int> words = common.CreateWords();
         var verify = SafetyCheck.CreateOption();
         var command = new Command("chat", "Chat with one peer (and send files) over an end-to-end encrypted session") { code, output, yes, allowHidden, words, verify };
         command.Options.Add(common.Code);
@@ -27,9 +27,9 @@ internal static class ChatCommand
             bool interactive = !result.GetValue(common.Json) && TerminalChatView.Available;
             var reporter = new Reporter(json: !interactive, result.GetValue(common.Quiet));
             string joinCode = string.Join('-', result.GetValue(code) ?? []);
-            var options = new ChatOptions(result.GetValue(output) ?? ".", result.GetValue(yes), interactive, result.GetValue(allowHidden));
             return CommandRunner.RunAsync(reporter, async () =>
             {
+                var options = new ChatOptions(common.ResolveOut(result), result.GetValue(yes), interactive, result.GetValue(allowHidden));
                 Tallow.Protocol.Records.RateLimiter? throttle = common.ResolveThrottle(result);
                 await using OpenSession session = joinCode.Length > 0
                     ? await SessionSetup.JoinAsync(result, common, reporter, joinCode, result.GetValue(verify), ct).ConfigureAwait(false)

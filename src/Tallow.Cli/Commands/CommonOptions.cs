@@ -1,8 +1,10 @@
-// Options shared by the commands that talk to a peer (DESIGN.md §12), and how they resolve
-// against the environment (TALLOW_RELAY, TALLOW_RELAY_PASS, TALLOW_RELAY_FINGERPRINT, TALLOW_PROXY).
+// Options shared by the commands that talk to a peer (DESIGN.md §12), and the one place they
+// resolve against the environment (TALLOW_RELAY, TALLOW_RELAY_PASS, TALLOW_RELAY_FINGERPRINT,
+// TALLOW_PROXY) and the config file (ClientSettings: flag > environment > file > default).
 // A proxy (--proxy, --tor; DESIGN.md §11) always turns P2P off on this side. --throttle limits
 // what this side sends (send) or reads (receive); see ByteRate and RateLimiter.
 using System.CommandLine;
+using Tallow.Crypto;
 using Tallow.Net.Proxy;
 using Tallow.Net.Session;
 using Tallow.Protocol;
@@ -13,7 +15,7 @@ namespace Tallow.Cli.Commands;
 
 internal sealed class CommonOptions
 {
-    public Option<string?> Relay { get; } = new("--relay") { Description = "Relay address host:port, or tls://host:port for TLS (default: $TALLOW_RELAY; the sender starts its own relay when none is set)" };
+    public Option<string?> Relay { get; } = new("--relay") { Description = "Relay address host:port, or tls://host:port for TLS (default: $TALLOW_RELAY, else relay in the config file; the sender starts its own relay when none is set)" };
 
     public Option<string?> RelayFingerprint { get; } = new("--relay-fingerprint")
     {
@@ -60,6 +62,25 @@ internal sealed class CommonOptions
         command.Options.Add(P2PTimeout);
         command.Options.Add(P2PCandidateTimeout);
         command.Options.Add(P2PTtl);
+        command.Options.Add(Config);
+    }
+
+    /// <summary>
+    /// The options that make up the settings (for `tallow config` and `tallow doctor`): relay, its
+    /// fingerprint and password, proxy/--tor, --no-p2p, --config, --json, and --words and --out.
+    /// </summary>
+    public void AddSettingsTo(Command command)
+    {
+        command.Options.Add(Relay);
+        command.Options.Add(RelayPass);
+        command.Options.Add(RelayFingerprint);
+        command.Options.Add(Proxy);
+        command.Options.Add(Tor);
+        command.Options.Add(NoP2P);
+        command.Options.Add(CreateOut("Folder received files are saved into"));
+        command.Options.Add(CreateWords());
+        command.Options.Add(Config);
+        command.Options.Add(Json);
     }
 
     /// <summary>Session options for <paramref name="relay"/> with this command line's P2P settings.</summary>
@@ -85,7 +106,7 @@ internal sealed class CommonOptions
             RelayPassword = password,
             RelayFingerprint = ResolveFingerprint(result, relay),
             Proxy = proxy,
-            DirectEnabled = !result.GetValue(NoP2P) && proxy is null,
+            DirectEnabled = !Settings(result).NoP2P.Value && proxy is null,
             Punch = new Tallow.Net.Direct.PunchOptions
             {
                 OverallTimeout = TimeSpan.FromSeconds(overall),
@@ -96,71 +117,25 @@ internal sealed class CommonOptions
     }
 
     /// <summary>The relay to use, or null when none is configured.</summary>
-    public RelayAddress? ResolveRelay(ParseResult result)
-    {
-        string? text = result.GetValue(Relay) ?? Environment.GetEnvironmentVariable("TALLOW_RELAY");
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (!RelayAddress.TryParse(text, out RelayAddress address))
-        {
-            throw new TallowException(FailureKind.Usage, $"'{text}' is not a relay address: use host:port or tls://host:port, e.g. relay.example.org:4433.");
-        }
-
-        return address;
-    }
+    public RelayAddress? ResolveRelay(ParseResult result) => Settings(result).Relay.Value;
 
     /// <summary>
     /// The pinned fingerprint for <paramref name="relay"/> in its printed form, or null. The option
-    /// needs a tls:// relay; the environment variable only applies to tls:// relays.
+    /// needs a tls:// relay; the environment variable and the file apply only to their tls:// relay.
     /// </summary>
     public string? ResolveFingerprint(ParseResult result, RelayAddress relay)
     {
-        string? option = result.GetValue(RelayFingerprint);
-        if (option is not null && !relay.Tls)
+        Setting<string?> pin = Settings(result).RelayFingerprint;
+        if (pin.Source == SettingSource.Flag && !relay.Tls)
         {
             throw new TallowException(FailureKind.Usage, $"--relay-fingerprint needs a TLS relay: use --relay tls://{relay}.");
         }
 
-        string? text = option ?? (relay.Tls ? Environment.GetEnvironmentVariable("TALLOW_RELAY_FINGERPRINT") : null);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        return CertificateFingerprint.TryParse(text, out byte[] fingerprint)
-            ? CertificateFingerprint.Format(fingerprint)
-            : throw new TallowException(FailureKind.Usage,
-                $"'{text}' is not a SHA-256 fingerprint: give the 64 hex digits (colons allowed) the relay prints, e.g. AB:CD:…");
+        return relay.Tls && (pin.Source == SettingSource.Flag || Settings(result).Relay.Value == relay) ? pin.Value : null;
     }
 
-    /// <summary>The SOCKS5 proxy to use (--tor, --proxy, TALLOW_PROXY), or null. The value is never echoed (it may hold a password).</summary>
-    public ProxyAddress? ResolveProxy(ParseResult result)
-    {
-        string? option = result.GetValue(Proxy);
-        if (result.GetValue(Tor))
-        {
-            return option is null
-                ? ProxyAddress.Tor
-                : throw new TallowException(FailureKind.Usage, "--tor and --proxy cannot be used together: --tor is --proxy socks5://127.0.0.1:9050.");
-        }
-
-        string? text = option ?? Environment.GetEnvironmentVariable("TALLOW_PROXY");
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (!ProxyAddress.TryParse(text, out ProxyAddress? proxy))
-        {
-            string source = option is null ? "TALLOW_PROXY" : "--proxy";
-            throw new TallowException(FailureKind.Usage, $"{source} is not a SOCKS5 proxy address: use socks5://host:port or socks5://user:pass@host:port (URL-encode special characters in user and password).");
-        }
-
-        return proxy;
-    }
+    /// <summary>The SOCKS5 proxy to use (--tor, --proxy, TALLOW_PROXY, the config file), or null. The value is never echoed (it may hold a password).</summary>
+    public ProxyAddress? ResolveProxy(ParseResult result) => Settings(result).Proxy.Value;
 
     /// <summary>The --throttle limiter, or null without the option; a bad RATE is a usage error.</summary>
     public RateLimiter? ResolveThrottle(ParseResult result)
@@ -176,9 +151,65 @@ internal sealed class CommonOptions
             : throw new TallowException(FailureKind.Usage, error);
     }
 
-    public string? ResolvePassword(ParseResult result)
+    public string? ResolvePassword(ParseResult result) => Settings(result).RelayPass.Value;
+
+    /// <summary>
+    /// --config PATH: the client config file (default: $TALLOW_CONFIG, else $XDG_CONFIG_HOME/tallow/config.toml).
+    /// </summary>
+    public Option<string?> Config { get; } = new("--config")
     {
-        string? pass = result.GetValue(RelayPass) ?? Environment.GetEnvironmentVariable("TALLOW_RELAY_PASS");
-        return string.IsNullOrEmpty(pass) ? null : pass;
-    }
+        Description = "Config file to read (default: $TALLOW_CONFIG, else $XDG_CONFIG_HOME/tallow/config.toml or ~/.config/tallow/config.toml)",
+        HelpName = "PATH",
+    };
+
+    /// <summary>The command's --words, when it generates codes (registered by CreateWords).</summary>
+    public Option<int>? Words { get; private set; }
+
+    /// <summary>The command's --out, when it saves files (registered by CreateOut).</summary>
+    public Option<string>? Out { get; private set; }
+
+    /// <summary>Reads environment variables; tests may replace it.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
+    private ClientSettings? _settings;
+
+    /// <summary>--words for a command that generates a code: its default comes from the config file.</summary>
+    public Option<int> CreateWords() => Words = new Option<int>("--words")
+    {
+        Description = "Number of words in the generated code (default: words in the config file, else 3)",
+        DefaultValueFactory = _ => CodePhrase.DefaultWordCount,
+    };
+
+    /// <summary>--out for a command that saves files: its default comes from the config file.</summary>
+    public Option<string> CreateOut(string description) => Out = new Option<string>("--out", "-o")
+    {
+        HelpName = "FOLDER", // shell completion offers folders
+        Description = description + " (default: out in the config file, else the current folder)",
+        DefaultValueFactory = _ => ".",
+    };
+
+    /// <summary>
+    /// The effective settings of this command line (flags > environment > config file > defaults),
+    /// resolved once. A bad config file is a usage error naming the file, key and line.
+    /// </summary>
+    public ClientSettings Settings(ParseResult result) => _settings ??= ClientSettings.Resolve(Flags(result), ClientConfigFile.Locate(Given(result, Config), Environment), Environment);
+
+    /// <summary>The words of a generated code: --words, else the config file, else the default.</summary>
+    public int ResolveWords(ParseResult result) => Settings(result).Words.Value;
+
+    /// <summary>The folder to save into: --out, else the config file, else the current folder.</summary>
+    public string ResolveOut(ParseResult result) => Settings(result).Out.Value;
+
+    private ClientFlags Flags(ParseResult result) => new(
+        Given(result, Relay),
+        Given(result, RelayFingerprint),
+        Given(result, RelayPass),
+        Given(result, Proxy),
+        result.GetResult(Tor) is { Implicit: false } && result.GetValue(Tor),
+        result.GetResult(NoP2P) is { Implicit: false } ? result.GetValue(NoP2P) : null,
+        Out is not null ? Given(result, Out) : null,
+        Words is not null && result.GetResult(Words) is { Implicit: false } ? result.GetValue(Words) : null);
+
+    private static T? Given<T>(ParseResult result, Option<T> option) =>
+        result.GetResult(option) is { Implicit: false } ? result.GetValue(option) : default;
 }

@@ -24,7 +24,7 @@ internal static class ReceiveCommand
             Arity = ArgumentArity.ZeroOrMore,
             Description = "The code phrase the sender shows. Best left out: you are asked for it (Tab completes words), or set TALLOW_CODE; a code given here is visible to other users of this computer",
         };
-        var output = new Option<string>("--out", "-o") { HelpName = "FOLDER", Description = "Folder to save into (a stream, too: saved there under the sender's --name; without --out it goes to stdout)", DefaultValueFactory = _ => "." };
+        Option<string> output = common.CreateOut("Folder to save into (a stream, too, when --out is given: saved there under the sender's --name; otherwise it goes to stdout)");
         var yes = new Option<bool>("--yes", "-y") { Description = "Accept the offer without asking (not one that puts hidden names like .ssh or .git into folders that exist here: see --allow-hidden)" };
         var allowHidden = new Option<bool>("--allow-hidden") { Description = "With --yes, also accept hidden names (starting with '.') going into the output folder or a folder already in it" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing files instead of saving as 'name (1).ext'" };
@@ -58,7 +58,9 @@ internal static class ReceiveCommand
                 result.GetResult(output) is { Implicit: false });
             return CommandRunner.RunAsync(reporter, ResumeHint, () =>
             {
-                if (result.GetResult(output) is { Implicit: false })
+                string outDir = common.ResolveOut(result); // --out, else out in the config file, else "."
+                args = args with { OutDir = outDir, Sync = args.Sync with { OutDir = outDir } };
+                if (common.Settings(result).Out.Source != SettingSource.Default)
                 {
                     OutputFolderCheck.EnsureWritable(args.OutDir); // before the code is spent on a session
                 }

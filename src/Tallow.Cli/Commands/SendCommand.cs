@@ -25,7 +25,7 @@ internal static class SendCommand
         var common = new CommonOptions();
         var paths = new Argument<string[]>("paths") { Arity = ArgumentArity.ZeroOrMore, Description = "Files or folders to send (none, or '-': read stdin)" };
         var text = new Option<string?>("--text", "-t") { Description = "Send this text instead of files; '-' reads it from stdin (up to 16 MiB), which keeps it out of the process list" };
-        var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
+        Option<int> words = common.CreateWords();
         var chunk = new Option<int>("--chunk-size") { Description = "Bytes per encrypted chunk", DefaultValueFactory = _ => DefaultChunkSize };
         var follow = new Option<bool>("--follow-symlinks") { Description = "Send what symlinks point to instead of skipping them" };
         var name = new Option<string>("--name") { Description = "Name of the stream when sending stdin", DefaultValueFactory = _ => "stdin" };

@@ -32,7 +32,8 @@ internal static class SessionSetup
     /// <summary>Creates a room, shows the code, waits for the peer and opens the session.</summary>
     public static async Task<OpenSession> CreateAsync(ParseResult result, CommonOptions common, Reporter reporter, CreateRequest request, bool verify, CancellationToken ct)
     {
-        if (request.Words < CodePhrase.MinWordCount || request.Words > CodePhrase.MaxWordCount)
+        int words = common.Words is null ? request.Words : common.ResolveWords(result); // --words, else the config file
+        if (words < CodePhrase.MinWordCount || words > CodePhrase.MaxWordCount)
         {
             throw new TallowException(FailureKind.Usage, $"--words must be between {CodePhrase.MinWordCount} and {CodePhrase.MaxWordCount}.");
         }
@@ -60,7 +61,7 @@ internal static class SessionSetup
             }
 
             peer = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
-            string code = customCode ?? CodePhrase.Generate(peer.Nameplate, request.Words);
+            string code = customCode ?? CodePhrase.Generate(peer.Nameplate, words);
             RelayAddress relay = configured ?? embedded!.Advertised;
             announcer = embedded is not null && !IPAddress.IsLoopback(IPAddress.Parse(embedded.Advertised.Host))
                 ? MdnsAnnouncer.Start(peer.Nameplate, embedded.Advertised.Port)

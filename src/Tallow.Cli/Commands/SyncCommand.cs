@@ -31,7 +31,7 @@ internal static class SyncCommand
         var delete = new Option<bool>("--delete") { Description = "Also remove from the mirror what this folder no longer has" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Connect, list what would change on the receiver's side, change nothing" };
         var debounce = new Option<string>("--debounce") { Description = "Quiet time after the last change before a batch is sent (e.g. 500ms, 1s, 2m)", DefaultValueFactory = _ => "1s" };
-        var words = new Option<int>("--words") { Description = "Number of words in the generated code", DefaultValueFactory = _ => CodePhrase.DefaultWordCount };
+        Option<int> words = common.CreateWords();
         var verify = SafetyCheck.CreateOption();
         var command = watch
             ? new Command("watch", "Mirror a folder to a receiver, then keep sending each change as it happens (Ctrl-C ends both sides)") { folder, delete, debounce, words, verify }

@@ -13,6 +13,11 @@ internal static class ChildProcess
         info.Environment.Remove("TALLOW_RELAY_PASS");
         info.Environment.Remove("TALLOW_PROXY");
         info.Environment.Remove("TALLOW_CODE");
+        info.Environment.Remove("TALLOW_CONFIG");
+        info.Environment.Remove("TALLOW_RELAY_FINGERPRINT");
+
+        // No config file of the machine's user: a test that wants one points XDG_CONFIG_HOME at its own folder.
+        info.Environment["XDG_CONFIG_HOME"] = "/nonexistent/tallow-tests-config";
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="sink"/> (locked on the sink) until it ends.</summary>

@@ -146,7 +146,7 @@ public class RelayConfigTests
     [InlineData("idle-timeout = 0\n", 1, "'idle-timeout' = 0 must be a positive number")]
     [InlineData("probe-port = 70000\n", 1, "'probe-port' = 70000 is out of range")]
     [InlineData("max-connections = 0\n", 1, "'max-connections' = 0 is out of range")]
-    [InlineData("max-rooms = 1\nmax-rooms = 2\n", 2, "not valid TOML")]
+    [InlineData("max-rooms = 1\nmax-rooms = 2\n", 2, "key 'max-rooms' is set twice (first on line 1)")]
     [InlineData("pass = \"\"\n", 1, "'pass' is empty")]
     [InlineData("bind = \"127.0.0.1:1\"\n[relay]\nmax-rooms = 1\n", 2, "tables ([...]) are not used")]
     [InlineData("relay.bind = \"127.0.0.1:1\"\n", 1, "unknown key 'relay.bind'")]
@@ -160,6 +160,21 @@ public class RelayConfigTests
         Assert.Equal(FailureKind.Usage, error.Kind);
         Assert.Contains($"relay.toml, line {line}: ", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    // Tomlyn's own messages quote source text: a key set twice quoted both "pass = ..." lines, and a
+    // bare word is quoted as found. Neither may reach the operator's terminal or logs.
+    [Theory]
+    [InlineData("pass = \"relay-s3cret\"\npass = \"relay-s3cret\"\n")]
+    [InlineData("pass = relay-s3cret\n")]
+    [InlineData("pass = \"relay-s3cret\" junk\n")]
+    [InlineData("pass \"relay-s3cret\"\n")]
+    [InlineData("pass relay-s3cret\n")]
+    public void Errors_never_quote_the_password(string text)
+    {
+        TallowException error = Assert.Throws<TallowException>(() => RelayConfigFile.Parse(text, "relay.toml"));
+        Assert.Equal(FailureKind.Usage, error.Kind);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
     }
 
     // Found by fuzz/relay-config: Tomlyn throws (instead of reporting a diagnostic) for a string
