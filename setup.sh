@@ -12,9 +12,10 @@ if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'
 fi
 
 # Debian packages the test suites need, and the native toolchain NativeAOT links the CLI with
-# (clang, which brings binutils' ld and objcopy, and zlib1g-dev); installed only when missing.
+# (clang, which brings binutils' ld and objcopy, and zlib1g-dev), and zbar-tools, whose zbarimg
+# decodes the QR code `send --qr` draws; installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3; do
+for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zbar-tools; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

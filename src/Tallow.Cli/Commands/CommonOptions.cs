@@ -40,6 +40,8 @@ internal sealed class CommonOptions
         HelpName = "RATE",
     };
 
+    public Option<bool> NoHistory { get; } = new("--no-history") { Description = "Do not record this transfer in the local history ('tallow history'; also TALLOW_NO_HISTORY=1)" };
+
     public Option<double> P2PTimeout { get; } = new("--p2p-timeout") { Description = "Seconds the direct connection attempt may take in all", DefaultValueFactory = _ => 10 };
 
     public Option<double> P2PCandidateTimeout { get; } = new("--p2p-candidate-timeout") { Description = "Seconds each peer address is tried", DefaultValueFactory = _ => 5 };
@@ -61,6 +63,11 @@ internal sealed class CommonOptions
         command.Options.Add(P2PCandidateTimeout);
         command.Options.Add(P2PTtl);
     }
+
+    /// <summary>--no-history, for the commands that move content (send, receive, sync, watch), and its effect once parsed.</summary>
+    public void AddHistoryTo(Command command) => command.Options.Add(NoHistory);
+
+    public void ApplyHistory(ParseResult result) => History.HistorySettings.DisabledByFlag = result.GetValue(NoHistory);
 
     /// <summary>Session options for <paramref name="relay"/> with this command line's P2P settings.</summary>
     public SessionOptions SessionOptions(ParseResult result, RelayAddress relay, string? password)
