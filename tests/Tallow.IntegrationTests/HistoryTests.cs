@@ -70,6 +70,47 @@ public sealed class HistoryTests(OpenRelayFixture fixture) : IClassFixture<OpenR
                 AssertNoCodeWords(state, run.Code);
             }
         }
+
+        // The published folder copied elsewhere (its libe_sqlite3.so beside the binary) reads the same history.
+        string copy = dir.Combine("copied-tallow");
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(Path.GetDirectoryName(Repo.TallowBinary)!))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        (int exit, string stdout, string stderr) = await RunAsync(Path.Combine(copy, "tallow"), ["history", "--json"], StateEnv(receiverState));
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("received", JsonDocument.Parse(stdout.Trim()).RootElement.GetProperty("direction").GetString());
+    }
+
+    /// <summary>Runs <paramref name="binary"/> to its end (at most 15 s) with a clean environment plus <paramref name="env"/>.</summary>
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string binary, string[] args, Dictionary<string, string?> env)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        ChildProcess.ScrubEnvironment(info);
+        foreach ((string key, string? value) in env)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(Check.ShortTimeout);
+            return (process.ExitCode, await stdout, await stderr);
+        }
+        finally
+        {
+            ChildProcess.KillTree(process);
+        }
     }
 
     [Fact]

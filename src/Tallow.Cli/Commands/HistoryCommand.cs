@@ -55,7 +55,11 @@ internal static class HistoryCommand
         catch (SqliteException ex)
         {
             throw new TallowException(FailureKind.FileSystem,
-                $"the history '{path}' cannot be read ({ex.Message.ReplaceLineEndings(" ")}): move it away, or delete it with 'tallow history --clear'.");
+                $"the history '{path}' cannot be read ({HistoryStore.Describe(ex).ReplaceLineEndings(" ")}): move it away, or delete it with 'tallow history --clear'.");
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException)
+        {
+            throw new TallowException(FailureKind.Error, $"the history cannot be read: {HistoryStore.Describe(ex)}. Reinstall tallow with the files published beside it.");
         }
 
         if (json)

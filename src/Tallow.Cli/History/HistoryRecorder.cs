@@ -25,8 +25,9 @@ internal static class HistoryRecorder
         }
         catch (Exception ex) // the history is a convenience: nothing it does may fail a transfer
         {
-            string why = ex is TypeInitializationException { InnerException: { } inner } ? inner.Message : ex.Message;
-            reporter.Warn($"this transfer was not added to the history ({draft.ShortReason(why)}; '{HistoryStore.DefaultPath}'). Use --no-history or TALLOW_NO_HISTORY=1 to stop recording.");
+            string why = HistoryStore.Describe(ex);
+            reporter.Warn($"this transfer was not added to the history '{HistoryStore.DefaultPath}' ({draft.ShortReason(why)}); the transfer itself is not affected. "
+                + "'tallow history --clear' starts a new history; --no-history or TALLOW_NO_HISTORY=1 turns recording off.");
         }
     }
 

@@ -169,6 +169,14 @@ internal sealed class HistoryStore : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
+    /// <summary>A failure of the history in a few words (the loader's own text for a missing library runs to several lines).</summary>
+    public static string Describe(Exception ex) => ex switch
+    {
+        DllNotFoundException or TypeInitializationException { InnerException: DllNotFoundException } => "libe_sqlite3.so is missing beside the tallow binary",
+        TypeInitializationException { InnerException: { } inner } => inner.Message.TrimEnd('.'),
+        _ => ex.Message.TrimEnd('.'),
+    };
+
     private static void Execute(SqliteConnection connection, string sql)
     {
         using SqliteCommand command = connection.CreateCommand();
