@@ -143,6 +143,33 @@ public sealed class HistoryTests(OpenRelayFixture fixture) : IClassFixture<OpenR
     }
 
     [Fact]
+    public async Task Ctrl_c_mid_transfer_is_recorded_as_cancelled_on_both_sides()
+    {
+        using var dir = new TempDir();
+        string source = dir.WriteRandomFile("big.bin", 20_000_000);
+        string senderState = dir.Combine("sender-state");
+        string receiverState = dir.Combine("receiver-state");
+        await using TallowProcess sender = TallowProcess.Start(["send", source, "--relay", Relay.Address, "--throttle", "2M", "--no-p2p", "--json"], environment: StateEnv(senderState));
+        string code = (await sender.WaitForEventAsync("code", Check.ShortTimeout)).GetProperty("code").GetString()!;
+        await using TallowProcess receiver = TallowProcess.Start(["receive", code, "--relay", Relay.Address, "--out", dir.Combine("out"), "--yes", "--no-p2p", "--json"],
+            environment: StateEnv(receiverState));
+        await InterruptedTransfer.WaitForProgressAsync(receiver, 1_000_000, TimeSpan.FromSeconds(30));
+        sender.Interrupt();
+        Check.Exit(130, await sender.WaitForExitAsync(Check.ShortTimeout), sender, "sender");
+        Check.Exit(3, await receiver.WaitForExitAsync(Check.ShortTimeout), receiver, "receiver");
+
+        foreach ((string state, string direction) in new[] { (senderState, "sent"), (receiverState, "received") })
+        {
+            JsonElement e = Assert.Single(await HistoryAsync(state));
+            Assert.Equal(direction, e.GetProperty("direction").GetString());
+            Assert.Equal("cancelled", e.GetProperty("result").GetString());
+            Assert.Equal("relay", e.GetProperty("path").GetString());
+            Assert.Equal(20_000_000, e.GetProperty("bytes").GetInt64());
+            Assert.True(e.GetProperty("seconds").GetDouble() > 0.2, $"{direction}: it ran until the Ctrl-C");
+        }
+    }
+
+    [Fact]
     public async Task No_history_flag_and_variable_record_nothing()
     {
         using var dir = new TempDir();

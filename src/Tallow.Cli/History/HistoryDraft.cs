@@ -84,7 +84,7 @@ internal sealed class HistoryDraft
     /// <summary>An error text made fit for the history: secrets blanked, one line, bounded.</summary>
     public string ShortReason(string message)
     {
-        string text = message.ReplaceLineEndings(" ");
+        string text = message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
         foreach (string secret in _secrets)
         {
             text = text.Replace(secret, "[redacted]", StringComparison.OrdinalIgnoreCase);

@@ -1,6 +1,7 @@
 // `tallow history` as people and scripts see it: a table, newest first, one transfer a line
 // (when, which way, what, size, path, result, time), or with --json one object per line. Names,
-// relays and reasons came from the network or a local file: they pass TerminalText.Clean.
+// relays and reasons came from the network or a local file (which may have been edited): every
+// stored string passes TerminalText.Clean.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -10,8 +11,8 @@ namespace Tallow.Cli.Output;
 
 internal static class HistoryReport
 {
-    private const int WhatColumns = 32;
-    private const int PathColumns = 28;
+    private const int WhatColumns = 30;
+    private const int PathColumns = 34;
 
     public static IEnumerable<string> Table(IReadOnlyList<HistoryEntry> entries)
     {
@@ -22,7 +23,7 @@ internal static class HistoryReport
             string size = e.Bytes is long b ? Units.Bytes(b) : "-";
             string time = e.Seconds is double s ? Units.Duration(TimeSpan.FromSeconds(s)) : "-";
             string result = e.Reason is null ? e.Result : $"{e.Result}: {e.Reason}";
-            yield return $"{when,-16}  {e.Direction,-8}  {TerminalText.Pad(TerminalText.Fit(What(e), WhatColumns), WhatColumns)}  {size,10}  "
+            yield return $"{when,-16}  {TerminalText.Pad(TerminalText.Fit(TerminalText.Clean(e.Direction), 8), 8)}  {TerminalText.Pad(TerminalText.Fit(What(e), WhatColumns), WhatColumns)}  {size,10}  "
                 + $"{TerminalText.Pad(TerminalText.Fit(PathOf(e), PathColumns), PathColumns)}  {time,6}  {TerminalText.Clean(result)}";
         }
     }
@@ -32,11 +33,13 @@ internal static class HistoryReport
     {
         string names = string.Join(", ", e.Names.Select(TerminalText.Clean));
         string more = e.NameCount > e.Names.Count ? $" and {e.NameCount - e.Names.Count} more" : string.Empty;
-        string kind = e.Kind is "sync" or "watch" ? $" ({e.Kind})" : string.Empty;
+        string kind = e.Kind is "sync" or "watch" ? $" ({e.Kind})" : string.Empty; // only these two words: the file may have been edited
         return names.Length == 0 ? "-" : names + more + kind;
     }
 
-    private static string PathOf(HistoryEntry e) => e.Relay is null ? e.Path : $"{e.Path} ({TerminalText.Clean(e.Relay)})";
+    /// <summary>"relay HOST:PORT", or "direct, relay HOST:PORT" (the relay that introduced the peers).</summary>
+    private static string PathOf(HistoryEntry e) => e.Relay is null ? e.Path
+        : e.Path == "relay" ? $"relay {TerminalText.Clean(e.Relay)}" : $"{e.Path}, relay {TerminalText.Clean(e.Relay)}";
 
     /// <summary>One JSON object for a script (strings as stored: JSON escapes any control).</summary>
     public static string Json(HistoryEntry e)
