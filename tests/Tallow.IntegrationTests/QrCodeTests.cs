@@ -1,6 +1,7 @@
 // `tallow send --qr`: the QR code the real binary draws is read back from its stderr (half
 // blocks to modules), drawn as an image and decoded with zbarimg (Debian's zbar-tools, installed
-// by setup.sh): it must say exactly the receive command, code and relay included. With --json no
+// by setup.sh): it must say exactly the receive command, code and relay included, drawn plain
+// into a pipe and painted black on white on a real terminal (pty). With --json no
 // QR code is drawn (the code event carries the command).
 using System.Diagnostics;
 using System.Text;
@@ -32,6 +33,25 @@ public sealed class QrCodeTests(OpenRelayFixture fixture) : IClassFixture<OpenRe
         Check.Exit(0, await sender.WaitForExitAsync(Transfer.DefaultTimeout), sender, "sender");
 
         bool[,] modules = ReadQr(sender.Stderr) ?? throw new Xunit.Sdk.XunitException($"no QR code on stderr:\n{sender.Stderr}");
+        string pbm = dir.Combine("qr.pbm");
+        File.WriteAllText(pbm, ToPbm(modules));
+        Assert.Equal($"tallow receive {code} --relay {fixture.Relay.Address}", await DecodeAsync(pbm));
+    }
+
+    [Fact]
+    public async Task On_a_terminal_the_qr_code_is_painted_black_on_white_and_still_decodes()
+    {
+        using var dir = new TempDir();
+        string code = "44-lantern-mosaic-juniper-ember";
+        await using PtyProcess sender = PtyProcess.Start(["send", "--text", "hello", "--qr", "--relay", fixture.Relay.Address], rows: 60, columns: 120,
+            environment: new Dictionary<string, string?> { ["TALLOW_CODE"] = code });
+        await sender.WaitForTextAsync("Code is:", Check.ShortTimeout);
+        await using TallowProcess receiver = TallowProcess.Start(["receive", code, "--relay", fixture.Relay.Address, "--json"]);
+        Check.Exit(0, await receiver.WaitForExitAsync(Transfer.DefaultTimeout), receiver, "receiver");
+        Assert.Equal(0, await sender.WaitForExitAsync(Transfer.DefaultTimeout));
+
+        Assert.Contains("\u001b[30;107m", sender.Raw, StringComparison.Ordinal);
+        bool[,] modules = ReadQr(sender.Text) ?? throw new Xunit.Sdk.XunitException($"no QR code on the terminal:\n{sender.Text}");
         string pbm = dir.Combine("qr.pbm");
         File.WriteAllText(pbm, ToPbm(modules));
         Assert.Equal($"tallow receive {code} --relay {fixture.Relay.Address}", await DecodeAsync(pbm));
