@@ -11,6 +11,7 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     ChatCommand.Create(),
     SyncCommand.CreateSync(),
     SyncCommand.CreateWatch(),
+    HistoryCommand.Create(),
     RelayServeCommand.Create(),
     ConfigCommand.Create(),
     DoctorCommand.Create(),

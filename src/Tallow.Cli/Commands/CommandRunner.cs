@@ -1,5 +1,7 @@
 // The one place that turns outcomes into exit codes (DESIGN.md §12): user-facing failures
 // print their message; anything else is a bug, shown with a stack trace only with TALLOW_DEBUG=1.
+// It is also where a transfer's outcome goes into the local history (HistoryRecorder).
+using Tallow.Cli.History;
 using Tallow.Cli.Output;
 using Tallow.Net;
 using Tallow.Net.Session;
@@ -17,40 +19,48 @@ internal static class CommandRunner
     /// <summary>Runs <paramref name="body"/>; on Ctrl-C says "interrupted." and then <paramref name="interruptedHint"/> (how to carry on), when given.</summary>
     public static async Task<int> RunAsync(Reporter reporter, string? interruptedHint, Func<Task> body)
     {
+        (int exitCode, string? failure) = await OutcomeAsync(reporter, interruptedHint, body).ConfigureAwait(false);
+        HistoryRecorder.Record(reporter.History, exitCode, failure, reporter); // the one place a transfer is recorded
+        return exitCode;
+    }
+
+    /// <summary>The exit code and, for a failure, the message shown (already reported).</summary>
+    private static async Task<(int ExitCode, string? Failure)> OutcomeAsync(Reporter reporter, string? interruptedHint, Func<Task> body)
+    {
         try
         {
             await body().ConfigureAwait(false);
-            return 0;
+            return (0, null);
         }
         catch (TallowException ex)
         {
             reporter.FinishProgress();
             string help = ex.Kind == FailureKind.Usage && !reporter.Json ? $"\nRun '{CommandPath} --help' for usage." : string.Empty;
             reporter.Error((int)ex.Kind, ex.Message + help);
-            return (int)ex.Kind;
+            return ((int)ex.Kind, ex.Message);
         }
         catch (RelayException ex)
         {
             TallowException mapped = RelayErrors.ToTallow(ex);
             reporter.Error((int)mapped.Kind, mapped.Message);
-            return (int)mapped.Kind;
+            return ((int)mapped.Kind, mapped.Message);
         }
         catch (OperationCanceledException)
         {
             reporter.FinishProgress();
             reporter.Error((int)FailureKind.Interrupted, interruptedHint is null ? "interrupted." : "interrupted. " + interruptedHint);
-            return (int)FailureKind.Interrupted;
+            return ((int)FailureKind.Interrupted, "interrupted");
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             reporter.Error((int)FailureKind.FileSystem, ex.Message);
-            return (int)FailureKind.FileSystem;
+            return ((int)FailureKind.FileSystem, ex.Message);
         }
         catch (Exception ex)
         {
             string detail = Environment.GetEnvironmentVariable("TALLOW_DEBUG") == "1" ? ex.ToString() : $"{ex.GetType().Name}: {ex.Message} (set TALLOW_DEBUG=1 for details)";
             reporter.Error((int)FailureKind.Error, "internal error: " + detail);
-            return (int)FailureKind.Error;
+            return ((int)FailureKind.Error, $"internal error: {ex.GetType().Name}");
         }
     }
 }

@@ -42,6 +42,8 @@ internal sealed class CommonOptions
         HelpName = "RATE",
     };
 
+    public Option<bool> NoHistory { get; } = new("--no-history") { Description = "Do not record this transfer in the local history ('tallow history'; also TALLOW_NO_HISTORY=1)" };
+
     public Option<double> P2PTimeout { get; } = new("--p2p-timeout") { Description = "Seconds the direct connection attempt may take in all", DefaultValueFactory = _ => 10 };
 
     public Option<double> P2PCandidateTimeout { get; } = new("--p2p-candidate-timeout") { Description = "Seconds each peer address is tried", DefaultValueFactory = _ => 5 };
@@ -81,6 +83,23 @@ internal sealed class CommonOptions
         command.Options.Add(CreateWords());
         command.Options.Add(Config);
         command.Options.Add(Json);
+    }
+
+    /// <summary>--no-history, for the commands that move content (send, receive, sync, watch), and its effect once parsed.</summary>
+    public void AddHistoryTo(Command command) => command.Options.Add(NoHistory);
+
+    /// <summary>Sets the history switch from --no-history and the config file's `history` key (TALLOW_NO_HISTORY is read by HistorySettings).</summary>
+    public void ApplyHistory(ParseResult result)
+    {
+        History.HistorySettings.DisabledByFlag = result.GetValue(NoHistory);
+        try
+        {
+            History.HistorySettings.ConfigEnabled = Settings(result).History.Value;
+        }
+        catch (TallowException)
+        {
+            // A bad config file: the command reports it (exit 2) when it reads its settings.
+        }
     }
 
     /// <summary>Session options for <paramref name="relay"/> with this command line's P2P settings.</summary>
@@ -208,7 +227,8 @@ internal sealed class CommonOptions
         result.GetResult(Tor) is { Implicit: false } && result.GetValue(Tor),
         result.GetResult(NoP2P) is { Implicit: false } ? result.GetValue(NoP2P) : null,
         Out is not null ? Given(result, Out) : null,
-        Words is not null && result.GetResult(Words) is { Implicit: false } ? result.GetValue(Words) : null);
+        Words is not null && result.GetResult(Words) is { Implicit: false } ? result.GetValue(Words) : null,
+        result.GetResult(NoHistory) is { Implicit: false } && result.GetValue(NoHistory) ? false : null);
 
     private static T? Given<T>(ParseResult result, Option<T> option) =>
         result.GetResult(option) is { Implicit: false } ? result.GetValue(option) : default;

@@ -41,8 +41,10 @@ internal static class ReceiveCommand
             code, output, yes, allowHidden, overwrite, noResume, select, only, dryRun, backup, allowMassDelete, verify,
         };
         common.AddTo(command);
+        common.AddHistoryTo(command);
         command.SetAction((result, ct) =>
         {
+            common.ApplyHistory(result);
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet));
             var args = new ReceiveArgs(
                 result.GetValue(code) ?? [],
@@ -98,6 +100,11 @@ internal static class ReceiveCommand
         incoming.ReceiveThrottle = throttle;
         var receiver = new TransferReceiver(incoming, reporter);
         TransferOffer offer = await receiver.ReceiveOfferAsync(ct).ConfigureAwait(false);
+        if (!args.Sync.DryRun)
+        {
+            reporter.History.Begin(sending: false, offer); // a dry run only looks: not a transfer
+        }
+
         if (offer.Kind is TransferKind.Sync or TransferKind.Watch)
         {
             await session.UpgradeAsync(reporter, bytesLeft: null, ct).ConfigureAwait(false);
@@ -198,6 +205,7 @@ internal static class ReceiveCommand
             reporter.FinishProgress();
         }
 
+        reporter.History.AddBytesMoved(received.Bytes);
         reporter.Event("transfer_complete", ("bytes", received.Bytes), ("wire_bytes", received.WireBytes), ("files", received.Files), ("seconds", reporter.TransferElapsed.TotalSeconds));
         string what = plan is not null && received.Files != offer.Entries.Count(e => e.Type == EntryType.File)
             ? $"{received.Files} of {offer.Entries.Count(e => e.Type == EntryType.File)} files ({Units.Bytes(received.Bytes)}; the rest were already here or not selected)"

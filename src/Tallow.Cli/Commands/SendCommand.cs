@@ -29,18 +29,21 @@ internal static class SendCommand
         var chunk = new Option<int>("--chunk-size") { Description = "Bytes per encrypted chunk", DefaultValueFactory = _ => DefaultChunkSize };
         var follow = new Option<bool>("--follow-symlinks") { Description = "Send what symlinks point to instead of skipping them" };
         var name = new Option<string>("--name") { Description = "Name of the stream when sending stdin", DefaultValueFactory = _ => "stdin" };
+        var qr = new Option<bool>("--qr") { Description = "Also show the receive command (with the code) as a QR code, to scan with a phone (not with --json)" };
         var compress = new Option<string>("--compress") { Description = "zstd per chunk: auto (only where it shrinks the data), zstd (try every chunk) or none", DefaultValueFactory = _ => "auto" };
         compress.AcceptOnlyFromAmong("auto", "zstd", "none");
 
         var verify = SafetyCheck.CreateOption();
         var selection = new SendSelectionOptions();
-        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify };
+        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify, qr };
         selection.AddTo(command);
         common.Code.Description = "Use this code phrase instead of a generated one (default: $TALLOW_CODE; prefer the variable: arguments are visible to other users of this computer)";
         command.Options.Add(common.Code);
         common.AddTo(command);
+        common.AddHistoryTo(command);
         command.SetAction((result, ct) =>
         {
+            common.ApplyHistory(result);
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet), "file_sent");
             return CommandRunner.RunAsync(reporter, () => RunAsync(result, reporter, common, new SendArgs(
                 result.GetValue(paths) ?? [],
@@ -52,12 +55,13 @@ internal static class SendCommand
                 CompressionModeOf(result.GetValue(compress)),
                 result.GetValue(verify),
                 selection.Resolve(result),
-                result.GetResult(chunk) is { Implicit: false }), ct));
+                result.GetResult(chunk) is { Implicit: false },
+                result.GetValue(qr)), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify, SendSelection Selection, bool ChunkSizeGiven);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify, SendSelection Selection, bool ChunkSizeGiven, bool Qr);
 
     private static CompressionMode CompressionModeOf(string? value) => value switch
     {
@@ -88,8 +92,9 @@ internal static class SendCommand
 
         // Everything about the input is checked before any connection is made.
         Content content = PrepareContent(args, reporter);
+        reporter.History.Begin(sending: true, content.Offer);
         string? code = CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: true);
-        var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, code, JoinerAsksForCode: true);
+        var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, code, JoinerAsksForCode: true, ShowQr: args.Qr);
         await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
         session.LeaveWhenCancelled("cancelled by the sender", ct);
         session.Records.Channel.SendThrottle = throttle;
@@ -116,6 +121,7 @@ internal static class SendCommand
             reporter.FinishProgress();
         }
 
+        reporter.History.AddBytesMoved(sent.Bytes);
         TimeSpan elapsed = reporter.TransferElapsed;
         reporter.Event("transfer_complete", ("bytes", sent.Bytes), ("wire_bytes", sent.WireBytes), ("files", sent.Files), ("seconds", elapsed.TotalSeconds));
         string what = content.Plan is SourcePlan sentPlan && sent.Bytes != content.Bytes

@@ -23,7 +23,8 @@ namespace Tallow.Cli.Commands;
 /// <paramref name="JoinerAsksForCode"/>: the joining command asks for the code on its terminal, so
 /// the command shown to the user leaves the code out of the other side's process list.
 /// </summary>
-internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, string? Code = null, bool JoinerAsksForCode = false);
+/// <paramref name="ShowQr"/>: also show the joining command, code included, as a QR code (send --qr).
+internal sealed record CreateRequest(string JoinVerb, string Headline, int Words, string? Code = null, bool JoinerAsksForCode = false, bool ShowQr = false);
 
 internal static class SessionSetup
 {
@@ -63,6 +64,9 @@ internal static class SessionSetup
             peer = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
             string code = customCode ?? CodePhrase.Generate(peer.Nameplate, words);
             RelayAddress relay = configured ?? embedded!.Advertised;
+            reporter.History.Relay = configured is null ? "built-in" : relay.ToString();
+            reporter.History.Redact(code);
+            reporter.History.Redact(options.RelayPassword);
             announcer = embedded is not null && !IPAddress.IsLoopback(IPAddress.Parse(embedded.Advertised.Host))
                 ? MdnsAnnouncer.Start(peer.Nameplate, embedded.Advertised.Port)
                 : null;
@@ -76,6 +80,10 @@ internal static class SessionSetup
             reporter.Essential($"Code is: {code}");
             string shown = request.JoinerAsksForCode ? verb : $"{verb} {code}";
             reporter.Essential(JoinInstructions(announcer is not null ? shown : null, shown + relayOptions, request.JoinerAsksForCode, needsPassword));
+            if (request.ShowQr)
+            {
+                reporter.QrCode(withRelay); // the code included: scanning it is the point (it is on the screen anyway)
+            }
 
             await peer.EstablishAsync(code, options, ct).ConfigureAwait(false);
             var open = new OpenSession(peer, embedded, announcer);
@@ -106,7 +114,10 @@ internal static class SessionSetup
         }
 
         uint nameplate = CodePhrase.NameplateOf(normalized, out _);
+        reporter.History.Redact(normalized);
         PeerSession peer = await JoinRoomAsync(result, common, reporter, nameplate, ct).ConfigureAwait(false);
+        reporter.History.Relay = peer.Options.Relay.ToString();
+        reporter.History.Redact(peer.Options.RelayPassword);
         var open = new OpenSession(peer, null, null);
         try
         {

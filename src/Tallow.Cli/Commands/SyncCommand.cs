@@ -39,8 +39,10 @@ internal static class SyncCommand
         common.Code.Description = "Use this code phrase instead of a generated one (default: $TALLOW_CODE)";
         command.Options.Add(common.Code);
         common.AddTo(command);
+        common.AddHistoryTo(command);
         command.SetAction((result, ct) =>
         {
+            common.ApplyHistory(result);
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet), "sync_change");
             var args = new SyncArgs(
                 result.GetValue(folder)!, result.GetValue(delete), !watch && result.GetValue(dryRun), watch,
@@ -72,6 +74,11 @@ internal static class SyncCommand
         await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
         session.Records.Channel.SendThrottle = common.ResolveThrottle(result);
         var offer = new TransferOffer(args.Watch ? TransferKind.Watch : TransferKind.Sync, ContentChunker.MaxSize, [new OfferEntry(EntryType.Directory, name, 0, 0x1ED, 0)]);
+        if (!args.DryRun)
+        {
+            reporter.History.Begin(sending: true, offer);
+        }
+
         byte[] body = new byte[offer.GetSize()];
         await session.Records.Port(RecordGroup.OutgoingTransfer).SendAsync(RecordKind.Offer, body.AsMemory(0, offer.Write(body)), ct).ConfigureAwait(false);
         await session.UpgradeAsync(reporter, bytesLeft: null, ct).ConfigureAwait(false); // the receiver answers the offer's kind by upgrading too

@@ -17,6 +17,7 @@ internal sealed class P2PReporter(Reporter reporter) : IP2PObserver
     public void Upgraded(IPEndPoint peer)
     {
         reporter.Event("p2p_upgrade", ("address", peer.ToString()));
+        reporter.History.Path = "direct";
         reporter.Info($"Upgraded to direct P2P connection ({peer})");
     }
 
@@ -24,6 +25,7 @@ internal sealed class P2PReporter(Reporter reporter) : IP2PObserver
     {
         string text = P2PFallbackReasons.Describe(reason);
         reporter.Event("p2p_fallback", ("reason", text));
+        reporter.History.Path = "relay";
         reporter.Info(reason == P2PFallbackReason.DirectConnectionLost
             ? "Direct P2P connection lost, continuing via relay"
             : $"P2P direct connection unavailable ({text}), continuing via relay");

@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Tallow.Cli.History;
 using Tallow.Protocol.Transfer;
 
 namespace Tallow.Cli.Output;
@@ -35,6 +36,9 @@ internal sealed class Reporter : ITransferObserver
     private readonly string _fileEventName;
 
     public bool Json { get; }
+
+    /// <summary>What this command's transfer was, for the history entry CommandRunner records at the end.</summary>
+    public HistoryDraft History { get; } = new();
 
     public bool Quiet { get; }
 
@@ -138,6 +142,27 @@ internal sealed class Reporter : ITransferObserver
         {
             ClearBar();
             Console.Error.WriteLine(TerminalText.CleanLines(message));
+        }
+    }
+
+    /// <summary>
+    /// A QR code of <paramref name="text"/> on stderr (not in --json mode, where the code event
+    /// carries the command): painted black on white on a terminal, plain half blocks otherwise.
+    /// The lines are this process's own drawing, so they are written without TerminalText.
+    /// </summary>
+    public void QrCode(string text)
+    {
+        if (Json)
+        {
+            return;
+        }
+
+        IReadOnlyList<string> lines = QrCodeText.Render(QrCodeText.Modules(text), colours: _errIsTerminal);
+        lock (OutputLock)
+        {
+            ClearBar();
+            Console.Error.WriteLine(string.Join('\n', lines));
+            Console.Error.WriteLine();
         }
     }
 
@@ -256,7 +281,11 @@ internal sealed class Reporter : ITransferObserver
     private readonly Stopwatch _transferClock = new();
 
     /// <summary>Starts the clock used for rates (after the offer is accepted).</summary>
-    public void StartTransferClock() => _transferClock.Restart();
+    public void StartTransferClock()
+    {
+        _transferClock.Restart();
+        History.MarkAccepted();
+    }
 
     /// <summary>The sender's clock starts when the receiver accepts, not when the offer goes out.</summary>
     public void OnOfferAccepted() => StartTransferClock();

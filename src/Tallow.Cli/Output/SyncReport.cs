@@ -22,6 +22,7 @@ internal static class SyncReport
         }
 
         SyncApplied applied = done.Applied;
+        reporter.History.AddBytesMoved(done.ContentBytes);
         reporter.Event("sync_round", ("round", (long)round), ("written", (long)applied.Written), ("deleted", (long)applied.Deleted), ("failed", (long)applied.Failed),
             ("bytes", done.ContentBytes), ("wire_bytes", done.WireBytes), ("seconds", elapsed.TotalSeconds));
         string what = applied.Written + applied.Deleted == 0 && applied.Failed == 0
@@ -62,6 +63,7 @@ internal static class SyncReport
         }
 
         SyncApplied applied = report.Applied;
+        reporter.History.AddBytesMoved(applied.BytesReceived);
         reporter.Event("sync_applied", ("round", (long)report.Round), ("written", (long)applied.Written), ("deleted", (long)applied.Deleted), ("failed", (long)applied.Failed),
             ("bytes", applied.BytesReceived), ("backed_up", report.BackedUp), ("seconds", elapsed.TotalSeconds));
         if (report.Review.IsEmpty && watch)

@@ -18,6 +18,10 @@ internal static class ChildProcess
 
         // No config file of the machine's user: a test that wants one points XDG_CONFIG_HOME at its own folder.
         info.Environment["XDG_CONFIG_HOME"] = "/nonexistent/tallow-tests-config";
+
+        // The suite's transfers stay out of this machine's real history: the history tests pass
+        // TALLOW_NO_HISTORY=0 and their own XDG_STATE_HOME.
+        info.Environment["TALLOW_NO_HISTORY"] = "1";
     }
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="sink"/> (locked on the sink) until it ends.</summary>
