@@ -72,13 +72,13 @@ public sealed class CompletionTests
         string Line(string words) => lines.FirstOrDefault(l => l.StartsWith(words + " => ", StringComparison.Ordinal))?[(words.Length + 4)..].Trim()
             ?? throw new InvalidOperationException($"no result for '{words}' in:\n{output}");
 
-        Assert.Equal("chat completion receive relay send sync version watch", Line("tallow "));
+        Assert.Equal("chat completion config doctor history receive relay send sync version watch", Line("tallow "));
         Assert.Equal("receive relay", Line("tallow re"));
         Assert.Equal("serve", Line("tallow relay s"));
-        Assert.Equal("--code --compress", Line("tallow send --co"));
+        Assert.Equal("--code --compress --config", Line("tallow send --co"));
         Assert.Equal("--exclude", Line("tallow send --ex"));
         Assert.Equal("--out", Line("tallow receive --ou"));
-        Assert.Equal("--no-p2p --no-resume", Line("tallow receive --no-"));
+        Assert.Equal("--no-history --no-p2p --no-resume", Line("tallow receive --no-"));
         Assert.Equal("report.pdf", Line("tallow send rep"));
         Assert.Equal("photos", Line("tallow send --text hi ph"));
         Assert.Equal("releases", Line("tallow receive --out r")); // folders only: not report.pdf
@@ -111,7 +111,7 @@ public sealed class CompletionTests
 
         Assert.Equal("send sync", Complete("tallow s"));
         Assert.Equal("serve", Complete("tallow relay "));
-        Assert.Equal("--code --compress", Complete("tallow send --co"));
+        Assert.Equal("--code --compress --config", Complete("tallow send --co"));
         Assert.Equal("--only --out --overwrite", Complete("tallow receive --o"));
         Assert.Equal("report.pdf", Complete("tallow send rep"));
         Assert.Equal("releases/", Complete("tallow receive --out r"));

@@ -205,7 +205,7 @@ public sealed class HistoryTests(OpenRelayFixture fixture) : IClassFixture<OpenR
         File.WriteAllText(Path.Combine(config, "tallow", "config.toml"), "history = false\n");
 
         TransferRun run = await Transfer.RunAsync(Relay, [source], code => [code, "--out", dir.Combine("out"), "--yes", "--json"],
-            senderEnv: new(StateEnv(senderState)) { ["XDG_CONFIG_HOME"] = config }, receiverEnv: StateEnv(receiverState));
+            senderEnv: new Dictionary<string, string?>(StateEnv(senderState)) { ["XDG_CONFIG_HOME"] = config }, receiverEnv: StateEnv(receiverState));
         await using (run.AsDisposable())
         {
             Check.Succeeded(run);
