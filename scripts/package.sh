@@ -2,10 +2,10 @@
 # Builds the packages for people who are not developers, from the NativeAOT binary:
 #   artifacts/packages/tallow_VERSION_ARCH.deb           (dpkg -i; relay service installed, not enabled)
 #   artifacts/packages/tallow-VERSION-linux-x64.tar.gz   (unpack anywhere; no .NET needed)
-# Both carry the binary with libsodium.so beside it, completions for bash/zsh/fish and the man page,
+# Both carry the binary with libsodium.so and libe_sqlite3.so beside it, completions for bash/zsh/fish and the man page,
 # which the binary writes from its own command tree (tallow completion SHELL, tallow manpage).
 # Usage: scripts/package.sh [--binary DIR] [--out DIR]
-#   --binary DIR  package DIR/tallow and DIR/libsodium.so as they are (e.g. artifacts/tallow), instead
+#   --binary DIR  package DIR/tallow and its libraries as they are (e.g. artifacts/tallow), instead
 #                 of publishing a portable binary (x64 baseline, -p:TallowPortable=true) first.
 #   --out DIR     where the packages go (default: artifacts/packages).
 set -euo pipefail
@@ -31,7 +31,11 @@ if [ -z "$bindir" ]; then
   dotnet publish "$root/src/Tallow.Cli/Tallow.Cli.csproj" -c Release -o "$bindir" -p:TallowPortable=true --nologo -v quiet >&2
 fi
 bin="$bindir/tallow"
-[ -x "$bin" ] && [ -f "$bindir/libsodium.so" ] || { echo "package.sh: $bin and $bindir/libsodium.so are needed" >&2; exit 1; }
+[ -x "$bin" ] && [ -f "$bindir/libsodium.so" ] && [ -f "$bindir/libe_sqlite3.so" ] \
+  || { echo "package.sh: $bin, $bindir/libsodium.so and $bindir/libe_sqlite3.so are needed" >&2; exit 1; }
+# The native libraries the binary loads from beside its real path: libsodium (crypto) and
+# e_sqlite3 (tallow history).
+libs=("$bindir/libsodium.so" "$bindir/libe_sqlite3.so")
 
 # "tallow 1.0.0+abc123 (relay protocol 2, ...)" -> 1.0.0
 version="$("$bin" version | awk '{print $2}' | sed 's/+.*//')"
@@ -39,8 +43,8 @@ version="$("$bin" version | awk '{print $2}' | sed 's/+.*//')"
 arch="$(dpkg --print-architecture)"
 [ "$arch" = amd64 ] || { echo "package.sh: the binary is linux-x64; this machine is $arch" >&2; exit 1; }
 
-# glibc the binary and libsodium.so link against (highest GLIBC_x.y symbol version they need).
-glibc="$(objdump -T "$bin" "$bindir/libsodium.so" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)"
+# glibc the binary and its libraries link against (highest GLIBC_x.y symbol version they need).
+glibc="$(objdump -T "$bin" "${libs[@]}" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)"
 # libssl is loaded at run time (dlopen; TLS and the system's crypto), so ldd does not show it.
 depends="libc6 (>= $glibc), libssl3 | libssl3t64"
 
@@ -65,9 +69,9 @@ pkg="$work/deb"
 install -d -m 0755 "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/usr/lib/tallow" "$pkg/lib/systemd/system" "$pkg/etc/tallow" \
   "$pkg/usr/share/bash-completion/completions" "$pkg/usr/share/zsh/vendor-completions" \
   "$pkg/usr/share/fish/vendor_completions.d" "$pkg/usr/share/man/man1" "$pkg/usr/share/doc/tallow"
-# The binary finds libsodium.so beside its real path, so both live in /usr/lib/tallow.
+# The binary finds its libraries beside its real path, so they all live in /usr/lib/tallow.
 install -m 0755 "$bin" "$pkg/usr/lib/tallow/tallow"
-install -m 0644 "$bindir/libsodium.so" "$pkg/usr/lib/tallow/libsodium.so"
+install -m 0644 "${libs[@]}" "$pkg/usr/lib/tallow/"
 ln -s ../lib/tallow/tallow "$pkg/usr/bin/tallow"
 install -m 0644 "$gen/tallow-relay.service" "$pkg/lib/systemd/system/tallow-relay.service"
 install -m 0644 "$root/deploy/relay.toml" "$pkg/etc/tallow/relay.toml"
@@ -120,7 +124,7 @@ name="tallow-$version-linux-x64"
 tree="$work/$name"
 install -d -m 0755 "$tree/completions" "$tree/systemd"
 install -m 0755 "$bin" "$tree/tallow"
-install -m 0644 "$bindir/libsodium.so" "$tree/libsodium.so"
+install -m 0644 "${libs[@]}" "$tree/"
 install -m 0644 "$gen/tallow.bash" "$tree/completions/tallow.bash"
 install -m 0644 "$gen/_tallow" "$tree/completions/_tallow"
 install -m 0644 "$gen/tallow.fish" "$tree/completions/tallow.fish"

@@ -96,12 +96,17 @@ public sealed class PackageTests(PackagesFixture packages) : IClassFixture<Packa
             await using RelayProcess relay = await RelayProcess.StartAsync();
             string source = dir.WriteRandomFile(Path.Combine("src", "photo.raw"), (3 * 65536) + 11);
             string outDir = dir.Combine("out");
-            TransferRun run = await Transfer.RunAsync(relay, [source], code => [code, "--out", outDir, "--yes", "--json"], binary: Installed);
+            var withHistory = new Dictionary<string, string?> { ["XDG_STATE_HOME"] = dir.Combine("state"), ["TALLOW_NO_HISTORY"] = "0" }; // e_sqlite3 loads from /usr/lib/tallow
+            TransferRun run = await Transfer.RunAsync(relay, [source], code => [code, "--out", outDir, "--yes", "--json"], binary: Installed, senderEnv: withHistory);
             await using (run.AsDisposable())
             {
                 Check.Succeeded(run);
                 Assert.Equal(TempDir.Sha256(source), TempDir.Sha256(Path.Combine(outDir, "photo.raw")));
+                Assert.Empty(Check.Events(run.Sender, "notice")); // no "history could not be recorded"
             }
+
+            string history = Tool.Check(TimeSpan.FromSeconds(30), "env", $"XDG_STATE_HOME={dir.Combine("state")}", Installed, "history", "--json");
+            Assert.Contains("\"photo.raw\"", history, StringComparison.Ordinal);
 
             string version = Tool.Check(TimeSpan.FromSeconds(30), Installed, "--version").Trim();
             Assert.Contains(version.Split('+')[0], Path.GetFileName(packages.Deb), StringComparison.Ordinal);
@@ -155,7 +160,7 @@ public sealed class PackageTests(PackagesFixture packages) : IClassFixture<Packa
 
         string version = Tool.Check(TimeSpan.FromSeconds(30), binary, "--version").Trim();
         Assert.StartsWith("tallow-" + version.Split('+')[0] + "-linux-x64", name, StringComparison.Ordinal);
-        foreach (string file in new[] { "libsodium.so", "tallow.1", "README.md", "COPYRIGHT", "completions/tallow.bash", "completions/_tallow", "completions/tallow.fish", "systemd/tallow-relay.service", "systemd/relay.toml" })
+        foreach (string file in new[] { "libsodium.so", "libe_sqlite3.so", "tallow.1", "README.md", "COPYRIGHT", "completions/tallow.bash", "completions/_tallow", "completions/tallow.fish", "systemd/tallow-relay.service", "systemd/relay.toml" })
         {
             Assert.True(File.Exists(Path.Combine(top, file)), $"{file} is missing from {name}.tar.gz");
         }
