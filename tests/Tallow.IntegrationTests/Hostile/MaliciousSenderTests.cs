@@ -1,6 +1,7 @@
 // A malicious sender built from the library (real relay, real handshake, real sealed records)
 // against a real `tallow receive` process: the offer names hostile paths, the output folder holds
-// planted symlinks, the data overruns the declared size or the hash is wrong. The receiver must
+// planted symlinks, the data overruns the declared size or the hash is wrong. It speaks the real
+// protocol up to the transfer: the safety check (not asked), and after an Accept, no direct path. The receiver must
 // refuse, write nothing outside its output folder and never print a raw escape character.
 using System.Text;
 using Tallow.Crypto;
@@ -23,10 +24,13 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
     {
         private readonly CancellationTokenSource _cts = new(TimeSpan.FromSeconds(45));
 
-        private Attack(PeerSession session, TallowProcess receiver)
+        private readonly SessionOptions _options;
+
+        private Attack(PeerSession session, TallowProcess receiver, SessionOptions options)
         {
             Session = session;
             Receiver = receiver;
+            _options = options;
         }
 
         public PeerSession Session { get; }
@@ -56,8 +60,8 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
                 string code = CodePhrase.Generate(session.Nameplate, 3);
                 receiver = TallowProcess.Start(["receive", code, "--relay", relay.Address, "--out", outDir, "--yes", .. (json ? new[] { "--json" } : [])]);
                 await session.EstablishAsync(code, options, cts.Token);
-                await session.UpgradeAsync(options, SilentObserver.Instance, cts.Token);
-                return new Attack(session, receiver);
+                await SkipSafetyCheckAsync(session, cts.Token);
+                return new Attack(session, receiver, options);
             }
             catch
             {
@@ -69,6 +73,15 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
 
                 throw;
             }
+        }
+
+        /// <summary>The first records after the handshake: neither side asks to compare safety numbers.</summary>
+        private static async Task SkipSafetyCheckAsync(PeerSession session, CancellationToken ct)
+        {
+            Tallow.Protocol.Session.RecordPort safety = session.Records!.Port(RecordGroup.Safety);
+            await safety.SendAsync(RecordKind.SafetyCheck, SafetyCheckMessage.Write(SafetyState.NotAsked), ct);
+            Record answer = await safety.ReceiveAsync(ct);
+            Assert.True(answer.Kind == RecordKind.SafetyCheck && SafetyCheckMessage.TryParse(answer.Body.Span, out SafetyState state) && state == SafetyState.NotAsked);
         }
 
         /// <summary>Sends an offer of one file and returns the receiver's answer (null when it hung up).</summary>
@@ -83,6 +96,11 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
             try
             {
                 Record answer = await Answers.ReceiveAsync(Token);
+                if (answer.Kind == RecordKind.Accept)
+                {
+                    await Session.UpgradeAsync(_options, SilentObserver.Instance, Token); // as a sender does after the answer: "no direct path"
+                }
+
                 return answer.Kind;
             }
             catch (TallowException)
