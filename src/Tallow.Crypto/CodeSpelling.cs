@@ -26,6 +26,16 @@ public sealed record CodeCheck(NameplateShape Nameplate, int WordCount, IReadOnl
 {
     /// <summary>True when the code has the shape of a generated one: a valid number and at least two list words, all known.</summary>
     public bool LooksGenerated => Nameplate == NameplateShape.Valid && WordCount >= CodePhrase.MinWordCount && UnknownWords.Count == 0;
+
+    /// <summary>
+    /// Why no sender can have this code, or null when its shape is fine: a number in front that is
+    /// not 1 to 999999 without a leading zero, or nothing after the number. A code without a
+    /// number is a custom code (`send --code`) and fine.
+    /// </summary>
+    public string? ShapeProblem =>
+        Nameplate != NameplateShape.Missing && WordCount == 0 ? "it has only the number: the words follow it, like 7-amber-lunar-zodiac"
+        : Nameplate == NameplateShape.OutOfRange ? "its number must be 1 to 999999, without a leading zero, like the 7 in 7-amber-lunar-zodiac"
+        : null;
 }
 
 /// <summary>The words that complete a typed prefix: their longest common prefix, the first few of them and how many there are.</summary>

@@ -200,12 +200,12 @@ public sealed class HistoryTests(OpenRelayFixture fixture) : IClassFixture<OpenR
         string source = dir.WriteRandomFile("quiet.bin", 3000);
         string senderState = dir.Combine("sender-state");
         string receiverState = dir.Combine("receiver-state");
-        string config = dir.Combine("config");
-        Directory.CreateDirectory(Path.Combine(config, "tallow"));
-        File.WriteAllText(Path.Combine(config, "tallow", "config.toml"), "history = false\n");
+        Dictionary<string, string?> senderEnv = ConfigFileTests.ConfigHome(dir, "config", "history = false\n");
+        senderEnv["XDG_STATE_HOME"] = senderState;
+        senderEnv["TALLOW_NO_HISTORY"] = "0";
 
         TransferRun run = await Transfer.RunAsync(Relay, [source], code => [code, "--out", dir.Combine("out"), "--yes", "--json"],
-            senderEnv: new Dictionary<string, string?>(StateEnv(senderState)) { ["XDG_CONFIG_HOME"] = config }, receiverEnv: StateEnv(receiverState));
+            senderEnv: senderEnv, receiverEnv: StateEnv(receiverState));
         await using (run.AsDisposable())
         {
             Check.Succeeded(run);

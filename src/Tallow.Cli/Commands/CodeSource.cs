@@ -2,7 +2,7 @@
 // process list (/proc/PID/cmdline, `ps`) and in the shell history, like croc's CVE-2023-43621; so
 // `receive` takes it, in this order, from its argument (still works, with a one-line warning on a
 // terminal), from TALLOW_CODE, or from the terminal prompt (CodePrompt), and `send --code` can come
-// from TALLOW_CODE. A code no sender can have (ShapeProblem) is refused before anything is sent
+// from TALLOW_CODE. A code no sender can have (CodeCheck.ShapeProblem) is refused before anything is sent
 // (exit 2). Nothing here prints the code; --json output gets no warning about the process list.
 using Tallow.Cli.Output;
 using Tallow.Crypto;
@@ -59,19 +59,6 @@ internal static class CodeSource
     }
 
     /// <summary>
-    /// Why no sender can have this code (null when its shape is fine): a number in front that is
-    /// not 1 to 999999 without a leading zero, or nothing after the number. Codes without a number
-    /// are custom codes (`send --code`) and fine.
-    /// </summary>
-    internal static string? ShapeProblem(string normalized)
-    {
-        CodeCheck check = CodeSpelling.Check(normalized, maxSuggestions: 0);
-        return check.Nameplate != NameplateShape.Missing && check.WordCount == 0 ? "it has only the number: the words follow it, like 7-amber-lunar-zodiac"
-            : check.Nameplate == NameplateShape.OutOfRange ? "its number must be 1 to 999999, without a leading zero, like the 7 in 7-amber-lunar-zodiac"
-            : null;
-    }
-
-    /// <summary>
     /// A receiver's code from the arguments or TALLOW_CODE, checked before anything is sent: a
     /// shape no sender can have is a usage error; a word that is a typo of a code word is named
     /// (it is still tried as typed: custom codes may hold any word).
@@ -83,12 +70,12 @@ internal static class CodeSource
             throw new TallowException(FailureKind.Usage, $"{where} is empty: give the code the sender shows, like 7-amber-lunar-zodiac.");
         }
 
-        if (ShapeProblem(normalized) is string problem)
+        CodeCheck check = CodeSpelling.Check(normalized);
+        if (check.ShapeProblem is string problem)
         {
             throw new TallowException(FailureKind.Usage, $"{where} cannot be right: {problem}. Nothing was sent.");
         }
 
-        CodeCheck check = CodeSpelling.Check(normalized);
         if (check.Nameplate == NameplateShape.Valid)
         {
             foreach (UnknownWord unknown in check.UnknownWords.Where(u => u.Suggestions.Count > 0))

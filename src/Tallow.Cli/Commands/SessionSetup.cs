@@ -177,7 +177,7 @@ internal static class SessionSetup
             throw new TallowException(FailureKind.Usage, "the code is empty (--code or TALLOW_CODE): give a phrase, or leave it out to get a generated one.");
         }
 
-        if (CodeSource.ShapeProblem(normalized) is string problem)
+        if (CodeSpelling.Check(normalized, maxSuggestions: 0).ShapeProblem is string problem)
         {
             throw new TallowException(FailureKind.Usage, $"the code (--code or TALLOW_CODE) cannot be used: {problem}; or give words only, without a number.");
         }

@@ -62,7 +62,7 @@ internal static class CodePrompt
                 }
 
                 CodeCheck check = CodeSpelling.Check(code, MaxSuggestions);
-                bool impossible = Commands.CodeSource.ShapeProblem(code) is not null; // no sender can have it: never taken as typed
+                bool impossible = check.ShapeProblem is not null; // no sender can have it: never taken as typed
                 if (check.LooksGenerated || (code == rejected && !impossible))
                 {
                     return code;

@@ -100,4 +100,26 @@ public class CodeSpellingTests
         Assert.Equal(words, check.WordCount);
         Assert.Equal(shape == NameplateShape.Valid && words >= 2, check.LooksGenerated);
     }
+
+    [Theory]
+    [InlineData("7-amber-lunar", null)]
+    [InlineData("amber-lunar-zodiac", null)] // a custom code: no number
+    [InlineData("7-amberr", null)]           // a typo is not a shape problem
+    [InlineData("0-amber-lunar", "its number must be 1 to 999999")]
+    [InlineData("07-amber-lunar", "its number must be 1 to 999999")]
+    [InlineData("1234567-amber", "its number must be 1 to 999999")]
+    [InlineData("7", "it has only the number")]
+    [InlineData("0", "it has only the number")]
+    public void Shape_problems_are_codes_no_sender_can_have(string code, string? expected)
+    {
+        string? problem = CodeSpelling.Check(code).ShapeProblem;
+        if (expected is null)
+        {
+            Assert.Null(problem);
+        }
+        else
+        {
+            Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+        }
+    }
 }
