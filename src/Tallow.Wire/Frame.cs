@@ -18,6 +18,14 @@ public enum FrameType : byte
     Error = 0x08,
     Ping = 0x09,
 
+    // Routing rooms (RoomMessages.cs, protocol.md "Chat rooms").
+    RoomMembers = 0x0A,
+    MemberJoined = 0x0B,
+    MemberLeft = 0x0C,
+    Route = 0x0D,
+    Routed = 0x0E,
+    RoomClose = 0x0F,
+
     HandshakeInit = 0x10,
     HandshakeResponse = 0x11,
     HandshakeConfirm = 0x12,
