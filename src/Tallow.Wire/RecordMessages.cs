@@ -43,6 +43,10 @@ public enum RecordKind : byte
 
     // Safety-number comparison (--verify; protocol.md "Safety numbers"), first after the handshake.
     SafetyCheck = 28, // {u8 state}: whether this side asks to compare, then its user's answer
+
+    // Chat rooms (protocol.md "Chat rooms"): on each pair's own session, first after the handshake.
+    RoomHello = 29, // {name}: the name this member shows
+    RoomView = 30,  // {u8 n, n × u8 id}: the members this side is paired with, itself included
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>

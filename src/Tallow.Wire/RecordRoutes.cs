@@ -27,11 +27,14 @@ public enum RecordGroup : byte
 
     /// <summary>The safety-number comparison right after the handshake (SafetyCheck).</summary>
     Safety = 6,
+
+    /// <summary>A chat room pair's names and member lists (RoomHello, RoomView).</summary>
+    Room = 7,
 }
 
 public static class RecordRoutes
 {
-    public const int GroupCount = 7;
+    public const int GroupCount = 8;
 
     /// <summary>The owner of <paramref name="kind"/>; false for a kind this version does not know.</summary>
     public static bool TryGetGroup(RecordKind kind, out RecordGroup group)
@@ -45,6 +48,7 @@ public static class RecordRoutes
             RecordKind.ChatMessage => RecordGroup.Chat,
             >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
             RecordKind.SafetyCheck => RecordGroup.Safety,
+            RecordKind.RoomHello or RecordKind.RoomView => RecordGroup.Room,
             _ => (RecordGroup)255,
         };
         return (byte)group < GroupCount;

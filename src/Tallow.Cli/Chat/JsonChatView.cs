@@ -3,12 +3,13 @@
 // peer_left, offer, the transfer events of send/receive (progress, file_sent, file_received,
 // transfer_complete with a direction), notice and error.
 using Tallow.Cli.Output;
+using Tallow.Net.Room;
 using Tallow.Protocol.Transfer;
 using Tallow.Wire;
 
 namespace Tallow.Cli.Chat;
 
-internal sealed class JsonChatView(Reporter reporter) : IChatView
+internal sealed class JsonChatView(Reporter reporter) : IChatView, IRoomView
 {
     private readonly Reporter _sending = new(json: true, reporter.Quiet, "file_sent");
     private readonly Reporter _receiving = new(json: true, reporter.Quiet, "file_received");
@@ -47,6 +48,27 @@ internal sealed class JsonChatView(Reporter reporter) : IChatView
 
     public void TransferCompleted(bool sending, TransferSummary summary, TimeSpan elapsed) =>
         reporter.Event("transfer_complete", ("direction", sending ? "sent" : "received"), ("bytes", summary.Bytes), ("wire_bytes", summary.WireBytes), ("files", summary.Files), ("seconds", elapsed.TotalSeconds));
+
+    public void Entered(string self, IReadOnlyList<RoomMember> members) => reporter.Event("room_entered", ("name", self), ("members", Describe(members)));
+
+    public void Members(string self, IReadOnlyList<RoomMember> members) => reporter.Event("members", ("name", self), ("members", Describe(members)));
+
+    public void Safety(RoomMember member) =>
+        reporter.Event("safety_number", ("name", member.Name), ("id", (int)member.Id), ("digits", member.SafetyDigits), ("emoji", member.SafetyEmoji));
+
+    public void MemberJoined(RoomMember member) => reporter.Event("peer_joined", ("name", member.Name), ("id", (int)member.Id));
+
+    public void MemberLeft(RoomMember member, string reason) => reporter.Event("peer_left", ("name", member.Name), ("id", (int)member.Id), ("reason", reason));
+
+    public void Message(RoomMember member, ChatTextMessage message) =>
+        reporter.Event("message", ("from", member.Name), ("id", (int)member.Id), ("text", message.Text), ("ts", message.UnixMilliseconds / 1000.0));
+
+    public void Notice(string text) => Info(text);
+
+    public void Warning(string text) => reporter.Event("warning", ("message", text));
+
+    private static IEnumerable<(string Key, object? Value)[]> Describe(IReadOnlyList<RoomMember> members) =>
+        members.Select(m => new (string Key, object? Value)[] { ("name", m.Name), ("id", (int)m.Id) }).ToList();
 
     public void Dispose()
     {

@@ -2,12 +2,13 @@
 // lines and transfer progress are printed above it. Everything the peer sent (text, names) is
 // cleaned by ChatConsole (TerminalText.Clean: no C0/C1 controls, escapes or bidi overrides).
 using Tallow.Cli.Output;
+using Tallow.Net.Room;
 using Tallow.Protocol.Transfer;
 using Tallow.Wire;
 
 namespace Tallow.Cli.Chat;
 
-internal sealed class TerminalChatView : IChatView
+internal sealed class TerminalChatView : IChatView, IRoomView
 {
     private readonly ChatConsole _console = new(new ConsoleKeySource(), Console.Out, "> ") { EchoPrefix = "you: " };
 
@@ -45,6 +46,28 @@ internal sealed class TerminalChatView : IChatView
             : $"{(sending ? "Sent" : "Received")} {summary.Files} file(s), {Units.Bytes(summary.Bytes)} in {elapsed.TotalSeconds:0.0} s.");
 
     public void Dispose() => _console.Dispose();
+
+    public void Entered(string self, IReadOnlyList<RoomMember> members) =>
+        Info((members.Count == 0 ? $"You are in the room as {self}; no one else yet." : $"You are in the room as {self}, with {Names(members)}.")
+            + " Type a message and press Enter. /members lists who is here, /verify NAME shows your safety number with them, /quit leaves.");
+
+    public void Members(string self, IReadOnlyList<RoomMember> members) =>
+        Info(members.Count == 0 ? $"Only you ({self}) are in the room." : $"In the room: you ({self}), {Names(members)}.");
+
+    public void Safety(RoomMember member) =>
+        Info($"Safety number with {member.Name}: {member.SafetyDigits}  {member.SafetyEmoji} (they see the same one when no one is in the middle)");
+
+    public void MemberJoined(RoomMember member) => Info($"{member.Name} joined.");
+
+    public void MemberLeft(RoomMember member, string reason) => Info(reason == "left" ? $"{member.Name} left." : $"{member.Name} left ({reason}).");
+
+    public void Message(RoomMember member, ChatTextMessage message) => _console.WriteLine($"{member.Name}: ", message.Text);
+
+    public void Notice(string text) => Info(text);
+
+    public void Warning(string text) => Info("warning: " + text);
+
+    private static string Names(IReadOnlyList<RoomMember> members) => string.Join(", ", members.Select(m => m.Name));
 
     /// <summary>Transfer progress as a status line every few seconds (a bar would fight the input line).</summary>
     private sealed class Progress(TerminalChatView view, string verb) : ITransferObserver

@@ -11,9 +11,11 @@ using Tallow.Cli.Hosting;
 using Tallow.Cli.Output;
 using Tallow.Crypto;
 using Tallow.Net.Discovery;
+using Tallow.Net.Room;
 using Tallow.Net.Session;
 using Tallow.Protocol;
 using Tallow.Protocol.Session;
+using Tallow.Wire;
 
 namespace Tallow.Cli.Commands;
 
@@ -32,6 +34,51 @@ internal static class SessionSetup
 
     /// <summary>Creates a room, shows the code, waits for the peer and opens the session.</summary>
     public static async Task<OpenSession> CreateAsync(ParseResult result, CommonOptions common, Reporter reporter, CreateRequest request, bool verify, CancellationToken ct)
+    {
+        Announced room = await AnnounceAsync(result, common, reporter, request, PeerSession.CreateRoomAsync, ct).ConfigureAwait(false);
+        var open = new OpenSession(room.Peer, room.Embedded, room.Announcer);
+        try
+        {
+            await room.Peer.EstablishAsync(room.Code, room.Peer.Options, ct).ConfigureAwait(false);
+            await ConnectedAsync(open, reporter, verify, ct).ConfigureAwait(false);
+            return open;
+        }
+        catch
+        {
+            await open.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a chat room for up to <paramref name="capacity"/> members and shows its code; the
+    /// returned room connection carries the room (ChatRoom), the embedded relay and mDNS
+    /// announcement live as long as <see cref="OpenRoom"/>.
+    /// </summary>
+    public static async Task<OpenRoom> CreateChatRoomAsync(ParseResult result, CommonOptions common, Reporter reporter, CreateRequest request, byte capacity, CancellationToken ct)
+    {
+        Announced room = await AnnounceAsync(result, common, reporter, request,
+            (options, nameplate, token) => PeerSession.CreateRoutingRoomAsync(options, nameplate, capacity, token), ct).ConfigureAwait(false);
+        try
+        {
+            RoomMembersMessage members = await room.Peer.WaitForPeerOrRoomAsync(ct).ConfigureAwait(false)
+                ?? throw new TallowException(FailureKind.Network, "the relay paired this chat room instead of opening it for several members: it may be an older relay.");
+            return new OpenRoom(new RoomConnection(room.Peer.TakeRoomConnection(), members, room.Peer.Nameplate), room.Code, room.Embedded, room.Announcer);
+        }
+        catch
+        {
+            await new OpenSession(room.Peer, room.Embedded, room.Announcer).DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A room the creator opened, its code shown: the session (not established yet) and what it runs on.</summary>
+    private sealed record Announced(PeerSession Peer, string Code, EmbeddedRelay? Embedded, MdnsAnnouncer? Announcer);
+
+    /// <summary>Relay (configured, or an embedded LAN relay announced by mDNS), room, code, and the line to give the other side.</summary>
+    private static async Task<Announced> AnnounceAsync(
+        ParseResult result, CommonOptions common, Reporter reporter, CreateRequest request,
+        Func<SessionOptions, uint, CancellationToken, Task<PeerSession>> openRoom, CancellationToken ct)
     {
         int words = common.Words is null ? request.Words : common.ResolveWords(result); // --words, else the config file
         if (words < CodePhrase.MinWordCount || words > CodePhrase.MaxWordCount)
@@ -61,7 +108,7 @@ internal static class SessionSetup
                 requestedNameplate = (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 1000);
             }
 
-            peer = await PeerSession.CreateRoomAsync(options, requestedNameplate, ct).ConfigureAwait(false);
+            peer = await openRoom(options, requestedNameplate, ct).ConfigureAwait(false);
             string code = customCode ?? CodePhrase.Generate(peer.Nameplate, words);
             RelayAddress relay = configured ?? embedded!.Advertised;
             reporter.History.Relay = configured is null ? "built-in" : relay.ToString();
@@ -85,10 +132,7 @@ internal static class SessionSetup
                 reporter.QrCode(withRelay); // the code included: scanning it is the point (it is on the screen anyway)
             }
 
-            await peer.EstablishAsync(code, options, ct).ConfigureAwait(false);
-            var open = new OpenSession(peer, embedded, announcer);
-            await ConnectedAsync(open, reporter, verify, ct).ConfigureAwait(false);
-            return open;
+            return new Announced(peer, code, embedded, announcer);
         }
         catch
         {
@@ -106,7 +150,17 @@ internal static class SessionSetup
     }
 
     /// <summary>Joins the room of <paramref name="codeText"/> and opens the session.</summary>
-    public static async Task<OpenSession> JoinAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, CancellationToken ct)
+    public static async Task<OpenSession> JoinAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, CancellationToken ct) =>
+        (await JoinAnyAsync(result, common, reporter, codeText, verify, chatRoomAllowed: false, ct).ConfigureAwait(false)).Session!;
+
+    /// <summary>Joins the chat of <paramref name="codeText"/>: a 1:1 session, or a chat room (tallow chat --multi).</summary>
+    public static Task<Joined> JoinChatAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, CancellationToken ct) =>
+        JoinAnyAsync(result, common, reporter, codeText, verify, chatRoomAllowed: true, ct);
+
+    /// <summary>What joining led to: an open 1:1 session, or a chat room (its handshakes are ChatRoom's).</summary>
+    internal sealed record Joined(OpenSession? Session, OpenRoom? Room);
+
+    private static async Task<Joined> JoinAnyAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, bool chatRoomAllowed, CancellationToken ct)
     {
         if (!CodePhrase.TryNormalize(codeText, out string normalized))
         {
@@ -121,9 +175,21 @@ internal static class SessionSetup
         var open = new OpenSession(peer, null, null);
         try
         {
-            await peer.EstablishAsync(normalized, peer.Options, ct).ConfigureAwait(false);
+            if (await peer.WaitForPeerOrRoomAsync(ct).ConfigureAwait(false) is RoomMembersMessage members)
+            {
+                if (!chatRoomAllowed)
+                {
+                    throw new TallowException(FailureKind.Usage, "this code belongs to a chat room, not a transfer: join it with 'tallow chat CODE'.");
+                }
+
+                var room = new OpenRoom(new RoomConnection(peer.TakeRoomConnection(), members, nameplate), normalized, null, null);
+                await open.DisposeAsync().ConfigureAwait(false);
+                return new Joined(null, room);
+            }
+
+            await peer.HandshakeAsync(normalized, peer.Options, ct).ConfigureAwait(false);
             await ConnectedAsync(open, reporter, verify, ct).ConfigureAwait(false);
-            return open;
+            return new Joined(open, null);
         }
         catch
         {

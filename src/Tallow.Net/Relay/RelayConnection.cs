@@ -15,6 +15,9 @@ using Tallow.Wire;
 
 namespace Tallow.Net;
 
+/// <summary>What entering a room led to: a pair (<see cref="Paired"/>) or a routing room (<see cref="Members"/>).</summary>
+public readonly record struct RoomEntry(PairedMessage? Paired, RoomMembersMessage? Members);
+
 public sealed class RelayConnection : IAsyncDisposable
 {
     private readonly Stream _stream;
@@ -182,11 +185,14 @@ public sealed class RelayConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates a 2-peer room. <paramref name="requestedNameplate"/> 0 lets the relay pick the smallest free one.</summary>
-    public async Task<uint> AllocateAsync(uint requestedNameplate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a room: a pair, or with <paramref name="capacity"/> ≥ 3 a routing room (RoomMembers
+    /// follows, see WaitForPeerOrRoomAsync). <paramref name="requestedNameplate"/> 0 lets the relay pick the smallest free one.
+    /// </summary>
+    public async Task<uint> AllocateAsync(uint requestedNameplate, CancellationToken cancellationToken, byte capacity = 2)
     {
         byte[] payload = new byte[AllocateMessage.Size];
-        new AllocateMessage(2, requestedNameplate).Write(payload);
+        new AllocateMessage(capacity, requestedNameplate).Write(payload);
         await WriteOrReportAsync(_stream, Reader, _relay, Frame.Encode(FrameType.Allocate, payload), cancellationToken).ConfigureAwait(false);
         return await ReadOpenedAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -208,13 +214,29 @@ public sealed class RelayConnection : IAsyncDisposable
     /// <summary>Returns when the relay reports the room complete; from then on Stream/Reader carry peer frames.</summary>
     public async Task<PairedMessage> WaitForPeerAsync(CancellationToken cancellationToken)
     {
+        RoomEntry entry = await WaitForPeerOrRoomAsync(cancellationToken).ConfigureAwait(false);
+        return entry.Paired ?? throw new RelayException(RelayFailureKind.ChatRoom,
+            "this code belongs to a chat room, not a transfer: join it with 'tallow chat CODE'");
+    }
+
+    /// <summary>
+    /// A pair's Paired, or a routing room's RoomMembers (this member's id and the others'): from
+    /// then on Stream/Reader carry the room's frames (RoomConnection).
+    /// </summary>
+    public async Task<RoomEntry> WaitForPeerOrRoomAsync(CancellationToken cancellationToken)
+    {
         FrameReadResult result = await ReadControlAsync(Reader, _relay, cancellationToken).ConfigureAwait(false);
-        if (result.Type != FrameType.Paired || !PairedMessage.TryParse(Reader.CurrentPayload.Span, out PairedMessage paired))
+        if (result.Type == FrameType.Paired && PairedMessage.TryParse(Reader.CurrentPayload.Span, out PairedMessage paired))
         {
-            throw new RelayException(RelayFailureKind.Protocol, $"the relay at {_relay} sent frame type 0x{(byte)result.Type:x2} instead of Paired");
+            return new RoomEntry(paired, null);
         }
 
-        return paired;
+        if (result.Type == FrameType.RoomMembers && RoomMembersMessage.TryParse(Reader.CurrentPayload.Span, out RoomMembersMessage members))
+        {
+            return new RoomEntry(null, members);
+        }
+
+        throw new RelayException(RelayFailureKind.Protocol, $"the relay at {_relay} sent frame type 0x{(byte)result.Type:x2} instead of Paired");
     }
 
     /// <summary>Sends a keep-alive the relay ignores (only before pairing).</summary>

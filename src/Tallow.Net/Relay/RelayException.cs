@@ -24,6 +24,9 @@ public enum RelayFailureKind
     /// <summary>The peer is not a Tallow relay, speaks another version, or broke the protocol.</summary>
     Protocol,
 
+    /// <summary>The code belongs to a chat room (a routing room), and this command expected a pair.</summary>
+    ChatRoom,
+
     /// <summary>TLS failed (DESIGN.md §5.8): untrusted certificate, fingerprint mismatch, or TLS on one side only.</summary>
     Tls,
 }

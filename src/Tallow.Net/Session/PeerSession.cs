@@ -75,6 +75,7 @@ public sealed record DirectRetryTimings
 public sealed partial class PeerSession : IAsyncDisposable
 {
     private readonly RelayConnection _relay;
+    private bool _relayTaken;
     private readonly Socket? _listener;
     private readonly IPEndPoint _relayEndPoint;
     private SessionKeys? _keys;
@@ -114,6 +115,10 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// <summary>Sender: creates a room. <paramref name="requestedNameplate"/> 0 lets the relay choose.</summary>
     public static Task<PeerSession> CreateRoomAsync(SessionOptions options, uint requestedNameplate, CancellationToken ct) =>
         OpenAsync(options, relay => relay.AllocateAsync(requestedNameplate, ct), ct);
+
+    /// <summary>Chat room creator: opens a routing room for up to <paramref name="capacity"/> members (then WaitForPeerOrRoomAsync).</summary>
+    public static Task<PeerSession> CreateRoutingRoomAsync(SessionOptions options, uint requestedNameplate, byte capacity, CancellationToken ct) =>
+        OpenAsync(options with { DirectEnabled = false }, relay => relay.AllocateAsync(requestedNameplate, ct, capacity), ct);
 
     /// <summary>Receiver: joins the sender's room.</summary>
     public static Task<PeerSession> JoinRoomAsync(SessionOptions options, uint nameplate, CancellationToken ct) =>
@@ -225,6 +230,48 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
 
         _isInitiator = paired.Index == 0;
+    }
+
+    /// <summary>
+    /// Waits for the relay: null for a pair (go on with HandshakeAsync), or the members of a routing
+    /// room, whose frames the relay connection now carries (TakeRoomConnection).
+    /// </summary>
+    public async Task<RoomMembersMessage?> WaitForPeerOrRoomAsync(CancellationToken ct)
+    {
+        RoomEntry entry;
+        try
+        {
+            entry = await _relay.WaitForPeerOrRoomAsync(ct).ConfigureAwait(false);
+        }
+        catch (RelayException ex)
+        {
+            throw RelayErrors.ToTallow(ex);
+        }
+
+        _isInitiator = entry.Paired is { Index: 0 };
+        return entry.Members;
+    }
+
+    /// <summary>After WaitForPeerOrRoomAsync found a pair: the handshake with the whole normalised code, and the record session.</summary>
+    public async Task<RecordSession> HandshakeAsync(string normalizedCode, SessionOptions options, CancellationToken ct)
+    {
+        byte[] password = Encoding.UTF8.GetBytes(normalizedCode);
+        try
+        {
+            return await HandshakeAsync(password, options, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(password);
+        }
+    }
+
+    /// <summary>A routing room's relay connection, handed to the caller (this session no longer closes it; its listener is closed now).</summary>
+    public RelayConnection TakeRoomConnection()
+    {
+        _relayTaken = true;
+        _listener?.Dispose();
+        return _relay;
     }
 
     /// <summary>After pairing: the handshake with <paramref name="password"/>, then the record session's read loop.</summary>
@@ -362,6 +409,9 @@ public sealed partial class PeerSession : IAsyncDisposable
         _directKey?.Dispose();
         _keys?.Dispose();
         _listener?.Dispose();
-        await _relay.DisposeAsync().ConfigureAwait(false);
+        if (!_relayTaken)
+        {
+            await _relay.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -11,6 +11,7 @@ public static class RelayErrors
         {
             RelayFailureKind.AuthRequired or RelayFailureKind.AuthFailed => FailureKind.Authentication,
             RelayFailureKind.NoSuchRoom => FailureKind.Authentication,
+            RelayFailureKind.ChatRoom => FailureKind.Usage,
             _ => FailureKind.Network,
         };
         string message = ex.Kind switch

@@ -18,10 +18,14 @@ using Tallow.Wire;
 
 namespace Tallow.Protocol.Handshake;
 
+/// <summary>The member ids of a chat room pair's handshake: the joiner initiates with each member already there.</summary>
+public readonly record struct RoomPair(byte Initiator, byte Responder);
+
 public static class PeerHandshake
 {
     private static readonly byte[] ChannelLabel = "tallow v1"u8.ToArray();
     private static readonly byte[] TranscriptLabel = "tallow v1 transcript"u8.ToArray();
+    private static readonly byte[] RoomLabel = "room"u8.ToArray();
 
     /// <summary>Runs the handshake on a freshly paired room. Returns the session keys; throws <see cref="TallowException"/>.</summary>
     public static Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, string code, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken) =>
@@ -32,18 +36,28 @@ public static class PeerHandshake
     /// are copied; the copy is zeroed when the handshake ends, the caller zeroes its own.
     /// </summary>
     public static Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, ReadOnlySpan<byte> password, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken) =>
-        RunAsync(stream, reader, isInitiator, password.ToArray(), nameplate, timeout, cancellationToken);
+        RunAsync(stream, reader, isInitiator, password.ToArray(), ChannelId(nameplate), timeout, cancellationToken);
+
+    /// <summary>
+    /// The handshake of two members of a chat room (protocol.md "Chat rooms"): the channel id also
+    /// binds both member ids, so a frame the relay routes between other members fails confirmation.
+    /// </summary>
+    public static Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, ReadOnlySpan<byte> password, uint nameplate, RoomPair pair, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(stream, reader, isInitiator, password.ToArray(), ChannelId(nameplate, pair), timeout, cancellationToken);
+
+    private static Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, byte[] password, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(stream, reader, isInitiator, password, ChannelId(nameplate), timeout, cancellationToken);
 
     /// <summary>Runs the handshake and zeroes <paramref name="password"/>, which it owns, when it ends.</summary>
-    private static async Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, byte[] password, uint nameplate, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<SessionKeys> RunAsync(Stream stream, FrameReader reader, bool isInitiator, byte[] password, byte[] channelId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try
         {
             return isInitiator
-                ? await RunInitiatorAsync(stream, reader, password, nameplate, timeoutSource.Token).ConfigureAwait(false)
-                : await RunResponderAsync(stream, reader, password, nameplate, timeoutSource.Token).ConfigureAwait(false);
+                ? await RunInitiatorAsync(stream, reader, password, channelId, timeoutSource.Token).ConfigureAwait(false)
+                : await RunResponderAsync(stream, reader, password, channelId, timeoutSource.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -59,10 +73,10 @@ public static class PeerHandshake
         }
     }
 
-    private static async Task<SessionKeys> RunInitiatorAsync(Stream stream, FrameReader reader, byte[] password, uint nameplate, CancellationToken ct)
+    private static async Task<SessionKeys> RunInitiatorAsync(Stream stream, FrameReader reader, byte[] password, byte[] channelId, CancellationToken ct)
     {
         byte[] nonce = RandomNumberGenerator.GetBytes(HandshakeLayout.NonceSize);
-        using var cpace = CPaceSession.Create(password, ChannelId(nameplate), nonce);
+        using var cpace = CPaceSession.Create(password, channelId, nonce);
         using var kem = MlKem1024.Generate();
         using var x25519 = X25519KeyPair.Generate();
         byte[] confirm = new byte[HandshakeLayout.ConfirmPayloadSize];
@@ -90,7 +104,7 @@ public static class PeerHandshake
             bool ok = cpace.TryDeriveIsk(response.Share, isInitiator: true, default, default, isk);
             ok &= kem.TryDecapsulate(response.KemCiphertext, kemSecret);
             ok &= x25519.TryAgree(response.X25519, dhSecret);
-            byte[] transcript = TranscriptHash(nameplate, init, response.Unconfirmed);
+            byte[] transcript = TranscriptHash(channelId, init, response.Unconfirmed);
             SessionKeys keys = SessionKeys.Derive(transcript, isk, kemSecret, dhSecret);
             if (!ok || !SessionKeys.VerifyConfirmation(keys.ConfirmResponder, transcript, response.Confirm))
             {
@@ -112,12 +126,12 @@ public static class PeerHandshake
         }
     }
 
-    private static async Task<SessionKeys> RunResponderAsync(Stream stream, FrameReader reader, byte[] password, uint nameplate, CancellationToken ct)
+    private static async Task<SessionKeys> RunResponderAsync(Stream stream, FrameReader reader, byte[] password, byte[] channelId, CancellationToken ct)
     {
         Memory<byte> initPayload = await ReadHandshakeFrameAsync(reader, FrameType.HandshakeInit, ct).ConfigureAwait(false);
         byte[] init = initPayload.ToArray();
         byte[] response = new byte[HandshakeLayout.ResponseSize];
-        ResponderStep step = BuildResponse(init, password, nameplate, response, out SessionKeys? keys, out byte[] transcript, out ushort peerVersion);
+        ResponderStep step = BuildResponse(init, password, channelId, response, out SessionKeys? keys, out byte[] transcript, out ushort peerVersion);
         switch (step)
         {
             case ResponderStep.Malformed:
@@ -166,7 +180,7 @@ public static class PeerHandshake
     }
 
     /// <summary>Responder's computation: validates Init, derives the keys and fills the Response (confirmation included).</summary>
-    private static ResponderStep BuildResponse(byte[] init, byte[] password, uint nameplate, byte[] response, out SessionKeys? keys, out byte[] transcript, out ushort peerVersion)
+    private static ResponderStep BuildResponse(byte[] init, byte[] password, byte[] channelId, byte[] response, out SessionKeys? keys, out byte[] transcript, out ushort peerVersion)
     {
         keys = null;
         transcript = [];
@@ -189,7 +203,7 @@ public static class PeerHandshake
         byte[] dhSecret = new byte[X25519KeyPair.KeySize];
         try
         {
-            using var cpace = CPaceSession.Create(password, ChannelId(nameplate), message.Nonce);
+            using var cpace = CPaceSession.Create(password, channelId, message.Nonce);
             using var x25519 = X25519KeyPair.Generate();
             bool ok = cpace.TryDeriveIsk(message.Share, isInitiator: false, default, default, isk);
             ok &= x25519.TryAgree(message.X25519, dhSecret);
@@ -202,7 +216,7 @@ public static class PeerHandshake
             cpace.Share.CopyTo(response.AsSpan(HandshakeLayout.ResponseShareOffset));
             x25519.PublicKey.CopyTo(response.AsSpan(HandshakeLayout.ResponseX25519Offset));
             RandomNumberGenerator.Fill(response.AsSpan(HandshakeLayout.ResponseNonceOffset, HandshakeLayout.NonceSize));
-            transcript = TranscriptHash(nameplate, init, response.AsSpan(0, HandshakeLayout.ResponseConfirmOffset));
+            transcript = TranscriptHash(channelId, init, response.AsSpan(0, HandshakeLayout.ResponseConfirmOffset));
             keys = SessionKeys.Derive(transcript, isk, kemSecret, dhSecret);
             SessionKeys.ComputeConfirmation(keys.ConfirmResponder, transcript, response.AsSpan(HandshakeLayout.ResponseConfirmOffset));
             return ResponderStep.Ready;
@@ -269,12 +283,19 @@ public static class PeerHandshake
         return ci;
     }
 
+    /// <summary>A chat room pair's channel id: the nameplate's, then "room", the initiator's and the responder's member id.</summary>
+    internal static byte[] ChannelId(uint nameplate, RoomPair pair) =>
+        [.. ChannelId(nameplate), .. RoomLabel, pair.Initiator, pair.Responder];
+
     /// <summary>SHA-256 over every handshake byte that precedes the confirmations.</summary>
-    internal static byte[] TranscriptHash(uint nameplate, ReadOnlySpan<byte> init, ReadOnlySpan<byte> responseUnconfirmed)
+    internal static byte[] TranscriptHash(uint nameplate, ReadOnlySpan<byte> init, ReadOnlySpan<byte> responseUnconfirmed) =>
+        TranscriptHash(ChannelId(nameplate), init, responseUnconfirmed);
+
+    private static byte[] TranscriptHash(byte[] channelId, ReadOnlySpan<byte> init, ReadOnlySpan<byte> responseUnconfirmed)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(TranscriptLabel);
-        hash.AppendData(ChannelId(nameplate));
+        hash.AppendData(channelId);
         hash.AppendData(init);
         hash.AppendData(responseUnconfirmed);
         return hash.GetHashAndReset();

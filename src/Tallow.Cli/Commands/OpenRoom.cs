@@ -1,0 +1,29 @@
+// A chat room as `tallow chat` holds it before ChatRoom runs it: the room connection, the code
+// (the password of every pair's handshake: kept only until ChatRoom copied it), and on the
+// creator's side what the room runs on (an embedded relay, an mDNS announcement).
+using Tallow.Cli.Hosting;
+using Tallow.Net.Discovery;
+using Tallow.Net.Room;
+
+namespace Tallow.Cli.Commands;
+
+internal sealed class OpenRoom(RoomConnection connection, string code, EmbeddedRelay? embedded, MdnsAnnouncer? announcer) : IAsyncDisposable
+{
+    public RoomConnection Connection => connection;
+
+    public string Code => code;
+
+    public async ValueTask DisposeAsync()
+    {
+        await connection.DisposeAsync().ConfigureAwait(false);
+        if (announcer is not null)
+        {
+            await announcer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (embedded is not null)
+        {
+            await embedded.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+// A chat room as one member runs it (protocol.md "Chat rooms"): a full mesh of RoomPeer pairs over
+// one RoomConnection. The relay's news drives it: a member already there when this side entered
+// gets a handshake from us (we are the joiner), a member who joins later starts one with us.
+//   member: handshake → RoomHello both ways → joined (shown) → its messages → Leave / lost → left
+// A message is sealed once per member currently joined, so a member who left gets nothing later
+// and a joiner nothing earlier. A joiner whose handshake fails on our side is one failed join;
+// after MaxFailedJoins the room stops admitting (RoomClose) and this side refuses new ids itself.
+// Members' lists are compared through RoomView (ChatRoom.Views.cs).
+using System.Security.Cryptography;
+using System.Text;
+using Tallow.Protocol;
+using Tallow.Wire;
+
+namespace Tallow.Net.Room;
+
+public sealed record RoomMember(byte Id, string Name, string SafetyDigits, string SafetyEmoji);
+
+/// <summary>What a room tells its user; called from the room's tasks (implementations serialise their output).</summary>
+public interface IRoomObserver
+{
+    void MemberJoined(RoomMember member);
+
+    void MemberLeft(RoomMember member, string reason);
+
+    void Message(RoomMember member, ChatTextMessage message);
+
+    void Notice(string text);
+
+    void Warning(string text);
+}
+
+public sealed partial class ChatRoom : IAsyncDisposable
+{
+    public const int MaxFailedJoins = 3;
+
+    private readonly RoomConnection _connection;
+    private readonly byte[] _password;
+    private readonly string _name;
+    private readonly IRoomObserver _observer;
+    private readonly RoomPeerOptions _options;
+    private readonly Dictionary<byte, Joined> _members = [];
+    private readonly HashSet<byte> _failedJoins = [];
+    private readonly List<Task> _pairs = [];
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly TaskCompletionSource<Exception> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _eventLoop;
+    private int _initialPending;
+    private int _initialWrongCode;
+    private int _initialTotal;
+    private bool _admitting = true;
+
+    private sealed record Joined(RoomPeer Peer, RoomMember Member);
+
+    /// <summary>Runs the room on <paramref name="connection"/>; <paramref name="password"/> (the whole code) is copied and zeroed at the end.</summary>
+    public ChatRoom(RoomConnection connection, ReadOnlySpan<byte> password, string name, IRoomObserver observer, RoomPeerOptions? options = null)
+    {
+        _connection = connection;
+        _password = password.ToArray();
+        _name = name;
+        _observer = observer;
+        _options = options ?? new RoomPeerOptions();
+        DisplayName = name;
+        _viewTimer = new Timer(static s => ((ChatRoom)s!).CheckViews(), this, ViewCheckInterval, ViewCheckInterval);
+        _eventLoop = Task.Run(EventLoopAsync);
+    }
+
+    public byte Self => _connection.Self;
+
+    /// <summary>How this side is shown to the others (its name, with "#id" when an earlier member has the same name).</summary>
+    public string DisplayName { get; private set; } = string.Empty;
+
+    /// <summary>Completes with the reason when the room connection ended (the relay closed it or was lost).</summary>
+    public Task<Exception> Ended => _ended.Task;
+
+    public IReadOnlyList<RoomMember> Members
+    {
+        get
+        {
+            lock (_members)
+            {
+                return [.. _members.Values.Select(j => j.Member).OrderBy(m => m.Id)];
+            }
+        }
+    }
+
+    /// <summary>A member by its shown name (case-insensitive), or null.</summary>
+    public RoomMember? Find(string name) =>
+        Members.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Returns once the handshakes with the members already there ended. Throws the wrong-code error
+    /// when there were some and every one failed authentication.
+    /// </summary>
+    public async Task EnteredAsync(CancellationToken ct)
+    {
+        await Task.WhenAny(_entered.Task, _ended.Task).WaitAsync(ct).ConfigureAwait(false);
+        if (!_entered.Task.IsCompleted)
+        {
+            throw await _ended.Task.ConfigureAwait(false);
+        }
+
+        if (_initialTotal > 0 && Volatile.Read(ref _initialWrongCode) == _initialTotal)
+        {
+            throw TallowException.WrongCode();
+        }
+    }
+
+    /// <summary>Sends <paramref name="text"/> to every member joined now; returns how many it went to.</summary>
+    public async Task<int> SendAsync(string text, CancellationToken ct)
+    {
+        if (Encoding.UTF8.GetByteCount(text) > ChatTextMessage.MaxTextBytes)
+        {
+            throw new TallowException(FailureKind.Usage, $"a message may be at most {ChatTextMessage.MaxTextBytes / 1024} KiB.");
+        }
+
+        Joined[] targets;
+        lock (_members)
+        {
+            targets = [.. _members.Values];
+        }
+
+        bool[] sent = await Task.WhenAll(targets.Select(async j =>
+        {
+            try
+            {
+                await j.Peer.Chat.SendAsync(text, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (TallowException) when (!ct.IsCancellationRequested)
+            {
+                return false; // that pair ended: its own loop reports it
+            }
+        })).ConfigureAwait(false);
+        return sent.Count(s => s);
+    }
+
+    /// <summary>Tells every member this side leaves (bounded by <paramref name="ct"/>), then closes the room connection.</summary>
+    public async Task LeaveAsync(string reason, CancellationToken ct)
+    {
+        Joined[] all;
+        lock (_members)
+        {
+            all = [.. _members.Values];
+        }
+
+        await Task.WhenAll(all.Select(j => j.Peer.LeaveAsync(reason, ct))).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task EventLoopAsync()
+    {
+        CancellationToken ct = _lifetime.Token;
+        try
+        {
+            await foreach (RoomEvent news in _connection.Events.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                switch (news.Kind)
+                {
+                    case RoomEventKind.Joined when news.WeInitiate:
+                        Interlocked.Increment(ref _initialPending);
+                        _initialTotal++;
+                        Track(RunPairAsync(news.Stream!, weInitiate: true, ct));
+                        break;
+                    case RoomEventKind.Joined when !_admitting:
+                        news.Stream!.Discard();
+                        break;
+                    case RoomEventKind.Joined:
+                        Track(RunPairAsync(news.Stream!, weInitiate: false, ct));
+                        break;
+                    case RoomEventKind.Closed:
+                        StopAdmitting("the room admits no one any more (closed on the relay); members already in stay.");
+                        break;
+                    case RoomEventKind.Left:
+                        break; // the pair's stream ended: its session reports how the member left
+                }
+
+                if (!_entered.Task.IsCompleted && Volatile.Read(ref _initialPending) == 0)
+                {
+                    _entered.TrySetResult(); // the creator, or a joiner whose first handshakes already ended
+                }
+            }
+
+            _ended.TrySetResult(new TallowException(FailureKind.Error, "the chat room was left."));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            _ended.TrySetResult(new TallowException(FailureKind.Error, "the chat room was left."));
+        }
+        catch (Exception e)
+        {
+            _ended.TrySetResult(e);
+        }
+    }
+
+    private void Track(Task pair)
+    {
+        lock (_pairs)
+        {
+            _pairs.RemoveAll(t => t.IsCompleted);
+            _pairs.Add(pair);
+        }
+    }
+
+    private void StopAdmitting(string why)
+    {
+        if (!_admitting)
+        {
+            return;
+        }
+
+        _admitting = false;
+        _observer.Warning(why);
+    }
+
+    /// <summary>Zeroes the code, leaves every pair and closes the room connection. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        await _eventLoop.ConfigureAwait(false);
+        Task[] pairs;
+        lock (_pairs)
+        {
+            pairs = [.. _pairs];
+        }
+
+        await Task.WhenAll(pairs).ConfigureAwait(false);
+        await _viewTimer.DisposeAsync().ConfigureAwait(false);
+        CryptographicOperations.ZeroMemory(_password);
+    }
+}
