@@ -72,6 +72,8 @@ public sealed class RelayException : Exception
                 $"the relay at {relay} rejected the relay password: check --relay-pass (or TALLOW_RELAY_PASS)"),
             RelayErrorCode.NoSuchRoom => (RelayFailureKind.NoSuchRoom,
                 $"nobody is waiting with this code on the relay at {relay} ({detail}): check the code, the relay address, and that the sender is still waiting"),
+            RelayErrorCode.RoomFull when detail.Contains("chat room", StringComparison.Ordinal) => (RelayFailureKind.RoomFull,
+                $"the relay at {relay} says {detail}: ask someone in the room, or open a new one"),
             RelayErrorCode.RoomFull => (RelayFailureKind.RoomFull,
                 $"this code is already in use by two peers on the relay at {relay}: ask the sender for a new code"),
             RelayErrorCode.NameplateInUse => (RelayFailureKind.NameplateInUse,

@@ -12,9 +12,15 @@ public sealed partial class ChatRoom
     private async Task RunPairAsync(RoutedStream stream, bool weInitiate, CancellationToken ct)
     {
         RoomPeer peer;
+        RoomMember member;
         try
         {
             peer = await RoomPeer.ConnectAsync(stream, Self, weInitiate, _password, _connection.Nameplate, _name, _options, ct).ConfigureAwait(false);
+            member = Admit(peer); // listed before EnteredAsync returns, for a member that was already there
+            if (weInitiate)
+            {
+                Interlocked.Increment(ref _initialJoined);
+            }
         }
         catch (Exception e) when (e is TallowException or IOException or OperationCanceledException)
         {
@@ -29,7 +35,6 @@ public sealed partial class ChatRoom
             }
         }
 
-        RoomMember member = Admit(peer);
         _observer.MemberJoined(member);
         ViewChanged();
         string? reason = null;
@@ -87,14 +92,12 @@ public sealed partial class ChatRoom
             failed = _failedJoins.Count;
         }
 
-        if (failed < MaxFailedJoins)
+        _observer.Warning($"someone (#{id}) tried to join with a wrong code ({failed} of {MaxFailedJoins} failed joins allowed).");
+        if (failed >= MaxFailedJoins)
         {
-            _observer.Warning($"someone (#{id}) tried to join with a wrong code ({failed} of {MaxFailedJoins} failed joins allowed).");
-            return;
+            StopAdmitting($"{failed} joins failed with a wrong code: the room admits no one any more (members already in stay). Open a new room to add people.");
+            _ = _connection.CloseAdmissionsAsync(ct);
         }
-
-        StopAdmitting($"{failed} joins failed with a wrong code: the room admits no one any more (members already in stay). Open a new room to add people.");
-        _ = _connection.CloseAdmissionsAsync(ct);
     }
 
     private RoomMember Admit(RoomPeer peer)

@@ -47,7 +47,8 @@ public sealed partial class ChatRoom : IAsyncDisposable
     private readonly Task _eventLoop;
     private int _initialPending;
     private int _initialWrongCode;
-    private int _initialTotal;
+    private int _initialJoined;
+    private readonly int _initialTotal;
     private bool _admitting = true;
 
     private sealed record Joined(RoomPeer Peer, RoomMember Member);
@@ -61,6 +62,11 @@ public sealed partial class ChatRoom : IAsyncDisposable
         _observer = observer;
         _options = options ?? new RoomPeerOptions();
         DisplayName = name;
+        _initialTotal = _initialPending = connection.InitialMembers;
+        if (_initialTotal == 0)
+        {
+            _entered.TrySetResult(); // the creator: no one to greet yet
+        }
         _viewTimer = new Timer(static s => ((ChatRoom)s!).CheckViews(), this, ViewCheckInterval, ViewCheckInterval);
         _eventLoop = Task.Run(EventLoopAsync);
     }
@@ -89,8 +95,8 @@ public sealed partial class ChatRoom : IAsyncDisposable
         Members.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// Returns once the handshakes with the members already there ended. Throws the wrong-code error
-    /// when there were some and every one failed authentication.
+    /// Returns once the handshakes with the members already there ended. When there were some and
+    /// none succeeded, throws the wrong-code error (every one failed authentication) or a network error.
     /// </summary>
     public async Task EnteredAsync(CancellationToken ct)
     {
@@ -100,9 +106,12 @@ public sealed partial class ChatRoom : IAsyncDisposable
             throw await _ended.Task.ConfigureAwait(false);
         }
 
-        if (_initialTotal > 0 && Volatile.Read(ref _initialWrongCode) == _initialTotal)
+        if (_initialTotal > 0 && Volatile.Read(ref _initialJoined) == 0)
         {
-            throw TallowException.WrongCode();
+            throw Volatile.Read(ref _initialWrongCode) == _initialTotal
+                ? TallowException.WrongCode()
+                : new TallowException(FailureKind.Network,
+                    "no member of the room finished the secure handshake: the room may admit no one any more (after failed joins), or the network failed. Ask someone in the room.");
         }
     }
 
@@ -158,8 +167,6 @@ public sealed partial class ChatRoom : IAsyncDisposable
                 switch (news.Kind)
                 {
                     case RoomEventKind.Joined when news.WeInitiate:
-                        Interlocked.Increment(ref _initialPending);
-                        _initialTotal++;
                         Track(RunPairAsync(news.Stream!, weInitiate: true, ct));
                         break;
                     case RoomEventKind.Joined when !_admitting:
@@ -173,11 +180,6 @@ public sealed partial class ChatRoom : IAsyncDisposable
                         break;
                     case RoomEventKind.Left:
                         break; // the pair's stream ended: its session reports how the member left
-                }
-
-                if (!_entered.Task.IsCompleted && Volatile.Read(ref _initialPending) == 0)
-                {
-                    _entered.TrySetResult(); // the creator, or a joiner whose first handshakes already ended
                 }
             }
 

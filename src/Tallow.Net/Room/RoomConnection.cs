@@ -46,6 +46,7 @@ public sealed class RoomConnection : IAsyncDisposable
         Self = members.Self;
         Nameplate = nameplate;
         _announced[Self] = true;
+        InitialMembers = members.Others.Length;
         foreach (byte id in members.Others)
         {
             Announce(id, weInitiate: true);
@@ -54,6 +55,9 @@ public sealed class RoomConnection : IAsyncDisposable
         _readLoop = Task.Run(ReadLoopAsync);
         _pings = Task.Run(PingLoopAsync);
     }
+
+    /// <summary>How many members were in the room when this side entered (announced first, WeInitiate).</summary>
+    public int InitialMembers { get; }
 
     /// <summary>This member's id (0: the room's creator).</summary>
     public byte Self { get; }

@@ -17,6 +17,7 @@ public static class RelayErrors
         string message = ex.Kind switch
         {
             RelayFailureKind.NoSuchRoom => "no sender is waiting under this code's number: check the code phrase, or ask the sender to run 'tallow send' again.",
+            RelayFailureKind.RoomFull when ex.Message.Contains("chat room", StringComparison.Ordinal) => ex.Message + ".",
             RelayFailureKind.RoomFull => "someone else already joined this transfer: ask the sender for a new code.",
             RelayFailureKind.NameplateInUse => "this code's number is in use on the relay: choose another --code.",
             _ => ex.Message,
