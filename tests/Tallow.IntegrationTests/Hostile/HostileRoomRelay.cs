@@ -189,7 +189,14 @@ public sealed class HostileRoomRelay : IAsyncDisposable
             {
                 if (MemberOf(delivery.To) is HostileConnection destination)
                 {
-                    await destination.WriteAsync(RoutedFrame.Encode(FrameType.Routed, delivery.From, delivery.Payload), ct);
+                    try
+                    {
+                        await destination.WriteAsync(RoutedFrame.Encode(FrameType.Routed, delivery.From, delivery.Payload), ct);
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                    {
+                        // That member is leaving: its own loop removes it; the sender stays.
+                    }
                 }
             }
         }
