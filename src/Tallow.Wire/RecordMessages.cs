@@ -43,6 +43,12 @@ public enum RecordKind : byte
 
     // Safety-number comparison (--verify; protocol.md "Safety numbers"), first after the handshake.
     SafetyCheck = 28, // {u8 state}: whether this side asks to compare, then its user's answer
+
+    // 29–32: chat rooms and clipboard (RecordGroup 7 and 8).
+
+    // SSH key exchange (tallow ssh invite / accept; protocol.md "SSH key exchange").
+    SshKey = 33,       // accept → invite: {key line}: one OpenSSH public key
+    SshKeyResult = 34, // invite → accept: {u8 status, text}: installed, already present, declined or refused
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>

@@ -27,11 +27,16 @@ public enum RecordGroup : byte
 
     /// <summary>The safety-number comparison right after the handshake (SafetyCheck).</summary>
     Safety = 6,
+
+    // 7 and 8: chat rooms and clipboard.
+
+    /// <summary>The SSH public-key exchange (tallow ssh invite / accept).</summary>
+    Ssh = 9,
 }
 
 public static class RecordRoutes
 {
-    public const int GroupCount = 7;
+    public const int GroupCount = 10;
 
     /// <summary>The owner of <paramref name="kind"/>; false for a kind this version does not know.</summary>
     public static bool TryGetGroup(RecordKind kind, out RecordGroup group)
@@ -45,6 +50,7 @@ public static class RecordRoutes
             RecordKind.ChatMessage => RecordGroup.Chat,
             >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
             RecordKind.SafetyCheck => RecordGroup.Safety,
+            RecordKind.SshKey or RecordKind.SshKeyResult => RecordGroup.Ssh,
             _ => (RecordGroup)255,
         };
         return (byte)group < GroupCount;

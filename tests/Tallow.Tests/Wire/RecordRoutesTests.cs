@@ -32,6 +32,8 @@ public class RecordRoutesTests
     [InlineData(RecordKind.SyncData, RecordGroup.Sync)]
     [InlineData(RecordKind.SyncStop, RecordGroup.Sync)]
     [InlineData(RecordKind.SafetyCheck, RecordGroup.Safety)]
+    [InlineData(RecordKind.SshKey, RecordGroup.Ssh)]
+    [InlineData(RecordKind.SshKeyResult, RecordGroup.Ssh)]
     public void Kinds_go_to_the_part_that_owns_them(RecordKind kind, RecordGroup group)
     {
         Assert.True(RecordRoutes.TryGetGroup(kind, out RecordGroup actual));
