@@ -11,6 +11,7 @@ using Tallow.IntegrationTests.Infrastructure;
 using Tallow.Net.Session;
 using Tallow.Protocol.Records;
 using Tallow.Wire;
+using Record = Tallow.Protocol.Records.Record;
 
 namespace Tallow.IntegrationTests;
 
