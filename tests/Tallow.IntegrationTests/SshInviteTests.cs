@@ -24,9 +24,8 @@ public sealed class SshInviteTests(OpenRelayFixture fixture) : IClassFixture<Ope
     /// <summary>A client key pair in the server's scratch folder (outside the home); returns the private key's path.</summary>
     private static string ClientKey(SshServer server, string name = "id_ed25519")
     {
-        string folder = Path.Combine(server.Root, "client");
-        Directory.CreateDirectory(folder);
-        string path = Path.Combine(folder, name);
+        string path = Path.Combine(server.Root, "client", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         Tool.Check(TimeSpan.FromSeconds(60), "ssh-keygen", "-q", "-t", "ed25519", "-N", string.Empty, "-C", "visitor@laptop", "-f", path);
         return path;
     }
@@ -196,6 +195,38 @@ public sealed class SshInviteTests(OpenRelayFixture fixture) : IClassFixture<Ope
         Check.Contains("declined", Check.ErrorMessage(accept, "accept", 3), Check.Describe(accept, "accept"));
         Assert.False(Directory.Exists(Path.Combine(server.Home, ".ssh")));
         Assert.NotEqual(0, server.Login(key).ExitCode);
+    }
+
+    [Fact]
+    public async Task With_several_keys_in_ssh_the_accepting_side_asks_which_and_sends_that_one()
+    {
+        using SshServer server = await SshServer.StartAsync();
+        string clientHome = Path.Combine(server.Root, "client");
+        string first = ClientKey(server, ".ssh/id_a");
+        string second = ClientKey(server, ".ssh/id_b");
+        (TallowProcess i, string code) = await StartInviteAsync(server, "--yes");
+        await using TallowProcess invite = i;
+        await using PtyProcess accept = PtyProcess.Start(["ssh", "accept", .. Relay], environment: new Dictionary<string, string?> { ["TALLOW_CODE"] = code, ["HOME"] = clientHome });
+
+        await accept.WaitForTextAsync("Which key should be sent? [1-2]", Wait);
+        Assert.Contains("id_a.pub", accept.Text, StringComparison.Ordinal);
+        await accept.TypeAsync("2\r");
+        Assert.True(await accept.WaitForExitAsync(Wait) == 0, accept.Text);
+        Check.Exit(0, await invite.WaitForExitAsync(Wait), invite, "invite");
+
+        Assert.Equal(File.ReadAllText(second + ".pub"), File.ReadAllText(AuthorizedKeys(server)));
+        Assert.Equal(0, server.Login(second).ExitCode);
+        Assert.NotEqual(0, server.Login(first).ExitCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_user_or_user_without_root_is_a_usage_error_before_any_code()
+    {
+        using var home = new TempDir();
+        await using TallowProcess invite = TallowProcess.Start(["ssh", "invite", "--yes", "--user", "no-such-user-tallow", .. Relay], environment: HomeEnv(home.Path));
+        Check.Exit(2, await invite.WaitForExitAsync(Wait), invite, "invite");
+        Check.Contains(Environment.IsPrivilegedProcess ? "no user 'no-such-user-tallow'" : "only root may", invite.Stderr, Check.Describe(invite, "invite"));
+        Assert.DoesNotContain("Code is", invite.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
