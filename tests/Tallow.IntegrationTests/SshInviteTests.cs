@@ -198,6 +198,22 @@ public sealed class SshInviteTests(OpenRelayFixture fixture) : IClassFixture<Ope
     }
 
     [Fact]
+    public async Task A_wrong_code_ends_both_sides_with_exit_6_and_installs_nothing()
+    {
+        using SshServer server = await SshServer.StartAsync();
+        string key = ClientKey(server);
+        (TallowProcess i, string code) = await StartInviteAsync(server, "--yes");
+        await using TallowProcess invite = i;
+        await using TallowProcess accept = StartAccept(code.Split('-')[0] + "-definitely-not-these-words", key + ".pub", Path.Combine(server.Root, "client"));
+
+        Check.Exit(6, await accept.WaitForExitAsync(Wait), accept, "accept");
+        Check.Exit(6, await invite.WaitForExitAsync(Wait), invite, "invite");
+        Check.Contains("wrong code", Check.ErrorMessage(accept, "accept", 6), Check.Describe(accept, "accept"));
+        Assert.Empty(Check.Events(invite, "ssh_key"));
+        Assert.False(Directory.Exists(Path.Combine(server.Home, ".ssh")));
+    }
+
+    [Fact]
     public async Task With_several_keys_in_ssh_the_accepting_side_asks_which_and_sends_that_one()
     {
         using SshServer server = await SshServer.StartAsync();
