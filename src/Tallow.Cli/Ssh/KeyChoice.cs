@@ -24,7 +24,7 @@ internal static class KeyChoice
         if (keyFile is not null)
         {
             return Load(keyFile, out KeyProblem problem) ?? throw new TallowException(FailureKind.Usage,
-                $"{keyFile} cannot be sent: {SshPublicKey.Describe(problem)}.{(problem == KeyProblem.PrivateKey ? $" Nothing was sent; try --key {keyFile}.pub" : string.Empty)}");
+                $"{keyFile} cannot be sent: {SshPublicKey.Describe(problem)}{(problem == KeyProblem.PrivateKey && File.Exists(keyFile + ".pub") ? $" (--key {keyFile}.pub)" : string.Empty)}. Nothing was sent.");
         }
 
         string folder = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh");
