@@ -181,13 +181,9 @@ public sealed class SshInviteTests(OpenRelayFixture fixture) : IClassFixture<Ope
     {
         using SshServer server = await SshServer.StartAsync();
         string key = ClientKey(server);
-        string code = $"{Random.Shared.Next(100_000, 1_000_000)}-yodel-zodiac-ambush";
-        await using PtyProcess invite = PtyProcess.Start(["ssh", "invite", "--code", code, .. Relay], environment: HomeEnv(server.Home));
-        await invite.WaitForTextAsync("Code is:", Wait);
-        await using TallowProcess accept = StartAccept(code, key + ".pub", Path.Combine(server.Root, "client"));
-
-        await invite.WaitForTextAsync("[y/N]", Wait);
-        Assert.Contains("visitor@laptop", invite.Text, StringComparison.Ordinal);
+        (PtyProcess i, TallowProcess a) = await AskedOnTerminalAsync(server, key);
+        await using PtyProcess invite = i;
+        await using TallowProcess accept = a;
         await invite.TypeAsync("n\r");
         int inviteExit = await invite.WaitForExitAsync(Wait);
         Check.Exit(3, await accept.WaitForExitAsync(Wait), accept, "accept");
@@ -195,6 +191,49 @@ public sealed class SshInviteTests(OpenRelayFixture fixture) : IClassFixture<Ope
         Check.Contains("declined", Check.ErrorMessage(accept, "accept", 3), Check.Describe(accept, "accept"));
         Assert.False(Directory.Exists(Path.Combine(server.Home, ".ssh")));
         Assert.NotEqual(0, server.Login(key).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_yes_on_the_terminal_installs_the_key()
+    {
+        using SshServer server = await SshServer.StartAsync();
+        string key = ClientKey(server);
+        (PtyProcess i, TallowProcess a) = await AskedOnTerminalAsync(server, key);
+        await using PtyProcess invite = i;
+        await using TallowProcess accept = a;
+        await invite.TypeAsync("y\r");
+        int inviteExit = await invite.WaitForExitAsync(Wait);
+        Check.Exit(0, await accept.WaitForExitAsync(Wait), accept, "accept");
+        Assert.True(inviteExit == 0, $"invite exit {inviteExit}\n--- terminal:\n{invite.Text}");
+        Assert.Contains("Installed the key", invite.Text, StringComparison.Ordinal);
+        Assert.Equal(0, server.Login(key).ExitCode);
+    }
+
+    /// <summary>`ssh invite` on a terminal (no --yes) and `ssh accept` sending <paramref name="key"/>.pub; returns once the invite asks.</summary>
+    private async Task<(PtyProcess Invite, TallowProcess Accept)> AskedOnTerminalAsync(SshServer server, string key)
+    {
+        string code = $"{Random.Shared.Next(100_000, 1_000_000)}-yodel-zodiac-ambush";
+        PtyProcess invite = PtyProcess.Start(["ssh", "invite", "--code", code, .. Relay], environment: HomeEnv(server.Home));
+        TallowProcess? accept = null;
+        try
+        {
+            await invite.WaitForTextAsync("Code is:", Wait);
+            accept = StartAccept(code, key + ".pub", Path.Combine(server.Root, "client"));
+            await invite.WaitForTextAsync("[y/N]", Wait);
+            Assert.Contains("visitor@laptop", invite.Text, StringComparison.Ordinal);
+            Assert.Contains(Tool.Check(TimeSpan.FromSeconds(30), "ssh-keygen", "-lf", key + ".pub").Split(' ')[1], invite.Text, StringComparison.Ordinal);
+            return (invite, accept);
+        }
+        catch
+        {
+            await invite.DisposeAsync();
+            if (accept is not null)
+            {
+                await accept.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
     [Fact]
