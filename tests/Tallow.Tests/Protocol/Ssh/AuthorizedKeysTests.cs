@@ -1,7 +1,8 @@
 // AuthorizedKeys on a real file system: ~/.ssh (0700) and authorized_keys (0600) made when
 // missing, existing content kept (a missing final newline added first), a key already there
 // (with options or another comment) found, and a symlinked file or folder, a hard-linked file and
-// a non-regular file refused without touching what they point to.
+// a non-regular file refused without touching what they point to; for --user, what is made is
+// given to that user.
 using System.Diagnostics;
 using Tallow.Protocol;
 using Tallow.Protocol.Ssh;
@@ -110,6 +111,30 @@ public sealed class AuthorizedKeysTests : IDisposable
         File.Delete(FilePath);
         Directory.CreateDirectory(FilePath);
         Assert.Equal(FailureKind.FileSystem, Assert.Throws<TallowException>(() => new AuthorizedKeys(_home).Append(Key(7))).Kind);
+    }
+
+    [Fact]
+    public void What_is_made_for_another_user_is_given_to_that_user()
+    {
+        var keys = new AuthorizedKeys(_home, new FileOwner(65534, 65534));
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Assert.Contains("fchown", Assert.Throws<TallowException>(() => keys.Append(Key(8))).Message, StringComparison.Ordinal); // only root may give files away
+            return;
+        }
+
+        Assert.True(keys.Append(Key(8)));
+        Assert.Equal("65534:65534", Owner(SshDir));
+        Assert.Equal("65534:65534", Owner(FilePath));
+        Assert.Equal(Key(8).Line + "\n", File.ReadAllText(FilePath));
+    }
+
+    private static string Owner(string path)
+    {
+        using Process stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%u:%g", path]) { RedirectStandardOutput = true })!;
+        string owner = stat.StandardOutput.ReadToEnd().Trim();
+        Assert.True(stat.WaitForExit(10_000) && stat.ExitCode == 0);
+        return owner;
     }
 
     public void Dispose() => Directory.Delete(_home, recursive: true);
