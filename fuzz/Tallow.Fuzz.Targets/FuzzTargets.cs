@@ -33,6 +33,7 @@ public static class FuzzTargets
         TerminalTextTarget.TerminalTextCleaning,
         SyncMessageTargets.SyncMessages,
         SyncMessageTargets.ChunkCacheFile,
+        SshKeyTarget.SshKey,
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

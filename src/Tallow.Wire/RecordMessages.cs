@@ -47,6 +47,12 @@ public enum RecordKind : byte
     // Chat rooms (protocol.md "Chat rooms"): on each pair's own session, first after the handshake.
     RoomHello = 29, // {name}: the name this member shows
     RoomView = 30,  // {u8 n, n × u8 id}: the members this side is paired with, itself included
+
+    // 31–32: clipboard (RecordGroup 8).
+
+    // SSH key exchange (tallow ssh invite / accept; protocol.md "SSH key exchange").
+    SshKey = 33,       // accept → invite: {key line}: one OpenSSH public key
+    SshKeyResult = 34, // invite → accept: {u8 status, text}: installed, already present, declined or refused
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>

@@ -30,11 +30,16 @@ public enum RecordGroup : byte
 
     /// <summary>A chat room pair's names and member lists (RoomHello, RoomView).</summary>
     Room = 7,
+
+    // 8: clipboard.
+
+    /// <summary>The SSH public-key exchange (tallow ssh invite / accept).</summary>
+    Ssh = 9,
 }
 
 public static class RecordRoutes
 {
-    public const int GroupCount = 8;
+    public const int GroupCount = 10;
 
     /// <summary>The owner of <paramref name="kind"/>; false for a kind this version does not know.</summary>
     public static bool TryGetGroup(RecordKind kind, out RecordGroup group)
@@ -49,6 +54,7 @@ public static class RecordRoutes
             >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
             RecordKind.SafetyCheck => RecordGroup.Safety,
             RecordKind.RoomHello or RecordKind.RoomView => RecordGroup.Room,
+            RecordKind.SshKey or RecordKind.SshKeyResult => RecordGroup.Ssh,
             _ => (RecordGroup)255,
         };
         return (byte)group < GroupCount;

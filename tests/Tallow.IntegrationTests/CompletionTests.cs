@@ -52,6 +52,8 @@ public sealed class CompletionTests
             t tallow ''
             t tallow re
             t tallow relay s
+            t tallow ssh ''
+            t tallow ssh accept --k
             t tallow send --co
             t tallow send --ex
             t tallow receive --ou
@@ -72,7 +74,9 @@ public sealed class CompletionTests
         string Line(string words) => lines.FirstOrDefault(l => l.StartsWith(words + " => ", StringComparison.Ordinal))?[(words.Length + 4)..].Trim()
             ?? throw new InvalidOperationException($"no result for '{words}' in:\n{output}");
 
-        Assert.Equal("chat completion config doctor history receive relay send sync version watch", Line("tallow "));
+        Assert.Equal("chat completion config doctor history receive relay send ssh sync version watch", Line("tallow "));
+        Assert.Equal("accept invite", Line("tallow ssh "));
+        Assert.Equal("--key", Line("tallow ssh accept --k"));
         Assert.Equal("receive relay", Line("tallow re"));
         Assert.Equal("serve", Line("tallow relay s"));
         Assert.Equal("--code --compress --config", Line("tallow send --co"));
@@ -109,7 +113,7 @@ public sealed class CompletionTests
             return string.Join(' ', result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')[0]).Order(StringComparer.Ordinal));
         }
 
-        Assert.Equal("send sync", Complete("tallow s"));
+        Assert.Equal("send ssh sync", Complete("tallow s"));
         Assert.Equal("serve", Complete("tallow relay "));
         Assert.Equal("--code --compress --config", Complete("tallow send --co"));
         Assert.Equal("--only --out --overwrite", Complete("tallow receive --o"));

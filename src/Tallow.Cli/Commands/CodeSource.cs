@@ -14,12 +14,15 @@ internal static class CodeSource
 {
     public const string EnvironmentVariable = "TALLOW_CODE";
 
-    /// <summary>The code for `receive`: the argument's words, TALLOW_CODE, or the prompt (a usage error when none can be used).</summary>
-    public static async Task<string> ForReceiveAsync(string[] words, Reporter reporter, bool lanDiscovery, CancellationToken ct)
+    /// <summary>
+    /// The code for a joining command (`receive`, `ssh accept`: <paramref name="command"/>): the
+    /// argument's words, TALLOW_CODE, or the prompt (a usage error when none can be used).
+    /// </summary>
+    public static async Task<string> ForReceiveAsync(string[] words, Reporter reporter, bool lanDiscovery, CancellationToken ct, string command = "tallow receive")
     {
         if (words.Length > 0)
         {
-            WarnVisible(reporter, "next time run 'tallow receive' and type it when asked, or set TALLOW_CODE");
+            WarnVisible(reporter, $"next time run '{command}' and type it when asked, or set TALLOW_CODE");
             return Checked(string.Join('-', words), "the code", reporter);
         }
 
@@ -31,7 +34,7 @@ internal static class CodeSource
         if (reporter.Json || !CodePrompt.Available)
         {
             throw new TallowException(FailureKind.Usage,
-                "no code given: set TALLOW_CODE to the code the sender shows, or run 'tallow receive' on a terminal to be asked for it (a code given as an argument also works, but other users of this computer can see it).");
+                $"no code given: set TALLOW_CODE to the code the other side shows, or run '{command}' on a terminal to be asked for it (a code given as an argument also works, but other users of this computer can see it).");
         }
 
         return await CodePrompt.AskAsync(lanDiscovery, ct).ConfigureAwait(false);

@@ -24,7 +24,7 @@ internal static class SafetyCheck
     public static Option<bool> CreateOption() => new("--verify") { Description = "Compare a safety number with the other side before any data moves (both sides are asked)" };
 
     /// <summary>Whether this process can ask its user: keys from a terminal on stdin, the question on stderr.</summary>
-    private static bool CanAsk => !Console.IsInputRedirected && !Console.IsErrorRedirected;
+    internal static bool CanAsk => !Console.IsInputRedirected && !Console.IsErrorRedirected;
 
     public static async Task RunAsync(PeerSession session, Reporter reporter, bool asked, CancellationToken ct)
     {

@@ -14,7 +14,7 @@ public class RecordRoutesTests
             Assert.True(RecordRoutes.TryGetGroup(kind, out _), $"{kind} has no owner");
         }
 
-        foreach (byte value in new byte[] { 0, 29, 99, 255 })
+        foreach (byte value in new byte[] { 0, 35, 99, 255 })
         {
             Assert.False(RecordRoutes.TryGetGroup((RecordKind)value, out _));
         }
@@ -32,6 +32,10 @@ public class RecordRoutesTests
     [InlineData(RecordKind.SyncData, RecordGroup.Sync)]
     [InlineData(RecordKind.SyncStop, RecordGroup.Sync)]
     [InlineData(RecordKind.SafetyCheck, RecordGroup.Safety)]
+    [InlineData(RecordKind.RoomHello, RecordGroup.Room)]
+    [InlineData(RecordKind.RoomView, RecordGroup.Room)]
+    [InlineData(RecordKind.SshKey, RecordGroup.Ssh)]
+    [InlineData(RecordKind.SshKeyResult, RecordGroup.Ssh)]
     public void Kinds_go_to_the_part_that_owns_them(RecordKind kind, RecordGroup group)
     {
         Assert.True(RecordRoutes.TryGetGroup(kind, out RecordGroup actual));
