@@ -3,8 +3,10 @@
 // Every frame to a member is written whole under its _writeLock and awaited, which is the
 // back-pressure on whoever sends it; a member that takes no frame for SlowMemberTimeout while one
 // waits for it is disconnected (the others see MemberLeft). Order per member: its RoomMembers
-// first (its write lock is held from admission until RoomMembers is out), and MemberJoined{x}
-// before any Routed from x (x's read loop starts only after its MemberJoined were delivered).
+// first (its write lock is held from admission until RoomMembers is out); membership changes in
+// the order they happened (each is announced to everyone under RoutingRoom.Announcements before
+// the next); and MemberJoined{x} before any Routed from x (x's read loop starts only after its
+// MemberJoined were delivered).
 using System.Net.Sockets;
 using Tallow.Wire;
 
@@ -58,9 +60,19 @@ internal sealed partial class RelaySession
         }
     }
 
-    /// <summary>MemberJoined{our id} to everyone who was in the room when we were admitted.</summary>
-    private Task AnnounceJoinAsync(RoomAdmission admission) =>
-        BroadcastAsync(admission.Others, MemberIdFrame(FrameType.MemberJoined, admission.Id), _controlCts.Token);
+    /// <summary>Waits for the room's announcements lock (RoutingRoom.Announcements); false when <paramref name="token"/> ended the wait.</summary>
+    private static async Task<bool> EnterAnnouncementsAsync(RoutingRoom routing, CancellationToken token)
+    {
+        try
+        {
+            await routing.Announcements.WaitAsync(token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Takes this session out of its chat room and sends MemberLeft to the others; idempotent, never throws.</summary>
     private async Task LeaveRoomAsync(Room room)
@@ -71,13 +83,51 @@ internal sealed partial class RelaySession
             id = _memberId;
         }
 
-        if (!_context.Rooms.Leave(room, this, id, out (byte Id, RelaySession Session)[] remaining, out bool closed))
+        // On shutdown the wait ends at once: the member is still taken out, only the announcement is skipped.
+        bool announce = await EnterAnnouncementsAsync(room.Routing!, _context.Shutdown).ConfigureAwait(false);
+        try
+        {
+            if (!_context.Rooms.Leave(room, this, id, out (byte Id, RelaySession Session)[] remaining, out bool closed))
+            {
+                return;
+            }
+
+            _context.Write($"relay: member {id} left room {room.Nameplate}" + (closed ? "; it had no members left and is closed" : string.Empty));
+            if (announce)
+            {
+                await BroadcastAsync(remaining, MemberIdFrame(FrameType.MemberLeft, id), _context.Shutdown).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (announce)
+            {
+                room.Routing!.Announcements.Release();
+            }
+        }
+    }
+
+    /// <summary>RoomClose from a member: the room stops admitting, and every member (the sender too) is told once.</summary>
+    private async Task CloseAdmissionsAsync(Room room, byte self, CancellationToken token)
+    {
+        RoutingRoom routing = room.Routing!;
+        if (!await EnterAnnouncementsAsync(routing, token).ConfigureAwait(false))
         {
             return;
         }
 
-        _context.Write($"relay: member {id} left room {room.Nameplate}" + (closed ? "; it had no members left and is closed" : string.Empty));
-        await BroadcastAsync(remaining, MemberIdFrame(FrameType.MemberLeft, id), _context.Shutdown).ConfigureAwait(false);
+        try
+        {
+            if (routing.StopAdmitting())
+            {
+                _context.Write($"relay: member {self} closed room {room.Nameplate} to new members");
+                await BroadcastAsync(routing.Members(), Frame.Encode(FrameType.RoomClose, []), _context.Shutdown).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            routing.Announcements.Release();
+        }
     }
 
     /// <summary>Delivers <paramref name="frame"/> to every one of <paramref name="members"/> at once; never throws.</summary>

@@ -83,6 +83,26 @@ internal sealed partial class RelaySession
             return blocked;
         }
 
+        // A chat room's membership announcements go out one change at a time (RelaySession.Members.cs).
+        RoutingRoom? routing = _context.Rooms.Find(claim.Nameplate)?.Routing;
+        if (routing is not null && !await EnterAnnouncementsAsync(routing, _controlCts.Token).ConfigureAwait(false))
+        {
+            return Volatile.Read(ref _abort) ?? ShuttingDown;
+        }
+
+        try
+        {
+            return await ClaimAsync(claim.Nameplate, routing).ConfigureAwait(false);
+        }
+        finally
+        {
+            routing?.Announcements.Release();
+        }
+    }
+
+    /// <summary>Claims a pair's or a chat room's place (<paramref name="routing"/>: the chat room found, its announcements entered).</summary>
+    private async ValueTask<Refusal?> ClaimAsync(uint nameplate, RoutingRoom? routing)
+    {
         // Our write lock is held from admission until our own frames are out, so nothing another member
         // sends us (MemberJoined, Routed) can overtake a chat-room joiner's RoomMembers.
         await _writeLock.WaitAsync(_context.Shutdown).ConfigureAwait(false);
@@ -90,28 +110,28 @@ internal sealed partial class RelaySession
         RoomAdmission admission;
         try
         {
-            ClaimStatus status = _context.Rooms.TryClaim(this, claim.Nameplate, out room, out admission);
+            ClaimStatus status = _context.Rooms.TryClaim(this, nameplate, routing, out room, out admission);
             // A resumed room's joiner may come back before its creator: its claims of the permitted nameplate are not guesses.
-            if (status is not (ClaimStatus.Paired or ClaimStatus.Joined) && !_context.Rooms.IsPermitted(claim.Nameplate))
+            if (status is not (ClaimStatus.Paired or ClaimStatus.Joined) && !_context.Rooms.IsPermitted(nameplate))
             {
                 RecordFailedAttempt();
             }
 
-            if (ClaimRefusal(status, claim.Nameplate, room?.Routing) is Refusal refusal)
+            if (ClaimRefusal(status, nameplate, routing) is Refusal refusal)
             {
                 return refusal;
             }
 
             DisposeHelloTimer();
-            byte[] opened = Frame.Encode(FrameType.Opened, Nameplate(claim.Nameplate));
+            byte[] opened = Frame.Encode(FrameType.Opened, Nameplate(nameplate));
             if (status == ClaimStatus.Joined)
             {
-                _context.Write($"relay: {Remote} joined room {claim.Nameplate} as member {admission.Id}");
+                _context.Write($"relay: {Remote} joined room {nameplate} as member {admission.Id}");
                 await WriteJoinedAsync(opened, admission).ConfigureAwait(false);
             }
             else
             {
-                _context.Write($"relay: {Remote} claimed nameplate {claim.Nameplate}; paired with {room!.Creator.Remote}");
+                _context.Write($"relay: {Remote} claimed nameplate {nameplate}; paired with {room!.Creator.Remote}");
                 await _stream.WriteAsync((byte[])[.. opened, .. PairedFrame(1)], _context.Shutdown).ConfigureAwait(false);
             }
         }
@@ -120,13 +140,13 @@ internal sealed partial class RelaySession
             _writeLock.Release();
         }
 
-        if (room!.Routing is not null)
+        if (routing is not null)
         {
-            await AnnounceJoinAsync(admission).ConfigureAwait(false);
+            await BroadcastAsync(admission.Others, MemberIdFrame(FrameType.MemberJoined, admission.Id), _controlCts.Token).ConfigureAwait(false);
         }
         else
         {
-            await room.Creator.WriteAsync(PairedFrame(0), _context.Shutdown).ConfigureAwait(false);
+            await room!.Creator.WriteAsync(PairedFrame(0), _context.Shutdown).ConfigureAwait(false);
         }
 
         return null;

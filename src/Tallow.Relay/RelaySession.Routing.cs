@@ -149,12 +149,7 @@ internal sealed partial class RelaySession
                 return null;
             case FrameType.RoomClose when frame.Length == Frame.HeaderSize:
                 room.Touch();
-                if (room.Routing!.StopAdmitting())
-                {
-                    _context.Write($"relay: member {self} closed room {room.Nameplate} to new members");
-                    await BroadcastAsync(room.Routing.Members(), Frame.Encode(FrameType.RoomClose, []), _context.Shutdown).ConfigureAwait(false);
-                }
-
+                await CloseAdmissionsAsync(room, self, token).ConfigureAwait(false);
                 return null;
             default:
                 return new Refusal(RelayErrorCode.BadRequest,

@@ -143,16 +143,26 @@ internal sealed class RoomRegistry
 
     private bool IsPermittedLocked(uint nameplate) => nameplate != 0 && Array.IndexOf(_permitted, nameplate) >= 0;
 
+    /// <summary>The open room holding <paramref name="nameplate"/>, or null.</summary>
+    public Room? Find(uint nameplate)
+    {
+        lock (_rooms)
+        {
+            return _rooms.TryGetValue(nameplate, out Room? room) && !room.IsClosed ? room : null;
+        }
+    }
+
     /// <summary>
     /// Joins a waiting room; on success both sessions are switched to splicing before the lock is released.
     /// A chat room admits the joiner as its next member instead (<paramref name="admission"/>).
     /// </summary>
-    public ClaimStatus TryClaim(RelaySession joiner, uint nameplate, out Room? room, out RoomAdmission admission)
+    public ClaimStatus TryClaim(RelaySession joiner, uint nameplate, RoutingRoom? expected, out Room? room, out RoomAdmission admission)
     {
         admission = default;
         lock (_rooms)
         {
-            if (!_rooms.TryGetValue(nameplate, out room) || room.IsClosed)
+            // `expected`: the chat room (or null: a pair) the caller found by Find; the nameplate may have changed hands since.
+            if (!_rooms.TryGetValue(nameplate, out room) || room.IsClosed || room.Routing != expected)
             {
                 room = null;
                 return ClaimStatus.NoSuchRoom;

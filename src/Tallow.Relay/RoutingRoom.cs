@@ -3,6 +3,8 @@
 // handed out in order and never reused; once id 255 was given the room admits no one. Membership
 // changes are made by RoomRegistry under its lock (so a claim and the last member leaving cannot
 // race); the members' read loops look ids up concurrently under this table's own lock.
+// Announcements serialises the membership frames (MemberJoined, MemberLeft, RoomClose) so every
+// member sees the changes in the order they happened.
 namespace Tallow.Relay;
 
 internal sealed class RoutingRoom
@@ -15,6 +17,9 @@ internal sealed class RoutingRoom
     private bool _anyJoined;
 
     public RoutingRoom(int capacity) => Capacity = capacity;
+
+    /// <summary>Held by whoever admits or removes a member until its announcement was delivered to every member.</summary>
+    public SemaphoreSlim Announcements { get; } = new(1, 1);
 
     /// <summary>Most members at once (the Allocate's capacity).</summary>
     public int Capacity { get; }
