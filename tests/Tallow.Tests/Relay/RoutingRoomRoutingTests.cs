@@ -48,7 +48,8 @@ public class RoutingRoomRoutingTests
             // B received nothing else: its next frame is the one A sends it now.
             await a.RouteAsync(1, [7], token);
             await ExpectRoutedAsync(b, 0, [7], token);
-            Assert.Equal(3, server.Metrics.RoutedFramesTotal);
+            // Counted once the write to the member completed, which may be just after it was read.
+            await RelayTestKit.EventuallyAsync(() => server.Metrics.RoutedFramesTotal == 3, token, "3 frames counted");
             long expectedBytes = 3 * RoutedFrame.PrefixSize + big.Length + 2 + 1;
             Assert.Equal(expectedBytes, server.Metrics.RoutedBytesTotal);
             Assert.Equal(expectedBytes, server.Metrics.BytesForwarded);
@@ -78,6 +79,8 @@ public class RoutingRoomRoutingTests
             await a.RouteAsync(1, [8], token);
             await ExpectRoutedAsync(b, 0, new byte[] { 8 }, token); // nothing of its own came back to B
             Assert.Equal(4, server.Metrics.RoutesDroppedTotal);
+            await RelayTestKit.EventuallyAsync(() => server.Metrics.RoutedFramesTotal == 3, token, "3 frames counted");
+            await Task.Delay(100, token);
             Assert.Equal(3, server.Metrics.RoutedFramesTotal);
         }
     }
@@ -174,6 +177,7 @@ public class RoutingRoomRoutingTests
             await a.RouteAsync(0, [1], token);
             await a.RouteAsync(1, [2], token);
             await b.ExpectRoutedAsync(token);
+            await RelayTestKit.EventuallyAsync(() => server.Metrics.RoutedFramesTotal == 2, token, "2 frames counted");
             string text = await http.GetStringAsync(url, token);
             Assert.Contains("tallow_relay_routing_rooms_active 1\n", text, StringComparison.Ordinal);
             Assert.Contains("tallow_relay_room_members_active 3\n", text, StringComparison.Ordinal);
