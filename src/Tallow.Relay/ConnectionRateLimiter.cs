@@ -1,4 +1,4 @@
-// Per-address token bucket for new connections (DESIGN.md §5.5), keyed by AddressKey (IPv6: the
+// Per-address token bucket (TokenBucket) for new connections (DESIGN.md §5.5), keyed by AddressKey (IPv6: the
 // /64). The table is pruned of full buckets so it cannot grow without bound under a scan from
 // many addresses.
 using System.Net;
@@ -10,7 +10,7 @@ internal sealed class ConnectionRateLimiter
     // Pruning walks the table; do it at most once a second and only when the table is large.
     private const int PruneThreshold = 4096;
 
-    private readonly Dictionary<UInt128, Bucket> _buckets = [];
+    private readonly Dictionary<UInt128, TokenBucket> _buckets = [];
     private readonly double _ratePerSecond;
     private readonly double _burst;
     private readonly TimeProvider _time;
@@ -37,19 +37,13 @@ internal sealed class ConnectionRateLimiter
         long now = _time.GetTimestamp();
         lock (_buckets)
         {
-            if (!_buckets.TryGetValue(key, out Bucket? bucket))
+            if (!_buckets.TryGetValue(key, out TokenBucket? bucket))
             {
-                bucket = new Bucket { Tokens = _burst, Stamp = now };
+                bucket = new TokenBucket(_ratePerSecond, _burst, _time, now);
                 _buckets[key] = bucket;
             }
 
-            Refill(bucket, now);
-            bool allowed = bucket.Tokens >= 1;
-            if (allowed)
-            {
-                bucket.Tokens -= 1;
-            }
-
+            bool allowed = bucket.TryTake(now);
             if (_buckets.Count > PruneThreshold && _time.GetElapsedTime(_lastPrune, now) > TimeSpan.FromSeconds(1))
             {
                 Prune(now);
@@ -59,29 +53,15 @@ internal sealed class ConnectionRateLimiter
         }
     }
 
-    private void Refill(Bucket bucket, long now)
-    {
-        double seconds = _time.GetElapsedTime(bucket.Stamp, now).TotalSeconds;
-        bucket.Tokens = Math.Min(_burst, bucket.Tokens + (seconds * _ratePerSecond));
-        bucket.Stamp = now;
-    }
-
     private void Prune(long now)
     {
         _lastPrune = now;
-        foreach ((UInt128 key, Bucket bucket) in _buckets)
+        foreach ((UInt128 key, TokenBucket bucket) in _buckets)
         {
-            Refill(bucket, now);
-            if (bucket.Tokens >= _burst)
+            if (bucket.IsFull(now))
             {
                 _buckets.Remove(key);
             }
         }
-    }
-
-    private sealed class Bucket
-    {
-        public double Tokens;
-        public long Stamp;
     }
 }

@@ -3,6 +3,7 @@
 // limits count an IPv4 address or an IPv6 /64 (AddressKey); their defaults are reasoned below.
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Tallow.Wire;
 
 namespace Tallow.Relay;
 
@@ -110,6 +111,30 @@ public sealed record RelayOptions
     /// <summary>A paired session with no byte in either direction for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Most members a chat (routing) room may have (protocol.md "Chat rooms"): an Allocate asking for a
+    /// larger capacity gets Error{BadRequest}. 2..20; 2 serves no routing rooms at all.
+    /// </summary>
+    public int MaxRoomMembers { get; init; } = RelayProtocol.MaxRoomCapacity;
+
+    /// <summary>
+    /// Sustained frames per second one routing-room member may send (a token bucket): above it the relay
+    /// reads that member more slowly, nothing is dropped. Zero or negative disables the limit.
+    /// </summary>
+    public double RoomFramesPerSecond { get; init; } = DefaultRoomFramesPerSecond;
+
+    /// <summary>Bucket size of RoomFramesPerSecond: frames a member may send in a burst.</summary>
+    public int RoomFrameBurst { get; init; } = DefaultRoomFrameBurst;
+
+    /// <summary>A routing-room member that takes no frame for this long while frames wait for it is disconnected.</summary>
+    public TimeSpan SlowMemberTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    // Chat-room rate defaults: a person types a few messages a second, and a join costs each pair a
+    // handshake of a few frames, so 200 frames/s with a burst of 1000 (all 19 handshakes of a full room
+    // at once, with room to spare) never slows a real chat but caps a member at 200 × 64 KiB ≈ 13 MB/s.
+    public const double DefaultRoomFramesPerSecond = 200;
+    public const int DefaultRoomFrameBurst = 1000;
+
     /// <summary>Clock for every timeout and the rate limiter (tests may substitute it).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -124,6 +149,10 @@ public sealed record RelayOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(IdleTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FailedClaimWindow, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FailedClaimBlock, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRoomMembers, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxRoomMembers, RelayProtocol.MaxRoomCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(RoomFrameBurst, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SlowMemberTimeout, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         if (TlsCertificate is { HasPrivateKey: false })
         {

@@ -3,7 +3,8 @@
 // (waiting rooms per address in RoomRegistry; failed claims and the block in FailedClaimLimiter). Frame order per connection is
 // guaranteed by _writeLock: a creator always receives Opened before Paired, and a joiner
 // receives Opened and Paired before any spliced byte (its partner only starts sending after
-// its own Paired, which is written after the joiner's).
+// its own Paired, which is written after the joiner's). Chat rooms (capacity ≥ 3) are opened and
+// joined here too; what is particular to them is in RelaySession.Members.cs.
 using Tallow.Wire;
 
 namespace Tallow.Relay;
@@ -17,9 +18,12 @@ internal sealed partial class RelaySession
             return new Refusal(RelayErrorCode.BadRequest, "malformed Allocate", RelayRejectionReason.BadRequest);
         }
 
-        if (allocate.Capacity > 2)
+        if (allocate.Capacity > _context.Options.MaxRoomMembers)
         {
-            return new Refusal(RelayErrorCode.BadRequest, "multi-peer rooms are not supported by this relay yet", RelayRejectionReason.BadRequest);
+            return new Refusal(RelayErrorCode.BadRequest, _context.Options.MaxRoomMembers < RoomProtocol.MinCapacity
+                ? "this relay serves no chat rooms (only two peers per code): use another relay"
+                : $"this relay allows chat rooms of at most {_context.Options.MaxRoomMembers} members, not {allocate.Capacity}: ask for fewer",
+                RelayRejectionReason.RoomCapacity);
         }
 
         // Hold our write lock across allocation and Opened so a Paired caused by a fast claim
@@ -27,7 +31,7 @@ internal sealed partial class RelaySession
         await _writeLock.WaitAsync(_context.Shutdown).ConfigureAwait(false);
         try
         {
-            AllocateStatus status = _context.Rooms.TryAllocate(this, allocate.RequestedNameplate, out Room? room);
+            AllocateStatus status = _context.Rooms.TryAllocate(this, allocate.RequestedNameplate, allocate.Capacity, out Room? room);
             if (status == AllocateStatus.NameplateInUse)
             {
                 return new Refusal(RelayErrorCode.NameplateInUse,
@@ -47,8 +51,18 @@ internal sealed partial class RelaySession
             }
 
             DisposeHelloTimer();
-            _context.Write($"relay: {Remote} opened nameplate {room!.Nameplate}");
-            await _stream.WriteAsync(Frame.Encode(FrameType.Opened, Nameplate(room.Nameplate)), _context.Shutdown).ConfigureAwait(false);
+            byte[] opened = Frame.Encode(FrameType.Opened, Nameplate(room!.Nameplate));
+            if (room.Routing is null)
+            {
+                _context.Write($"relay: {Remote} opened nameplate {room.Nameplate}");
+                await _stream.WriteAsync(opened, _context.Shutdown).ConfigureAwait(false);
+            }
+            else
+            {
+                _context.Write($"relay: {Remote} opened nameplate {room.Nameplate} as a chat room for up to {room.Routing.Capacity} members; member 0");
+                await _stream.WriteAsync((byte[])[.. opened, .. RoomMembersFrame(new RoomAdmission(0, []))], _context.Shutdown).ConfigureAwait(false);
+            }
+
             return null;
         }
         finally
@@ -69,31 +83,85 @@ internal sealed partial class RelaySession
             return blocked;
         }
 
-        ClaimStatus status = _context.Rooms.TryClaim(this, claim.Nameplate, out Room? room);
-        // A resumed room's joiner may come back before its creator: its claims of the permitted nameplate are not guesses.
-        if (status != ClaimStatus.Paired && !_context.Rooms.IsPermitted(claim.Nameplate))
+        // A chat room's membership announcements go out one change at a time (RelaySession.Members.cs).
+        RoutingRoom? routing = _context.Rooms.Find(claim.Nameplate)?.Routing;
+        if (routing is not null && !await EnterAnnouncementsAsync(routing, _controlCts.Token).ConfigureAwait(false))
         {
-            RecordFailedAttempt();
+            return Volatile.Read(ref _abort) ?? ShuttingDown;
         }
 
-        if (status == ClaimStatus.NoSuchRoom)
+        try
         {
-            return new Refusal(RelayErrorCode.NoSuchRoom, $"no one is waiting with a code starting {claim.Nameplate}-", RelayRejectionReason.NoSuchRoom);
+            return await ClaimAsync(claim.Nameplate, routing).ConfigureAwait(false);
+        }
+        finally
+        {
+            routing?.Announcements.Release();
+        }
+    }
+
+    /// <summary>Claims a pair's or a chat room's place (<paramref name="routing"/>: the chat room found, its announcements entered).</summary>
+    private async ValueTask<Refusal?> ClaimAsync(uint nameplate, RoutingRoom? routing)
+    {
+        // Our write lock is held from admission until our own frames are out, so nothing another member
+        // sends us (MemberJoined, Routed) can overtake a chat-room joiner's RoomMembers.
+        await _writeLock.WaitAsync(_context.Shutdown).ConfigureAwait(false);
+        Room? room;
+        RoomAdmission admission;
+        try
+        {
+            ClaimStatus status = _context.Rooms.TryClaim(this, nameplate, routing, out room, out admission);
+            // A resumed room's joiner may come back before its creator: its claims of the permitted nameplate are not guesses.
+            if (status is not (ClaimStatus.Paired or ClaimStatus.Joined) && !_context.Rooms.IsPermitted(nameplate))
+            {
+                RecordFailedAttempt();
+            }
+
+            if (ClaimRefusal(status, nameplate, routing) is Refusal refusal)
+            {
+                return refusal;
+            }
+
+            DisposeHelloTimer();
+            byte[] opened = Frame.Encode(FrameType.Opened, Nameplate(nameplate));
+            if (status == ClaimStatus.Joined)
+            {
+                _context.Write($"relay: {Remote} joined room {nameplate} as member {admission.Id}");
+                await WriteJoinedAsync(opened, admission).ConfigureAwait(false);
+            }
+            else
+            {
+                _context.Write($"relay: {Remote} claimed nameplate {nameplate}; paired with {room!.Creator.Remote}");
+                await _stream.WriteAsync((byte[])[.. opened, .. PairedFrame(1)], _context.Shutdown).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
         }
 
-        if (status == ClaimStatus.RoomFull)
+        if (routing is not null)
         {
-            return new Refusal(RelayErrorCode.RoomFull, $"the code starting {claim.Nameplate}- is already used by two peers", RelayRejectionReason.RoomFull);
+            await BroadcastAsync(admission.Others, MemberIdFrame(FrameType.MemberJoined, admission.Id), _controlCts.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            await room!.Creator.WriteAsync(PairedFrame(0), _context.Shutdown).ConfigureAwait(false);
         }
 
-        DisposeHelloTimer();
-        _context.Write($"relay: {Remote} claimed nameplate {claim.Nameplate}; paired with {room!.Creator.Remote}");
-        byte[] opened = Frame.Encode(FrameType.Opened, Nameplate(claim.Nameplate));
-        byte[] mine = [.. opened, .. PairedFrame(1)];
-        await WriteAsync(mine, _context.Shutdown).ConfigureAwait(false);
-        await room.Creator.WriteAsync(PairedFrame(0), _context.Shutdown).ConfigureAwait(false);
         return null;
     }
+
+    /// <summary>The Error for a claim that was not admitted; <paramref name="routing"/> is the chat room claimed, if it was one.</summary>
+    private static Refusal? ClaimRefusal(ClaimStatus status, uint nameplate, RoutingRoom? routing) => status switch
+    {
+        ClaimStatus.NoSuchRoom => new Refusal(RelayErrorCode.NoSuchRoom, $"no one is waiting with a code starting {nameplate}-", RelayRejectionReason.NoSuchRoom),
+        ClaimStatus.RoomFull when routing is not null => new Refusal(RelayErrorCode.RoomFull,
+            $"the chat room with the code starting {nameplate}- is full ({routing.Capacity} members): try again when someone has left", RelayRejectionReason.RoomFull),
+        ClaimStatus.RoomFull => new Refusal(RelayErrorCode.RoomFull, $"the code starting {nameplate}- is already used by two peers", RelayRejectionReason.RoomFull),
+        ClaimStatus.RoomClosed => new Refusal(RelayErrorCode.RoomFull, $"the chat room with the code starting {nameplate}- admits no one any more: ask for a new code", RelayRejectionReason.RoomFull),
+        _ => null,
+    };
 
     /// <summary>
     /// Error{RateLimited} while this address is blocked for failed claims (FailedClaimLimiter), else null.
@@ -122,14 +190,16 @@ internal sealed partial class RelaySession
         }
     }
 
-    /// <summary>Under the registry lock: the room exists now; its unpaired timer starts.</summary>
+    /// <summary>Under the registry lock: the room exists now (a chat room: with us as member 0); its unpaired timer starts.</summary>
     public void OnAllocated(Room room)
     {
         lock (_gate)
         {
             _room = room;
-            _state = SessionState.Waiting;
+            _state = room.Routing is null ? SessionState.Waiting : SessionState.Routing;
         }
+
+        Volatile.Write(ref _lastTaken, _context.Time.GetTimestamp());
 
         room.StartTimer(_context.Options.UnpairedTimeout, static s => ((Room)s!).Creator.OnUnpairedTimeout((Room)s!));
     }
@@ -146,9 +216,15 @@ internal sealed partial class RelaySession
 
         if (ReferenceEquals(room.Joiner, this))
         {
-            room.Touch();
-            room.StartTimer(_context.Options.IdleTimeout, static s => ((Room)s!).Creator.OnIdleCheck((Room)s!));
+            StartIdleTimer(room);
         }
+    }
+
+    /// <summary>The room stopped waiting for its first peer: the idle timeout replaces the unpaired one.</summary>
+    private void StartIdleTimer(Room room)
+    {
+        room.Touch();
+        room.StartTimer(_context.Options.IdleTimeout, static s => ((Room)s!).Creator.OnIdleCheck((Room)s!));
     }
 
     private void OnUnpairedTimeout(Room room)
@@ -195,6 +271,12 @@ internal sealed partial class RelaySession
             return;
         }
 
+        if (room.Routing is not null)
+        {
+            _ = LeaveRoomAsync(room); // never throws; a no-op when the routing loop already left
+            return;
+        }
+
         if (_context.Rooms.TryCloseUnpaired(room))
         {
             _context.Write($"relay: nameplate {room.Nameplate} freed (creator left)");
@@ -214,6 +296,10 @@ internal sealed partial class RelaySession
 
         room.Creator.CloseSocket();
         room.Joiner?.CloseSocket();
+        foreach ((_, RelaySession member) in room.Routing?.Members() ?? [])
+        {
+            member.CloseSocket();
+        }
     }
 
     private static byte[] PairedFrame(byte index)

@@ -132,7 +132,29 @@ internal sealed partial class RelaySession
     {
         ReleaseRoom();
         _context.Refused(Remote.Address, refusal.Reason, $"relay: refused {Remote} ({RelayMetrics.Label(refusal.Reason)}): {refusal.Message}");
-        await SendErrorAndCloseAsync(_stream, _socket, refusal, _context.Shutdown).ConfigureAwait(false);
+        // A chat-room member may be in the middle of taking another member's frame: let it finish
+        // (briefly) so the Error is not spliced into that frame.
+        bool locked = false;
+        try
+        {
+            locked = await _writeLock.WaitAsync(ErrorWriteTimeout, _context.Shutdown).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: the Error is still attempted below, with its own bound.
+        }
+
+        try
+        {
+            await SendErrorAndCloseAsync(_stream, _socket, refusal, _context.Shutdown).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (locked)
+            {
+                _writeLock.Release();
+            }
+        }
     }
 
     /// <summary>Sends Error{code, message}, half-closes, drains briefly and closes. Never throws.</summary>

@@ -1,11 +1,12 @@
 // One client connection of the relay (DESIGN.md §5). A single read loop drives the state
-// machine AwaitHello → AwaitAuth → AwaitRoom → Waiting → Spliced; see RelaySession.Splice.cs
-// for the spliced phase. With a password, Welcome carries the relay's CPace share and Auth is
+// machine AwaitHello → AwaitAuth → AwaitRoom → Waiting → Spliced, or AwaitRoom → Routing for a
+// chat-room member; see RelaySession.Splice.cs for the spliced phase and RelaySession.Routing.cs
+// for the routing one. With a password, Welcome carries the relay's CPace share and Auth is
 // checked once by RelayPasswordVerifier (docs/protocol.md "Relay"). Invariants:
 //  - before pairing only whole frames ≤ Frame.MaxUnpairedLength are accepted; anything else is
 //    refused with Error{code} (then the socket is half-closed, briefly drained and closed);
-//  - the state only moves forward; Waiting/Spliced are set under the registry lock, timers only
-//    abort a session that is not Spliced (checked under _gate);
+//  - the state only moves forward; Waiting/Spliced/Routing are set under the registry lock, timers
+//    only abort a session that is not Spliced (checked under _gate);
 //  - writes to the socket are serialised by _writeLock (control frames vs. spliced bytes);
 //  - with TLS (RelaySession.Tls.cs) the handshake comes first, under the hello timeout.
 using System.Buffers;
@@ -24,6 +25,9 @@ internal enum SessionState
     AwaitRoom,
     Waiting,
     Spliced,
+
+    /// <summary>A member of a chat room: its frames are routed (RelaySession.Routing.cs).</summary>
+    Routing,
 }
 
 internal sealed partial class RelaySession
@@ -90,6 +94,10 @@ internal sealed partial class RelaySession
             {
                 await RefuseAsync(result.Refusal).ConfigureAwait(false);
             }
+            else if (result.Splice && State == SessionState.Routing)
+            {
+                await RouteAsync(control, result.Start, result.End, result.EndOfStream).ConfigureAwait(false);
+            }
             else if (result.Splice)
             {
                 await SpliceAsync(control, result.Start, result.End, result.EndOfStream).ConfigureAwait(false);
@@ -118,7 +126,7 @@ internal sealed partial class RelaySession
         }
     }
 
-    /// <summary>Stops the control loop with <paramref name="refusal"/> unless the session is already spliced.</summary>
+    /// <summary>Stops the control (or routing) loop with <paramref name="refusal"/> unless the session is already spliced.</summary>
     public void Abort(Refusal refusal)
     {
         lock (_gate)
@@ -131,14 +139,7 @@ internal sealed partial class RelaySession
             _abort = refusal;
         }
 
-        try
-        {
-            _controlCts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The loop already ended.
-        }
+        CancelControl();
     }
 
     public void CloseSocket() => Volatile.Read(ref _stream).Dispose();
@@ -157,6 +158,10 @@ internal sealed partial class RelaySession
 
     private void DisposeAuth() => Interlocked.Exchange(ref _auth, null)?.Dispose();
 
+    /// <summary>The session left the control phase: its bytes are spliced to a partner or routed in a chat room.</summary>
+    private bool Forwarding => State >= SessionState.Spliced;
+
+    /// <summary>Splice: the control phase ended in Spliced or Routing; Start..End of the buffer are the bytes read past it.</summary>
     private readonly record struct ControlResult(Refusal? Refusal, bool Splice, int Start, int End, bool EndOfStream);
 
     private async Task<ControlResult> RunControlAsync(byte[] buffer)
@@ -165,7 +170,7 @@ internal sealed partial class RelaySession
         int end = 0;
         while (true)
         {
-            while (State != SessionState.Spliced)
+            while (!Forwarding)
             {
                 FrameStatus status = Frame.TryParse(buffer.AsSpan(start, end - start), Frame.MaxUnpairedLength, out FrameType type, out _, out int consumed);
                 if (status == FrameStatus.NeedMore)
@@ -192,7 +197,7 @@ internal sealed partial class RelaySession
                 }
             }
 
-            if (State == SessionState.Spliced)
+            if (Forwarding)
             {
                 return new ControlResult(null, true, start, end, false);
             }
@@ -211,7 +216,7 @@ internal sealed partial class RelaySession
             }
             catch (OperationCanceledException)
             {
-                if (State == SessionState.Spliced)
+                if (Forwarding)
                 {
                     return new ControlResult(null, true, start, end, false);
                 }
@@ -220,7 +225,7 @@ internal sealed partial class RelaySession
             }
 
             end += read;
-            if (State == SessionState.Spliced)
+            if (Forwarding)
             {
                 return new ControlResult(null, true, start, end, read == 0);
             }

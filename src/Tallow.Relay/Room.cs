@@ -1,8 +1,10 @@
-// A room (DESIGN.md §3, §5.3–5.4): created by Allocate, completed by one Claim (capacity 2).
+// A room (DESIGN.md §3, §5.3–5.4): created by Allocate, completed by one Claim (capacity 2), or a
+// chat room (capacity ≥ 3, docs/protocol.md "Chat rooms") whose members are in Routing.
 // Invariants: the nameplate stays reserved until the room is closed, so a third peer sees
 // RoomFull, not NoSuchRoom; once closed a room never reopens; Close() is idempotent and closes
-// both members' sockets; a paired room ends when both directions reached EOF, or at once on
-// an error or the idle timeout.
+// both members' sockets; a paired room ends when both directions reached EOF, or at once on an
+// error or the idle timeout; a chat room counts as paired from its first joiner on and ends when
+// its last member left or on the idle timeout.
 namespace Tallow.Relay;
 
 internal sealed class Room
@@ -13,10 +15,11 @@ internal sealed class Room
     private int _closed;
     private ITimer? _timer;
 
-    public Room(uint nameplate, RelaySession creator, TimeProvider time)
+    public Room(uint nameplate, RelaySession creator, TimeProvider time, RoutingRoom? routing = null)
     {
         Nameplate = nameplate;
         Creator = creator;
+        Routing = routing;
         _time = time;
         _lastActivity = time.GetTimestamp();
     }
@@ -28,7 +31,11 @@ internal sealed class Room
     /// <summary>Set under the registry lock when the room becomes complete.</summary>
     public RelaySession? Joiner { get; set; }
 
-    public bool IsPaired => Joiner is not null;
+    /// <summary>The member table of a chat room; null for a pair.</summary>
+    public RoutingRoom? Routing { get; }
+
+    /// <summary>A pair with its joiner, or a chat room that admitted its first joiner (it no longer counts as waiting).</summary>
+    public bool IsPaired => Joiner is not null || Routing?.AnyJoined == true;
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 

@@ -1,7 +1,10 @@
 // Nameplate → room table (DESIGN.md §3, §5.3). One lock guards every transition
 // (allocate, claim/pair, expire, close) so a claim and an unpaired timeout cannot both win.
 // It also counts each creator address's waiting rooms: counted at allocation, given back once,
-// when the room pairs or when it closes unpaired.
+// when the room pairs (a chat room: admits its first joiner) or when it closes unpaired. Chat-room
+// members join and leave under the same lock, so the last member leaving and a claim cannot race.
+using Tallow.Wire;
+
 namespace Tallow.Relay;
 
 internal enum AllocateStatus
@@ -17,9 +20,18 @@ internal enum AllocateStatus
 internal enum ClaimStatus
 {
     Paired,
+
+    /// <summary>Admitted to a chat room (RoutingRoom).</summary>
+    Joined,
     NoSuchRoom,
     RoomFull,
+
+    /// <summary>A chat room that admits no one any more (RoomClose, or every id used).</summary>
+    RoomClosed,
 }
+
+/// <summary>A chat-room member's id and the members that were in the room when it was admitted.</summary>
+internal readonly record struct RoomAdmission(byte Id, (byte Id, RelaySession Session)[] Others);
 
 internal sealed class RoomRegistry
 {
@@ -52,8 +64,11 @@ internal sealed class RoomRegistry
         }
     }
 
-    /// <summary>Creates a room; <paramref name="requested"/> 0 takes the smallest free nameplate ≥ 1.</summary>
-    public AllocateStatus TryAllocate(RelaySession creator, uint requested, out Room? room)
+    /// <summary>
+    /// Creates a room; <paramref name="requested"/> 0 takes the smallest free nameplate ≥ 1. A capacity of
+    /// RoomProtocol.MinCapacity or more makes a chat room with the creator as member 0.
+    /// </summary>
+    public AllocateStatus TryAllocate(RelaySession creator, uint requested, int capacity, out Room? room)
     {
         room = null;
         lock (_rooms)
@@ -85,10 +100,18 @@ internal sealed class RoomRegistry
                 return AllocateStatus.AddressRoomLimit;
             }
 
-            room = new Room(nameplate, creator, _time);
+            RoutingRoom? routing = capacity >= RoomProtocol.MinCapacity ? new RoutingRoom(capacity) : null;
+            room = new Room(nameplate, creator, _time, routing);
             _rooms.Add(nameplate, room);
             _anyOpened = true;
             _metrics.RoomOpened();
+            if (routing is not null)
+            {
+                routing.TryAdmit(creator, out _, out _); // id 0 of an empty room
+                _metrics.RoutingRoomOpened();
+                _metrics.MemberJoined();
+            }
+
             creator.OnAllocated(room);
             return AllocateStatus.Opened;
         }
@@ -120,15 +143,34 @@ internal sealed class RoomRegistry
 
     private bool IsPermittedLocked(uint nameplate) => nameplate != 0 && Array.IndexOf(_permitted, nameplate) >= 0;
 
-    /// <summary>Joins a waiting room; on success both sessions are switched to splicing before the lock is released.</summary>
-    public ClaimStatus TryClaim(RelaySession joiner, uint nameplate, out Room? room)
+    /// <summary>The open room holding <paramref name="nameplate"/>, or null.</summary>
+    public Room? Find(uint nameplate)
     {
         lock (_rooms)
         {
-            if (!_rooms.TryGetValue(nameplate, out room) || room.IsClosed)
+            return _rooms.TryGetValue(nameplate, out Room? room) && !room.IsClosed ? room : null;
+        }
+    }
+
+    /// <summary>
+    /// Joins a waiting room; on success both sessions are switched to splicing before the lock is released.
+    /// A chat room admits the joiner as its next member instead (<paramref name="admission"/>).
+    /// </summary>
+    public ClaimStatus TryClaim(RelaySession joiner, uint nameplate, RoutingRoom? expected, out Room? room, out RoomAdmission admission)
+    {
+        admission = default;
+        lock (_rooms)
+        {
+            // `expected`: the chat room (or null: a pair) the caller found by Find; the nameplate may have changed hands since.
+            if (!_rooms.TryGetValue(nameplate, out room) || room.IsClosed || room.Routing != expected)
             {
                 room = null;
                 return ClaimStatus.NoSuchRoom;
+            }
+
+            if (room.Routing is RoutingRoom routing)
+            {
+                return Admit(joiner, room, routing, out admission);
             }
 
             if (room.IsPaired)
@@ -143,6 +185,50 @@ internal sealed class RoomRegistry
             joiner.OnPaired(room, room.Creator);
             _metrics.Paired();
             return ClaimStatus.Paired;
+        }
+    }
+
+    private ClaimStatus Admit(RelaySession joiner, Room room, RoutingRoom routing, out RoomAdmission admission)
+    {
+        admission = default;
+        bool wasWaiting = !routing.AnyJoined;
+        if (!routing.TryAdmit(joiner, out byte id, out (byte, RelaySession)[] others))
+        {
+            return routing.IsFull ? ClaimStatus.RoomFull : ClaimStatus.RoomClosed;
+        }
+
+        if (wasWaiting)
+        {
+            _unpairedByAddress.Release(room.Creator.SourceKey);
+        }
+
+        _metrics.MemberJoined();
+        joiner.OnJoined(room, id, first: wasWaiting);
+        admission = new RoomAdmission(id, others);
+        return ClaimStatus.Joined;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="member"/> (id <paramref name="id"/>) out of its chat room; the room closes with its
+    /// last member (<paramref name="closed"/>). False if it was no longer a member.
+    /// </summary>
+    public bool Leave(Room room, RelaySession member, byte id, out (byte Id, RelaySession Session)[] remaining, out bool closed)
+    {
+        closed = false;
+        lock (_rooms)
+        {
+            if (!room.Routing!.TryRemove(id, member, out remaining))
+            {
+                return false;
+            }
+
+            _metrics.MemberLeft();
+            if (remaining.Length == 0)
+            {
+                closed = Remove(room);
+            }
+
+            return true;
         }
     }
 
@@ -184,6 +270,11 @@ internal sealed class RoomRegistry
         }
 
         _metrics.RoomClosed();
+        if (room.Routing is not null)
+        {
+            _metrics.RoutingRoomClosed();
+        }
+
         return true;
     }
 }

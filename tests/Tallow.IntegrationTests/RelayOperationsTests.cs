@@ -53,6 +53,16 @@ public sealed class RelayOperationsTests
         Assert.Contains("line 2: 'max-rooms' must be an integer", relay.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new[] { "--room-capacity", "21" }, "--room-capacity 21 must be at most 20")]
+    [InlineData(new[] { "--room-rate", "-2" }, "--room-rate -2 must be a non-negative number of frames per second")]
+    public async Task Chat_room_limits_out_of_range_exit_with_the_usage_code(string[] flags, string expected)
+    {
+        await using TallowProcess relay = TallowProcess.Start(["relay", "serve", "--bind", "127.0.0.1:0", "--probe-port", "0", .. flags]);
+        Assert.Equal(2, await relay.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(expected, relay.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Sigterm_ends_paired_and_waiting_sessions_and_exits_promptly()
     {

@@ -1,10 +1,13 @@
 // The relay's TOML config file (`tallow relay serve --config PATH`): one top-level key per
 // `relay serve` option, named like the flag without its dashes (bind, pass, metrics, probe-port,
 // max-connections, max-rooms, rate-per-ip, max-connections-per-ip, max-unpaired-per-ip,
-// max-failed-claims, failed-claim-window, failed-claim-block, unpaired-timeout, idle-timeout).
+// max-failed-claims, failed-claim-window, failed-claim-block, room-capacity, room-rate, room-burst,
+// unpaired-timeout, idle-timeout).
 // Read by TomlSettingsReader (shared with the client's config.toml) so every error names the key
 // and its line. Unknown keys, tables, duplicate keys and wrong types are usage errors (exit 2). tls, cert and key are reserved for the relay's TLS options and only
 // carried here. Every value is optional: unset means "not configured by the file".
+using Tallow.Wire;
+
 namespace Tallow.Cli.Commands;
 
 internal sealed record RelayConfigFile
@@ -13,7 +16,8 @@ internal sealed record RelayConfigFile
     public const long MaxFileBytes = 64 * 1024;
 
     private const string KnownKeys = "bind, pass, metrics, probe-port, max-connections, max-rooms, rate-per-ip, max-connections-per-ip, "
-        + "max-unpaired-per-ip, max-failed-claims, failed-claim-window, failed-claim-block, unpaired-timeout, idle-timeout, tls, cert, key";
+        + "max-unpaired-per-ip, max-failed-claims, failed-claim-window, failed-claim-block, room-capacity, room-rate, room-burst, "
+        + "unpaired-timeout, idle-timeout, tls, cert, key";
 
     public string? Path { get; init; }
 
@@ -40,6 +44,12 @@ internal sealed record RelayConfigFile
     public double? FailedClaimWindow { get; init; }
 
     public double? FailedClaimBlock { get; init; }
+
+    public int? RoomCapacity { get; init; }
+
+    public double? RoomRate { get; init; }
+
+    public int? RoomBurst { get; init; }
 
     public double? UnpairedTimeout { get; init; }
 
@@ -82,6 +92,9 @@ internal sealed record RelayConfigFile
                 "max-failed-claims" => config with { MaxFailedClaims = toml.Integer(e, 0, int.MaxValue) },
                 "failed-claim-window" => config with { FailedClaimWindow = Number(toml, e, allowZero: false) },
                 "failed-claim-block" => config with { FailedClaimBlock = Number(toml, e, allowZero: false) },
+                "room-capacity" => config with { RoomCapacity = toml.Integer(e, 2, RelayProtocol.MaxRoomCapacity) },
+                "room-rate" => config with { RoomRate = Number(toml, e, allowZero: true) },
+                "room-burst" => config with { RoomBurst = toml.Integer(e, 1, int.MaxValue) },
                 "unpaired-timeout" => config with { UnpairedTimeout = Number(toml, e, allowZero: false) },
                 "idle-timeout" => config with { IdleTimeout = Number(toml, e, allowZero: false) },
                 "tls" => config with { Tls = toml.Boolean(e) },
@@ -99,9 +112,16 @@ internal sealed record RelayConfigFile
         double number = toml.Number(e);
         if (!double.IsFinite(number) || number < 0 || (!allowZero && number == 0))
         {
-            throw toml.Error(e.Line, $"'{e.Name}' = {number} must be a {(allowZero ? "non-negative" : "positive")} number of {(e.Name == "rate-per-ip" ? "connections per second" : "seconds")}");
+            throw toml.Error(e.Line, $"'{e.Name}' = {number} must be a {(allowZero ? "non-negative" : "positive")} number of {Unit(e.Name)}");
         }
 
         return number;
     }
+
+    private static string Unit(string key) => key switch
+    {
+        "rate-per-ip" => "connections per second",
+        "room-rate" => "frames per second",
+        _ => "seconds",
+    };
 }

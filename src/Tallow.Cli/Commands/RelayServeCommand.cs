@@ -8,7 +8,8 @@
 // line override it, and it overrides $TALLOW_RELAY_PASS (RelayServeSettings).
 // Per-address limits (--max-connections-per-ip, --max-unpaired-per-ip, --max-failed-claims with
 // --failed-claim-window/--failed-claim-block) take their defaults from RelayOptions, where the
-// reasoning behind each default is written.
+// reasoning behind each default is written. Chat rooms (docs/protocol.md "Chat rooms"): --room-capacity
+// caps their members, --room-rate/--room-burst pace each member's frames.
 using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography;
@@ -16,6 +17,7 @@ using System.Security.Cryptography.X509Certificates;
 using Tallow.Cli.Output;
 using Tallow.Protocol;
 using Tallow.Relay;
+using Tallow.Wire;
 
 namespace Tallow.Cli.Commands;
 
@@ -58,6 +60,21 @@ internal static class RelayServeCommand
             DefaultValueFactory = _ => RelayOptions.DefaultFailedClaimBlock.TotalSeconds,
             Description = "Seconds an address's claims are refused after --max-failed-claims failures",
         };
+        var roomCapacity = new Option<int>("--room-capacity")
+        {
+            DefaultValueFactory = _ => RelayProtocol.MaxRoomCapacity,
+            Description = $"Most members of one chat room (tallow chat --multi), 3-{RelayProtocol.MaxRoomCapacity}; 2 serves no chat rooms",
+        };
+        var roomRate = new Option<double>("--room-rate")
+        {
+            DefaultValueFactory = _ => RelayOptions.DefaultRoomFramesPerSecond,
+            Description = "Frames per second one chat-room member may send (faster ones are read more slowly, nothing is dropped); 0 = no limit",
+        };
+        var roomBurst = new Option<int>("--room-burst")
+        {
+            DefaultValueFactory = _ => RelayOptions.DefaultRoomFrameBurst,
+            Description = "Frames a chat-room member may send in a burst above --room-rate",
+        };
         var unpaired = new Option<double>("--unpaired-timeout") { DefaultValueFactory = _ => 600, Description = "Seconds a room waits for its second peer" };
         var idle = new Option<double>("--idle-timeout") { DefaultValueFactory = _ => 1800, Description = "Seconds a paired session may stay silent" };
         var json = new Option<bool>("--json") { Description = "Print the listening addresses as a JSON event" };
@@ -70,7 +87,7 @@ internal static class RelayServeCommand
         var serve = new Command("serve", "Run a relay server")
         {
             bind, probePort, pass, metrics, maxConnections, maxRooms, rate, perIp, unpairedPerIp, failedClaims, failedWindow, failedBlock,
-            unpaired, idle, tls, cert, key, certOut, json, config,
+            roomCapacity, roomRate, roomBurst, unpaired, idle, tls, cert, key, certOut, json, config,
         };
         serve.SetAction((result, ct) =>
         {

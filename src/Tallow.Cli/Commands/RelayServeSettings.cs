@@ -7,6 +7,7 @@ using System.CommandLine.Parsing;
 using System.Net;
 using Tallow.Protocol;
 using Tallow.Relay;
+using Tallow.Wire;
 
 namespace Tallow.Cli.Commands;
 
@@ -44,11 +45,22 @@ internal static class RelayServeSettings
         int failedClaims = Pick(result, "--max-failed-claims", file.MaxFailedClaims, out string failedClaimsSource);
         double failedWindow = Pick(result, "--failed-claim-window", file.FailedClaimWindow, out string failedWindowSource);
         double failedBlock = Pick(result, "--failed-claim-block", file.FailedClaimBlock, out string failedBlockSource);
+        int roomCapacity = Pick(result, "--room-capacity", file.RoomCapacity, out string roomCapacitySource);
+        double roomRate = Pick(result, "--room-rate", file.RoomRate, out string roomRateSource);
+        int roomBurst = Pick(result, "--room-burst", file.RoomBurst, out string roomBurstSource);
         RequireAtLeast(maxConnections, 1, maxConnectionsSource);
         RequireAtLeast(maxRooms, 1, maxRoomsSource);
         RequireAtLeast(perIp, 0, perIpSource);
         RequireAtLeast(unpairedPerIp, 0, unpairedPerIpSource);
         RequireAtLeast(failedClaims, 0, failedClaimsSource);
+        RequireAtLeast(roomCapacity, 2, roomCapacitySource);
+        RequireAtMost(roomCapacity, RelayProtocol.MaxRoomCapacity, roomCapacitySource);
+        RequireAtLeast(roomBurst, 1, roomBurstSource);
+        if (!double.IsFinite(roomRate) || roomRate < 0)
+        {
+            throw new TallowException(FailureKind.Usage, $"{roomRateSource} {roomRate} must be a non-negative number of frames per second (0 = no limit).");
+        }
+
         RequirePositiveSeconds(unpaired, unpairedSource);
         RequirePositiveSeconds(idle, idleSource);
         RequirePositiveSeconds(failedWindow, failedWindowSource);
@@ -68,6 +80,9 @@ internal static class RelayServeSettings
             MaxFailedClaimsPerAddress = failedClaims,
             FailedClaimWindow = TimeSpan.FromSeconds(failedWindow),
             FailedClaimBlock = TimeSpan.FromSeconds(failedBlock),
+            MaxRoomMembers = roomCapacity,
+            RoomFramesPerSecond = roomRate,
+            RoomFrameBurst = roomBurst,
             UnpairedTimeout = TimeSpan.FromSeconds(unpaired),
             IdleTimeout = TimeSpan.FromSeconds(idle),
         };
@@ -139,6 +154,14 @@ internal static class RelayServeSettings
         if (value < min)
         {
             throw new TallowException(FailureKind.Usage, $"{source} {value} must be at least {min}.");
+        }
+    }
+
+    private static void RequireAtMost(int value, int max, string source)
+    {
+        if (value > max)
+        {
+            throw new TallowException(FailureKind.Usage, $"{source} {value} must be at most {max}.");
         }
     }
 

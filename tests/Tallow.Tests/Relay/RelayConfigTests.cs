@@ -24,6 +24,9 @@ public class RelayConfigTests
         max-failed-claims = 9
         failed-claim-window = 30
         failed-claim-block = 45.5
+        room-capacity = 7
+        room-rate = 50.5
+        room-burst = 300
         unpaired-timeout = 60
         idle-timeout = 90.5
         """;
@@ -44,6 +47,9 @@ public class RelayConfigTests
         Assert.Equal(9, file.MaxFailedClaims);
         Assert.Equal(30, file.FailedClaimWindow);
         Assert.Equal(45.5, file.FailedClaimBlock);
+        Assert.Equal(7, file.RoomCapacity);
+        Assert.Equal(50.5, file.RoomRate);
+        Assert.Equal(300, file.RoomBurst);
         Assert.Equal(60, file.UnpairedTimeout);
         Assert.Equal(90.5, file.IdleTimeout);
         Assert.Equal(3, file.Lines["pass"]);
@@ -61,6 +67,9 @@ public class RelayConfigTests
         Assert.Equal(9, options.MaxFailedClaimsPerAddress);
         Assert.Equal(TimeSpan.FromSeconds(30), options.FailedClaimWindow);
         Assert.Equal(TimeSpan.FromSeconds(45.5), options.FailedClaimBlock);
+        Assert.Equal(7, options.MaxRoomMembers);
+        Assert.Equal(50.5, options.RoomFramesPerSecond);
+        Assert.Equal(300, options.RoomFrameBurst);
         Assert.Equal(TimeSpan.FromSeconds(60), options.UnpairedTimeout);
         Assert.Equal(TimeSpan.FromSeconds(90.5), options.IdleTimeout);
     }
@@ -86,6 +95,29 @@ public class RelayConfigTests
         Assert.Equal(defaults.MaxFailedClaimsPerAddress, options.MaxFailedClaimsPerAddress);
         Assert.Equal(defaults.FailedClaimWindow, options.FailedClaimWindow);
         Assert.Equal(defaults.FailedClaimBlock, options.FailedClaimBlock);
+        Assert.Equal(20, options.MaxRoomMembers);
+        Assert.Equal(defaults.MaxRoomMembers, options.MaxRoomMembers);
+        Assert.Equal(defaults.RoomFramesPerSecond, options.RoomFramesPerSecond);
+        Assert.Equal(defaults.RoomFrameBurst, options.RoomFrameBurst);
+    }
+
+    [Fact]
+    public void Chat_room_limits_come_from_flags_over_the_file_and_are_range_checked()
+    {
+        RelayConfigFile file = RelayConfigFile.Parse(FullFile, "relay.toml");
+        RelayOptions options = Resolve(file, ["--room-capacity", "2", "--room-rate", "0", "--room-burst", "5"]);
+        Assert.Equal(2, options.MaxRoomMembers);
+        Assert.Equal(0, options.RoomFramesPerSecond);
+        Assert.Equal(5, options.RoomFrameBurst);
+
+        TallowException tooMany = Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--room-capacity", "21"]));
+        Assert.Contains("--room-capacity 21 must be at most 20", tooMany.Message, StringComparison.Ordinal);
+        TallowException tooFew = Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--room-capacity", "1"]));
+        Assert.Contains("--room-capacity 1 must be at least 2", tooFew.Message, StringComparison.Ordinal);
+        TallowException negativeRate = Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--room-rate", "-1"]));
+        Assert.Contains("--room-rate -1 must be a non-negative number of frames per second", negativeRate.Message, StringComparison.Ordinal);
+        TallowException noBurst = Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--room-burst", "0"]));
+        Assert.Contains("--room-burst 0 must be at least 1", noBurst.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -154,6 +186,9 @@ public class RelayConfigTests
     [InlineData("max-rooms = [1, 2]\n", 1, "'max-rooms' must be an integer, not an array")]
     [InlineData("max-connections-per-ip = -1\n", 1, "'max-connections-per-ip' = -1 is out of range")]
     [InlineData("failed-claim-window = 0\n", 1, "'failed-claim-window' = 0 must be a positive number of seconds")]
+    [InlineData("room-capacity = 21\n", 1, "'room-capacity' = 21 is out of range (2-20)")]
+    [InlineData("room-rate = -5\n", 1, "'room-rate' = -5 must be a non-negative number of frames per second")]
+    [InlineData("room-burst = 0\n", 1, "'room-burst' = 0 is out of range")]
     public void Bad_files_are_usage_errors_naming_the_key_and_line(string text, int line, string expected)
     {
         TallowException error = Assert.Throws<TallowException>(() => RelayConfigFile.Parse(text, "relay.toml"));

@@ -64,18 +64,22 @@ public class RelayHostileTests
         }
     }
 
-    [Fact]
-    public async Task Rooms_for_more_than_two_peers_are_refused_for_now()
+    [Theory]
+    [InlineData(2, 3, "serves no chat rooms")]              // a relay with --room-capacity 2
+    [InlineData(20, 21, "malformed Allocate")]              // beyond the protocol's 20
+    [InlineData(20, 1, "malformed Allocate")]
+    public async Task Rooms_beyond_the_relays_capacity_are_refused(int relayCapacity, int requested, string text)
     {
         CancellationToken token = RelayTestKit.Deadline();
-        await using RelayServer server = await RelayTestKit.StartAsync();
+        await using RelayServer server = await RelayTestKit.StartAsync(new RelayOptions { MaxRoomMembers = relayCapacity });
         await using RawClient client = await RawClient.ConnectAsync(server, token);
         await client.HelloAsync(token);
         byte[] allocate = new byte[AllocateMessage.Size];
-        new AllocateMessage(3, 0).Write(allocate);
+        allocate[0] = (byte)requested; // the capacity byte, raw: the relay decides what it accepts
         await client.SendAsync(FrameType.Allocate, allocate, token);
         ErrorMessage error = await client.ExpectErrorThenCloseAsync(RelayErrorCode.BadRequest, token);
-        Assert.Contains("multi-peer", error.Message, StringComparison.Ordinal);
+        Assert.Contains(text, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, server.Metrics.RoomsActive);
     }
 
     [Fact]

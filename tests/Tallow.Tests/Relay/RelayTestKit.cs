@@ -102,10 +102,22 @@ internal sealed class RawClient : IAsyncDisposable
     public static Task<RawClient> ConnectAsync(RelayServer server, CancellationToken token) => ConnectAsync(server.LocalEndPoint, token);
 
     /// <summary>Connects to any relay port (e.g. RelayServer.ProbeEndPoint).</summary>
-    public static async Task<RawClient> ConnectAsync(IPEndPoint endPoint, CancellationToken token)
+    public static Task<RawClient> ConnectAsync(IPEndPoint endPoint, CancellationToken token) =>
+        ConnectAsync(new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }, endPoint, token);
+
+    /// <summary>Connects a socket the caller prepared (e.g. a small receive buffer); it is disposed on failure.</summary>
+    public static async Task<RawClient> ConnectAsync(Socket socket, IPEndPoint endPoint, CancellationToken token)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endPoint, token);
+        try
+        {
+            await socket.ConnectAsync(endPoint, token);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
         return new RawClient(socket);
     }
 
@@ -125,9 +137,12 @@ internal sealed class RawClient : IAsyncDisposable
         return welcome;
     }
 
-    public async Task<(FrameType Type, byte[] Payload)> ReadFrameAsync(CancellationToken token)
+    public Task<(FrameType Type, byte[] Payload)> ReadFrameAsync(CancellationToken token) => ReadFrameAsync(Frame.MaxUnpairedLength, token);
+
+    /// <summary>Reads one frame of at most <paramref name="maxLength"/> (e.g. RoomProtocol.MaxFrameLength in a chat room).</summary>
+    public async Task<(FrameType Type, byte[] Payload)> ReadFrameAsync(int maxLength, CancellationToken token)
     {
-        FrameReadResult result = await _reader.ReadAsync(Frame.MaxUnpairedLength, token);
+        FrameReadResult result = await _reader.ReadAsync(maxLength, token);
         Assert.True(result.IsFrame, $"expected a frame, got {result}");
         return (result.Type, _reader.CurrentPayload.ToArray());
     }
