@@ -1,4 +1,5 @@
-// Chat rooms under membership changes, with real processes (protocol.md "Chat rooms"): ten
+// Chat rooms under membership changes, with real processes and a real relay (the last test uses
+// the in-process test relay to see what is routed; protocol.md "Chat rooms"): ten
 // members at once; members joining and leaving at random points while three keep talking (every
 // message exactly once and in order, no gap while a member is in); a member who left gets nothing
 // later — not even sealed for it — and a member who joined sees nothing earlier.
@@ -8,19 +9,19 @@ using Tallow.IntegrationTests.Hostile;
 namespace Tallow.IntegrationTests.Chat;
 
 [Collection(ChatCollection.Name)]
-public sealed partial class ChatRoomChurnTests
+public sealed partial class ChatRoomChurnTests(OpenRelayFixture fixture) : IClassFixture<OpenRelayFixture>
 {
     [Fact]
     public async Task Ten_members_each_receive_every_other_members_messages_exactly_once_in_order()
     {
-        await using HostileRoomRelay relay = HostileRoomRelay.Start();
-        (RoomMember first, string code) = await RoomMember.OpenAsync(relay.Address, "m0", "--capacity", "10");
+        string relay = fixture.Relay.Address;
+        (RoomMember first, string code) = await RoomMember.OpenAsync(relay, "m0", "--capacity", "10");
         List<RoomMember> all = [first];
         try
         {
             for (int i = 1; i < 10; i++)
             {
-                all.Add(RoomMember.Join(relay.Address, code, $"m{i}"));
+                all.Add(RoomMember.Join(relay, code, $"m{i}"));
             }
 
             foreach (RoomMember m in all)
@@ -58,10 +59,10 @@ public sealed partial class ChatRoomChurnTests
     public async Task Members_join_and_leave_at_random_points_while_three_keep_talking()
     {
         var random = new Random(1604);
-        await using HostileRoomRelay relay = HostileRoomRelay.Start();
-        (RoomMember alice, string code) = await RoomMember.OpenAsync(relay.Address, "alice");
-        RoomMember bob = RoomMember.Join(relay.Address, code, "bob");
-        RoomMember carol = RoomMember.Join(relay.Address, code, "carol");
+        string relay = fixture.Relay.Address;
+        (RoomMember alice, string code) = await RoomMember.OpenAsync(relay, "alice");
+        RoomMember bob = RoomMember.Join(relay, code, "bob");
+        RoomMember carol = RoomMember.Join(relay, code, "carol");
         RoomMember[] core = [alice, bob, carol];
         List<RoomMember> transients = [];
         try
@@ -80,7 +81,7 @@ public sealed partial class ChatRoomChurnTests
             {
                 if (random.Next(6) == 0 && present.Count < 3)
                 {
-                    var joiner = RoomMember.Join(relay.Address, code, $"t{random.Next(4)}");
+                    var joiner = RoomMember.Join(relay, code, $"t{random.Next(4)}");
                     if (present.Any(p => p.Name == joiner.Name))
                     {
                         await joiner.DisposeAsync();

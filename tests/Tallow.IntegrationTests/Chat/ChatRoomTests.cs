@@ -1,21 +1,19 @@
-// `tallow chat --multi` with real processes (protocol.md "Chat rooms"): three members on one
+// `tallow chat --multi` with real processes and a real relay (protocol.md "Chat rooms"): three members on one
 // code exchange messages, each received exactly once and in each sender's order; joins and leaves
 // while the room is open; a wrong code on joining.
-using Tallow.IntegrationTests.Hostile;
-
 namespace Tallow.IntegrationTests.Chat;
 
 [Collection(ChatCollection.Name)]
-public sealed class ChatRoomTests
+public sealed class ChatRoomTests(OpenRelayFixture fixture) : IClassFixture<OpenRelayFixture>
 {
     [Fact]
     public async Task Three_members_each_receive_every_other_members_messages_once_and_in_order()
     {
-        await using HostileRoomRelay relay = HostileRoomRelay.Start();
-        (RoomMember alice, string code) = await RoomMember.OpenAsync(relay.Address, "alice");
+        string relay = fixture.Relay.Address;
+        (RoomMember alice, string code) = await RoomMember.OpenAsync(relay, "alice");
         await using (alice)
-        await using (RoomMember bob = RoomMember.Join(relay.Address, code, "bob"))
-        await using (RoomMember carol = RoomMember.Join(relay.Address, code, "carol"))
+        await using (RoomMember bob = RoomMember.Join(relay, code, "bob"))
+        await using (RoomMember carol = RoomMember.Join(relay, code, "carol"))
         {
             RoomMember[] all = [alice, bob, carol];
             foreach (RoomMember m in all)
