@@ -43,6 +43,12 @@ public enum RecordKind : byte
 
     // Safety-number comparison (--verify; protocol.md "Safety numbers"), first after the handshake.
     SafetyCheck = 28, // {u8 state}: whether this side asks to compare, then its user's answer
+
+    // 29-30: chat rooms (RecordGroup.Room).
+
+    // Clipboard (tallow clip; protocol.md "Clipboard").
+    ClipContent = 31, // {u8 flags, u32 total size, u8 type length, type, piece}: one piece of a clipboard content
+    ClipAnswer = 32,  // {u8 status, text}: the receiver stored or refused one content
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>

@@ -27,11 +27,16 @@ public enum RecordGroup : byte
 
     /// <summary>The safety-number comparison right after the handshake (SafetyCheck).</summary>
     Safety = 6,
+
+    // 7: chat rooms (Room).
+
+    /// <summary>Clipboard contents and their answers, in both directions (tallow clip).</summary>
+    Clip = 8,
 }
 
 public static class RecordRoutes
 {
-    public const int GroupCount = 7;
+    public const int GroupCount = 9;
 
     /// <summary>The owner of <paramref name="kind"/>; false for a kind this version does not know.</summary>
     public static bool TryGetGroup(RecordKind kind, out RecordGroup group)
@@ -45,6 +50,7 @@ public static class RecordRoutes
             RecordKind.ChatMessage => RecordGroup.Chat,
             >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
             RecordKind.SafetyCheck => RecordGroup.Safety,
+            RecordKind.ClipContent or RecordKind.ClipAnswer => RecordGroup.Clip,
             _ => (RecordGroup)255,
         };
         return (byte)group < GroupCount;
@@ -54,7 +60,7 @@ public static class RecordRoutes
     /// Bulk records: file content. Only these wait for --throttle and count against a stream's
     /// flow-control window; every other kind is control and is never held back by them.
     /// </summary>
-    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData;
+    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData or RecordKind.ClipContent;
 
     /// <summary>
     /// The flow-controlled stream a record travels on, or null for control records. The receiver
@@ -66,6 +72,7 @@ public static class RecordRoutes
         RecordKind.Data or RecordKind.DataZstd or RecordKind.FileDone or RecordKind.End => FlowStream.Transfer,
         RecordKind.ChatMessage => FlowStream.Chat,
         RecordKind.SyncIndex or RecordKind.SyncPlan or RecordKind.SyncNeed or RecordKind.SyncData or RecordKind.SyncEnd => FlowStream.Sync,
+        RecordKind.ClipContent => FlowStream.Clip,
         _ => null,
     };
 }
@@ -75,4 +82,5 @@ public enum FlowStream : byte
     Transfer = 1,
     Chat = 2,
     Sync = 3,
+    Clip = 4,
 }

@@ -14,7 +14,7 @@ public class RecordRoutesTests
             Assert.True(RecordRoutes.TryGetGroup(kind, out _), $"{kind} has no owner");
         }
 
-        foreach (byte value in new byte[] { 0, 29, 99, 255 })
+        foreach (byte value in new byte[] { 0, 29, 30, 33, 99, 255 })
         {
             Assert.False(RecordRoutes.TryGetGroup((RecordKind)value, out _));
         }
@@ -32,6 +32,8 @@ public class RecordRoutesTests
     [InlineData(RecordKind.SyncData, RecordGroup.Sync)]
     [InlineData(RecordKind.SyncStop, RecordGroup.Sync)]
     [InlineData(RecordKind.SafetyCheck, RecordGroup.Safety)]
+    [InlineData(RecordKind.ClipContent, RecordGroup.Clip)]
+    [InlineData(RecordKind.ClipAnswer, RecordGroup.Clip)]
     public void Kinds_go_to_the_part_that_owns_them(RecordKind kind, RecordGroup group)
     {
         Assert.True(RecordRoutes.TryGetGroup(kind, out RecordGroup actual));
@@ -50,10 +52,11 @@ public class RecordRoutesTests
                 RecordGroup.IncomingTransfer when kind is not (RecordKind.Offer or RecordKind.Cancel) => FlowStream.Transfer,
                 RecordGroup.Chat => FlowStream.Chat,
                 RecordGroup.Sync when kind is not (RecordKind.SyncRound or RecordKind.SyncApplied or RecordKind.SyncStop) => FlowStream.Sync,
+                RecordGroup.Clip when kind is RecordKind.ClipContent => FlowStream.Clip,
                 _ => null,
             };
             Assert.Equal(expected, stream);
-            Assert.Equal(kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData, RecordRoutes.IsBulk(kind));
+            Assert.Equal(kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData or RecordKind.ClipContent, RecordRoutes.IsBulk(kind));
         }
     }
 
@@ -62,7 +65,8 @@ public class RecordRoutesTests
     [InlineData(new byte[] { 2, 0, 1, 0, 0 }, true)]
     [InlineData(new byte[] { 0, 0, 0, 0, 9 }, false)] // no stream 0
     [InlineData(new byte[] { 3, 0, 0, 0, 9 }, true)] // the sync stream
-    [InlineData(new byte[] { 4, 0, 0, 0, 9 }, false)]
+    [InlineData(new byte[] { 4, 0, 0, 0, 9 }, true)] // the clipboard stream
+    [InlineData(new byte[] { 5, 0, 0, 0, 9 }, false)]
     [InlineData(new byte[] { 1, 0, 0, 0, 0 }, false)] // a zero grant
     [InlineData(new byte[] { 1, 0, 0, 0 }, false)]
     [InlineData(new byte[] { 1, 0, 0, 0, 9, 0 }, false)]
