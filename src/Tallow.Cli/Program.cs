@@ -21,6 +21,8 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     CompletionCommand.CreateManPage(),
 };
 
+HelpFooters.Install(root);
+
 // Bare `tallow` and `tallow help [COMMAND]` show the help (UsageErrors: issue 15, item 12).
 if (args.Length == 0 || args[0] == "help")
 {

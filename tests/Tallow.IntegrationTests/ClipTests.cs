@@ -181,6 +181,20 @@ public sealed class ClipTests(OpenRelayFixture fixture) : IClassFixture<OpenRela
         }
     }
 
+    [Fact]
+    public void Help_names_the_clipboard_tools_and_the_exit_codes()
+    {
+        ToolResult help = Tool.Run(Timeout, Repo.TallowBinary, "clip", "--help");
+        Assert.Equal(0, help.ExitCode);
+        foreach (string line in new[] { "--watch", "--max-size <SIZE>", "--print", "wl-clipboard", "xclip, else xsel", "OSC 52", "Exit codes:", "130  interrupted" })
+        {
+            Assert.Contains(line, help.Stdout, StringComparison.Ordinal);
+        }
+
+        ToolResult root = Tool.Run(Timeout, Repo.TallowBinary, "--help");
+        Assert.DoesNotContain("Exit codes:", root.Stdout, StringComparison.Ordinal); // the footer is clip's own
+    }
+
     private static Dictionary<string, string?> NoDisplay => new() { ["DISPLAY"] = null, ["WAYLAND_DISPLAY"] = null };
 
     private async Task<(TallowProcess Creator, TallowProcess Joiner)> StartPairAsync(XDisplay a, XDisplay b, string[] aArgs, string[] bArgs)

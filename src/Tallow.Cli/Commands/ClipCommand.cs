@@ -15,6 +15,23 @@ internal static class ClipCommand
 {
     public const long DefaultMaxBytes = 16L * 1024 * 1024;
 
+    private const string HelpFooter = """
+        Clipboard:
+          Wayland: wl-copy/wl-paste (package wl-clipboard), when WAYLAND_DISPLAY is set
+          X11: xclip, else xsel (text only), when DISPLAY is set
+          none of them: received text goes to the terminal on stdout as OSC 52 (up to 74 KiB)
+
+        Exit codes:
+          0    stored in the other side's clipboard (--watch: the other side left)
+          1    error (the other side broke the protocol, or sent text that is not UTF-8)
+          2    usage
+          3    refused by the other side (over its --max-size, a type its clipboard cannot hold), or it left
+          4    network, relay or timeout
+          5    no clipboard tool (the message names the packages), or the tool failed
+          6    wrong code or failed authentication
+          130  interrupted (Ctrl-C; the other side is told)
+        """;
+
     public static Command Create()
     {
         var common = new CommonOptions();
@@ -24,6 +41,7 @@ internal static class ClipCommand
         var maxSize = new Option<string?>("--max-size") { Description = "Largest clipboard content sent or received, e.g. 64MiB (default 16MiB, at most 256MiB)", HelpName = "SIZE" };
         Option<int> words = common.CreateWords();
         var verify = SafetyCheck.CreateOption();
+        HelpFooters.Add("clip", HelpFooter);
         var command = new Command("clip", "Send the clipboard to one peer, or receive one into this clipboard; --watch mirrors both ways")
         {
             code, watch, print, maxSize, words, verify,
