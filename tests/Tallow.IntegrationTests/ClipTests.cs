@@ -103,6 +103,42 @@ public sealed class ClipTests(OpenRelayFixture fixture) : IClassFixture<OpenRela
     }
 
     [Fact]
+    public async Task Without_xclip_xsel_takes_text_and_an_image_is_refused_on_both_sides()
+    {
+        Assert.True(Tool.OnPath("xsel"), "this test needs xsel: run ./setup.sh as root, or apt install xsel");
+        await using XDisplay a = await XDisplay.StartAsync();
+        await using XDisplay b = await XDisplay.StartAsync();
+        using var bin = new TempDir();
+        string xsel = (System.Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(dir => Path.Combine(dir, "xsel")).First(File.Exists);
+        File.CreateSymbolicLink(bin.Combine("xsel"), xsel); // the receiver's PATH has xsel and no xclip
+        Dictionary<string, string?> xselOnly = b.Environment;
+        xselOnly["PATH"] = bin.Path;
+
+        await a.SetClipboardAsync("through xsel"u8.ToArray());
+        (TallowProcess sender, TallowProcess receiver) = await StartPairAsync(a, b, [], [], xselOnly);
+        await using (sender)
+        await using (receiver)
+        {
+            Check.Exit(0, await receiver.WaitForExitAsync(Timeout), receiver, "receiver");
+            Check.Exit(0, await sender.WaitForExitAsync(Timeout), sender, "sender");
+            Assert.Equal("xsel", (await receiver.WaitForEventAsync("clip_received", Timeout)).GetProperty("clipboard").GetString());
+            Assert.Equal("through xsel", Encoding.UTF8.GetString(await b.ReadClipboardAsync() ?? []));
+        }
+
+        await a.SetClipboardAsync(Png(32, 32), "image/png");
+        (sender, receiver) = await StartPairAsync(a, b, [], [], xselOnly);
+        await using (sender)
+        await using (receiver)
+        {
+            Check.Exit(5, await receiver.WaitForExitAsync(Timeout), receiver, "receiver");
+            Check.Exit(3, await sender.WaitForExitAsync(Timeout), sender, "sender");
+            Assert.Contains("holds text only", await ErrorOf(receiver), StringComparison.Ordinal);
+            Assert.Contains("holds text only", await ErrorOf(sender), StringComparison.Ordinal);
+            Assert.Equal("through xsel", Encoding.UTF8.GetString(await b.ReadClipboardAsync() ?? []));
+        }
+    }
+
+    [Fact]
     public async Task Watch_carries_new_content_both_ways_without_sending_back_what_it_received()
     {
         await using XDisplay a = await XDisplay.StartAsync();
@@ -197,11 +233,11 @@ public sealed class ClipTests(OpenRelayFixture fixture) : IClassFixture<OpenRela
 
     private static Dictionary<string, string?> NoDisplay => new() { ["DISPLAY"] = null, ["WAYLAND_DISPLAY"] = null };
 
-    private async Task<(TallowProcess Creator, TallowProcess Joiner)> StartPairAsync(XDisplay a, XDisplay b, string[] aArgs, string[] bArgs)
+    private async Task<(TallowProcess Creator, TallowProcess Joiner)> StartPairAsync(XDisplay a, XDisplay b, string[] aArgs, string[] bArgs, Dictionary<string, string?>? bEnvironment = null)
     {
         TallowProcess creator = TallowProcess.Start(["clip", "--json", "--relay", fixture.Relay.Address, .. aArgs], environment: a.Environment);
         string code = (await creator.WaitForEventAsync("code", Timeout)).GetProperty("code").GetString()!;
-        TallowProcess joiner = TallowProcess.Start(["clip", code, "--json", "--relay", fixture.Relay.Address, .. bArgs], environment: b.Environment);
+        TallowProcess joiner = TallowProcess.Start(["clip", code, "--json", "--relay", fixture.Relay.Address, .. bArgs], environment: bEnvironment ?? b.Environment);
         return (creator, joiner);
     }
 

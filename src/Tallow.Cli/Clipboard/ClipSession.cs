@@ -49,6 +49,7 @@ internal sealed class ClipSession(OpenSession open, IClipboard clipboard, Report
 
             if (answer.Status != ClipAnswerStatus.Stored)
             {
+                await Records.LeaveAsync(string.Empty, ct).ConfigureAwait(false); // the answer was heard: a normal end, not a lost connection
                 throw new TallowException(FailureKind.Declined, $"the other side did not store the clipboard: {PathSanitizer.Printable(answer.Text)}");
             }
 
