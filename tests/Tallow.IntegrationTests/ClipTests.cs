@@ -179,6 +179,26 @@ public sealed class ClipTests(OpenRelayFixture fixture) : IClassFixture<OpenRela
     }
 
     [Fact]
+    public async Task A_one_shot_receiver_of_a_watching_sender_takes_the_next_copy_and_leaves()
+    {
+        await using XDisplay a = await XDisplay.StartAsync();
+        await using XDisplay b = await XDisplay.StartAsync();
+        await a.SetClipboardAsync("already there"u8.ToArray());
+        (TallowProcess watcher, TallowProcess receiver) = await StartPairAsync(a, b, ["--watch"], []);
+        await using (watcher)
+        await using (receiver)
+        {
+            await watcher.WaitForEventAsync("clip_watching", Timeout);
+            await a.SetClipboardAsync("the next copy"u8.ToArray());
+            Check.Exit(0, await receiver.WaitForExitAsync(Timeout), receiver, "receiver");
+            Assert.Equal("the next copy", Encoding.UTF8.GetString(await b.ReadClipboardAsync() ?? []));
+            await watcher.WaitForEventAsync("peer_left", Timeout);
+            Check.Exit(0, await watcher.WaitForExitAsync(Timeout), watcher, "watcher");
+            Assert.Equal(1, Count(watcher, "clip_sent"));
+        }
+    }
+
+    [Fact]
     public async Task Without_a_clipboard_tool_text_goes_to_the_terminal_as_osc_52()
     {
         await using XDisplay a = await XDisplay.StartAsync();

@@ -77,6 +77,11 @@ internal sealed class ClipSession(OpenSession open, IClipboard clipboard, Report
 
         TallowException? failed = await StoreAsync(incoming, ct).ConfigureAwait(false);
         await Task.WhenAny(Records.Ended, Task.Delay(SenderLeaves, ct)).ConfigureAwait(false);
+        if (!Records.Ended.IsCompleted)
+        {
+            await Records.LeaveAsync(string.Empty, ct).ConfigureAwait(false); // a --watch sender stays: this side is done
+        }
+
         if (failed is not null)
         {
             throw failed;
