@@ -210,6 +210,9 @@ public sealed class HostileRoomRelay : IAsyncDisposable
         }
     }
 
+    /// <summary>Tells every other member that <paramref name="id"/> left, while it stays connected and routed (an eavesdropping relay).</summary>
+    public Task FakeDepartureAsync(byte id) => BroadcastAsync(Frame.Encode(FrameType.MemberLeft, [id]), except: id, _stop.Token);
+
     private async Task BroadcastAsync(byte[] frame, byte except, CancellationToken ct)
     {
         HostileConnection[] targets;
