@@ -57,24 +57,8 @@ public sealed class HostileRoomRelay : IAsyncDisposable
 
     private int _closeRequests;
 
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            socket.NoDelay = true;
-            _tasks.Add(Task.Run(() => ServeAsync(new HostileConnection(socket))));
-        }
-    }
+    private Task AcceptLoopAsync() =>
+        HostileConnection.AcceptAllAsync(_listener, connection => _tasks.Add(Task.Run(() => ServeAsync(connection))), _stop.Token);
 
     private async Task ServeAsync(HostileConnection c)
     {
