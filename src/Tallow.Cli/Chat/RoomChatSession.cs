@@ -35,7 +35,7 @@ internal sealed class RoomChatSession(ChatRoom room, IRoomView view)
                     return;
                 }
 
-                await HandleAsync(text, ct).ConfigureAwait(false);
+                Handle(text);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -46,7 +46,7 @@ internal sealed class RoomChatSession(ChatRoom room, IRoomView view)
         }
     }
 
-    private async Task HandleAsync(string line, CancellationToken ct)
+    private void Handle(string line)
     {
         string trimmed = line.Trim();
         if (trimmed.Length == 0)
@@ -79,7 +79,7 @@ internal sealed class RoomChatSession(ChatRoom room, IRoomView view)
             string text = line.StartsWith("//", StringComparison.Ordinal) ? line[1..] : line;
             try
             {
-                if (await room.SendAsync(text, ct).ConfigureAwait(false) == 0)
+                if (room.Send(text) == 0)
                 {
                     view.Info("no one else is in the room yet: the message was not sent.");
                 }

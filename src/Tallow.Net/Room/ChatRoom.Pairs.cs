@@ -100,16 +100,31 @@ public sealed partial class ChatRoom
         }
     }
 
+    /// <summary>
+    /// Lists a member whose handshake finished. Names are unique by member id whatever order the
+    /// handshakes finish in: of members with the same name (case-insensitive), the one with the
+    /// lowest id keeps it and every other is shown as "name#id" — renamed, with a notice, when an
+    /// earlier member's handshake finishes after its own.
+    /// </summary>
     private RoomMember Admit(RoomPeer peer)
     {
         lock (_members)
         {
             string name = peer.Name;
-            bool clash = string.Equals(name, _name, StringComparison.OrdinalIgnoreCase) && Self < peer.Id
-                || _members.Values.Any(j => j.Member.Id < peer.Id && string.Equals(j.Peer.Name, name, StringComparison.OrdinalIgnoreCase));
+            bool SameName(string other) => string.Equals(other, name, StringComparison.OrdinalIgnoreCase);
+            bool clash = SameName(_name) && Self < peer.Id || _members.Values.Any(j => j.Member.Id < peer.Id && SameName(j.Peer.Name));
             var member = new RoomMember(peer.Id, clash ? $"{name}#{peer.Id}" : name, peer.SafetyDigits, peer.SafetyEmoji);
-            _members[peer.Id] = new Joined(peer, member);
-            if (string.Equals(name, _name, StringComparison.OrdinalIgnoreCase) && peer.Id < Self && !DisplayName.Contains('#', StringComparison.Ordinal))
+            var outbox = System.Threading.Channels.Channel.CreateBounded<string>(
+                new System.Threading.Channels.BoundedChannelOptions(OutboxCapacity) { SingleReader = true, FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
+            _members[peer.Id] = new Joined(peer, member, outbox);
+            foreach (Joined later in _members.Values.Where(j => j.Member.Id > peer.Id && SameName(j.Peer.Name) && !j.Member.Name.Contains('#', StringComparison.Ordinal)))
+            {
+                string before = later.Member.Name;
+                later.Member.Name = $"{later.Peer.Name}#{later.Member.Id}";
+                _observer.Notice($"{member.Name} (#{member.Id}) was in the room first: the other {before} is now shown as {later.Member.Name}.");
+            }
+
+            if (SameName(_name) && peer.Id < Self && !DisplayName.Contains('#', StringComparison.Ordinal))
             {
                 DisplayName = $"{_name}#{Self}";
                 _observer.Notice($"another member is also called {_name}: the others see you as {DisplayName}.");
@@ -125,9 +140,10 @@ public sealed partial class ChatRoom
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task messages = ShowMessagesAsync(peer, member, stop.Token);
         Task views = ReadViewsAsync(peer, member, stop.Token);
+        Task outgoing = SendQueuedAsync(peer, member, stop.Token);
         Exception ended = await peer.Records.Ended.WaitAsync(ct).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(Quietly(messages), Quietly(views)).ConfigureAwait(false);
+        await Task.WhenAll(Quietly(messages), Quietly(views), Quietly(outgoing)).ConfigureAwait(false);
         if (peer.Records.PeerLeft.IsCompleted)
         {
             string text = Protocol.Transfer.PathSanitizer.Printable(peer.Records.PeerLeft.Result);
@@ -141,6 +157,21 @@ public sealed partial class ChatRoom
 
         _observer.Warning($"the session with {member.Name} broke ({ended.Message}); the relay may be tampering with the room. {member.Name} no longer gets or sends messages here.");
         return "session broken";
+    }
+
+    /// <summary>Seals and sends this side's messages for one member, in order, as fast as that member takes them.</summary>
+    private async Task SendQueuedAsync(RoomPeer peer, RoomMember member, CancellationToken ct)
+    {
+        System.Threading.Channels.ChannelReader<string> outbox;
+        lock (_members)
+        {
+            outbox = _members[member.Id].Outbox.Reader;
+        }
+
+        await foreach (string text in outbox.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            await peer.Chat.SendAsync(text, ct).ConfigureAwait(false);
+        }
     }
 
     private async Task ShowMessagesAsync(RoomPeer peer, RoomMember member, CancellationToken ct)

@@ -13,7 +13,17 @@ using Tallow.Wire;
 
 namespace Tallow.Net.Room;
 
-public sealed record RoomMember(byte Id, string Name, string SafetyDigits, string SafetyEmoji);
+/// <summary>A member as this side shows it; <see cref="Name"/> gains "#id" when an earlier member turns out to have the same name.</summary>
+public sealed class RoomMember(byte id, string name, string safetyDigits, string safetyEmoji)
+{
+    public byte Id { get; } = id;
+
+    public string Name { get; internal set; } = name;
+
+    public string SafetyDigits { get; } = safetyDigits;
+
+    public string SafetyEmoji { get; } = safetyEmoji;
+}
 
 /// <summary>What a room tells its user; called from the room's tasks (implementations serialise their output).</summary>
 public interface IRoomObserver
@@ -51,7 +61,14 @@ public sealed partial class ChatRoom : IAsyncDisposable
     private readonly int _initialTotal;
     private bool _admitting = true;
 
-    private sealed record Joined(RoomPeer Peer, RoomMember Member);
+    /// <summary>Messages not yet sealed for one member: a member that stops reading holds up only its own queue.</summary>
+    private const int OutboxCapacity = 256;
+
+    /// <param name="Outbox">This side's messages for the member, sent in order by the member's own task.</param>
+    private sealed record Joined(RoomPeer Peer, RoomMember Member, System.Threading.Channels.Channel<string> Outbox)
+    {
+        public bool WarnedFull { get; set; }
+    }
 
     /// <summary>Runs the room on <paramref name="connection"/>; <paramref name="password"/> (the whole code) is copied and zeroed at the end.</summary>
     public ChatRoom(RoomConnection connection, ReadOnlySpan<byte> password, string name, IRoomObserver observer, RoomPeerOptions? options = null)
@@ -115,8 +132,8 @@ public sealed partial class ChatRoom : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends <paramref name="text"/> to every member joined now; returns how many it went to.</summary>
-    public async Task<int> SendAsync(string text, CancellationToken ct)
+    /// <summary>Queues <paramref name="text"/> for every member joined now (each member's task seals and sends it in order); returns how many took it.</summary>
+    public int Send(string text)
     {
         if (Encoding.UTF8.GetByteCount(text) > ChatTextMessage.MaxTextBytes)
         {
@@ -129,19 +146,21 @@ public sealed partial class ChatRoom : IAsyncDisposable
             targets = [.. _members.Values];
         }
 
-        bool[] sent = await Task.WhenAll(targets.Select(async j =>
+        int queued = 0;
+        foreach (Joined joined in targets)
         {
-            try
+            if (joined.Outbox.Writer.TryWrite(text))
             {
-                await j.Peer.Chat.SendAsync(text, ct).ConfigureAwait(false);
-                return true;
+                queued++;
             }
-            catch (TallowException) when (!ct.IsCancellationRequested)
+            else if (!joined.WarnedFull)
             {
-                return false; // that pair ended: its own loop reports it
+                joined.WarnedFull = true;
+                _observer.Warning($"{joined.Member.Name} has not taken your last {OutboxCapacity} messages (stopped or stuck): they miss this one and later ones until they catch up.");
             }
-        })).ConfigureAwait(false);
-        return sent.Count(s => s);
+        }
+
+        return queued;
     }
 
     /// <summary>Tells every member this side leaves (bounded by <paramref name="ct"/>), then closes the room connection.</summary>
