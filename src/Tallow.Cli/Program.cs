@@ -9,6 +9,7 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     SendCommand.Create(),
     ReceiveCommand.Create(),
     ChatCommand.Create(),
+    DropBoxCommand.Create(),
     SshCommand.Create(),
     SyncCommand.CreateSync(),
     SyncCommand.CreateWatch(),
