@@ -1,7 +1,7 @@
 // `tallow drop-box` and `tallow send FILES --to` as real processes on a real relay (loopback): three
 // senders in turn and two at once, each transfer in its own folder, checked by SHA-256; wrong codes
 // stop it (exit 6) and the right code gets nothing in after; a relay restart in between (same port)
-// is survived with the same code; --max and --expire end it with 0; a hidden top-level name is
+// is survived with the same code, as is the relay closing a room no one joined; --max and --expire end it with 0; a hidden top-level name is
 // refused like receive --yes, and the drop box goes on.
 using System.Text.Json;
 using Tallow.Crypto;
@@ -125,6 +125,19 @@ public sealed class DropBoxTests(OpenRelayFixture fixture) : IClassFixture<OpenR
         {
             await relay.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task The_relays_unpaired_timeout_reopens_the_room_with_the_same_code()
+    {
+        using var dir = new TempDir();
+        await using RelayProcess relay = await RelayProcess.StartAsync(null, "--unpaired-timeout", "2");
+        await using DropBoxRun box = await DropBoxRun.OpenAsync(relay.Address, dir.Combine("inbox"));
+        await box.Process.WaitForEventAsync("dropbox_reconnected", Timeout); // no one came within 2 s: the relay closed the room
+        string file = dir.WriteRandomFile("src/late.bin", 100_000);
+        await box.SendAsync(relay.Address, [file], expectExit: 0);
+        await box.WaitForReceivedAsync(1);
+        Assert.Equal(TempDir.Sha256(file), TempDir.Sha256(Path.Combine(box.Received[0].GetProperty("folder").GetString()!, "late.bin")));
     }
 
     [Fact]

@@ -45,9 +45,8 @@ internal static class DropBoxCommand
                 {
                     reporter.Event("dropbox_open", ("code", room.Code), ("out", settings.OutRoot), ("max_senders", settings.MaxSenders));
                     uint nameplate = room.Connection.Nameplate;
-                    Func<CancellationToken, Task<Tallow.Net.Room.RoomConnection>>? reopen = common.ResolveRelay(result) is null
-                        ? null
-                        : token => SessionSetup.ReopenRoutingRoomAsync(result, common, nameplate, settings.Capacity, token);
+                    Func<CancellationToken, Task<Tallow.Net.Room.RoomConnection>> reopen =
+                        token => SessionSetup.ReopenRoutingRoomAsync(result, common, room.EmbeddedRelay, nameplate, settings.Capacity, token);
                     await new DropBoxHost(room.Connection, password, settings, reporter, reopen).RunAsync(ct).ConfigureAwait(false);
                 }
                 finally

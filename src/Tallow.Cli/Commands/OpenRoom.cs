@@ -13,6 +13,9 @@ internal sealed class OpenRoom(RoomConnection connection, string code, EmbeddedR
 
     public string Code => code;
 
+    /// <summary>The built-in relay this side runs the room on (a drop box reopens its room there), or null.</summary>
+    public Tallow.Net.Session.RelayAddress? EmbeddedRelay => embedded?.Local;
+
     public async ValueTask DisposeAsync()
     {
         await connection.DisposeAsync().ConfigureAwait(false);

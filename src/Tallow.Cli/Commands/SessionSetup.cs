@@ -158,14 +158,16 @@ internal static class SessionSetup
         (await JoinAnyAsync(result, common, reporter, codeText, verify: false, chatRoomAllowed: true, ct, pairAllowed: false).ConfigureAwait(false)).Room!;
 
     /// <summary>
-    /// The drop box after its relay connection was lost: the routing room opened again on the same
-    /// <paramref name="nameplate"/> of the configured relay, so the code it showed still works.
+    /// The drop box after its room ended (a lost relay connection, the relay's unpaired timeout): the
+    /// routing room opened again on the same <paramref name="nameplate"/> of the configured relay,
+    /// else of the built-in one (<paramref name="embedded"/>), so the code it showed still works.
     /// </summary>
-    public static async Task<RoomConnection> ReopenRoutingRoomAsync(ParseResult result, CommonOptions common, uint nameplate, byte capacity, CancellationToken ct)
+    public static async Task<RoomConnection> ReopenRoutingRoomAsync(ParseResult result, CommonOptions common, RelayAddress? embedded, uint nameplate, byte capacity, CancellationToken ct)
     {
-        RelayAddress relay = common.ResolveRelay(result)
-            ?? throw new TallowException(FailureKind.Network, "the built-in relay cannot be reopened: start again.");
-        PeerSession peer = await PeerSession.CreateRoutingRoomAsync(common.SessionOptions(result, relay, common.ResolvePassword(result)), nameplate, capacity, ct).ConfigureAwait(false);
+        RelayAddress? configured = common.ResolveRelay(result);
+        RelayAddress relay = configured ?? embedded ?? throw new TallowException(FailureKind.Network, "the room has no relay to reopen it on: start again.");
+        SessionOptions options = common.SessionOptions(result, relay, configured is null ? null : common.ResolvePassword(result));
+        PeerSession peer = await PeerSession.CreateRoutingRoomAsync(options, nameplate, capacity, ct).ConfigureAwait(false);
         try
         {
             RoomMembersMessage members = peer.Nameplate == nameplate

@@ -2,9 +2,9 @@
 // sender who joins (they always initiate to member 0) and takes one transfer from each, up to
 // MaxSenders at once. A handshake that fails on the code is an online guess: at MaxFailures the
 // room is closed to new members (RoomClose) and the drop box stops with exit 6. --max and
-// --expire stop it with exit 0; Ctrl-C with 130, telling the senders still sending. A lost relay
-// connection is reopened on the same nameplate (bounded back-off, at most ReconnectFor), the code
-// unchanged, when the relay is a configured one (the built-in relay lives in this process).
+// --expire stop it with exit 0; Ctrl-C with 130, telling the senders still sending. A room that
+// ends (a lost relay connection, a relay restart, the relay's unpaired timeout while no one came)
+// is reopened on the same nameplate (bounded back-off, at most ReconnectFor), the code unchanged.
 using System.Threading.Channels;
 using Tallow.Cli.Output;
 using Tallow.Net.Room;
@@ -12,7 +12,7 @@ using Tallow.Protocol;
 
 namespace Tallow.Cli.DropBox;
 
-internal sealed class DropBoxHost(RoomConnection connection, byte[] password, DropBoxSettings settings, Reporter reporter, Func<CancellationToken, Task<RoomConnection>>? reopen)
+internal sealed class DropBoxHost(RoomConnection connection, byte[] password, DropBoxSettings settings, Reporter reporter, Func<CancellationToken, Task<RoomConnection>> reopen)
 {
     /// <summary>The name senders see for the drop box (RoomHello).</summary>
     public const string PeerName = "drop-box";
@@ -93,11 +93,12 @@ internal sealed class DropBoxHost(RoomConnection connection, byte[] password, Dr
                 }
             }
 
-            reporter.Warn("the relay ended the drop box's room: reopening it with the same code...");
+            reporter.Warn("the relay ended the drop box's room: opening it again with the same code...");
         }
         catch (Exception e) when (e is TallowException or ChannelClosedException or IOException)
         {
-            reporter.Warn($"{e.Message} Reconnecting to the relay with the same code...");
+            reporter.Event("dropbox_reconnecting", ("reason", e.Message));
+            reporter.Warn($"the drop box's room ended ({e.Message.TrimEnd('.')}): opening it again with the same code...");
         }
     }
 
@@ -181,14 +182,9 @@ internal sealed class DropBoxHost(RoomConnection connection, byte[] password, Dr
         }
     }
 
-    /// <summary>Reopens the routing room on the same nameplate, retrying with back-off; throws (exit 4) without a configured relay or after ReconnectFor.</summary>
+    /// <summary>Reopens the routing room on the same nameplate, retrying with back-off; throws (exit 4) after ReconnectFor.</summary>
     private async Task ReconnectAsync(CancellationToken ct)
     {
-        if (reopen is null)
-        {
-            throw new TallowException(FailureKind.Network, "the drop box's built-in relay stopped: start the drop box again.");
-        }
-
         await _connection.DisposeAsync().ConfigureAwait(false);
         DateTime giveUp = DateTime.UtcNow + ReconnectFor;
         TimeSpan wait = FirstRetry;
