@@ -75,6 +75,23 @@ public sealed class DropBoxTests(OpenRelayFixture fixture) : IClassFixture<OpenR
     }
 
     [Fact]
+    public async Task A_sender_over_max_senders_is_told_the_drop_box_is_busy()
+    {
+        using var dir = new TempDir();
+        await using DropBoxRun box = await DropBoxRun.OpenAsync(fixture.Relay.Address, dir.Combine("inbox"), "--max-senders", "2");
+        string slow = dir.WriteRandomFile("slow/big.bin", 1_500_000);
+        Task first = box.SendAsync(fixture.Relay.Address, [slow], expectExit: 0, throttle: "300KB");
+        Task second = box.SendAsync(fixture.Relay.Address, [slow], expectExit: 0, throttle: "300KB");
+        await box.WaitUntilAsync(() => Directory.GetDirectories(dir.Combine("inbox")).Length == 2, "two transfers under way");
+        string extra = dir.WriteRandomFile("extra/x.bin", 1_000);
+        int busy = await DropBoxRun.SendWithCodeAsync(fixture.Relay.Address, box.Code, [extra], expectOutput: "the drop box is busy");
+        Assert.Equal(4, busy);
+        await Task.WhenAll(first, second);
+        await box.WaitForReceivedAsync(2);
+        Assert.All(box.Received, e => Assert.Equal(TempDir.Sha256(slow), TempDir.Sha256(Path.Combine(e.GetProperty("folder").GetString()!, "big.bin"))));
+    }
+
+    [Fact]
     public async Task Wrong_codes_stop_it_with_exit_6_and_the_right_code_gets_nothing_in_after()
     {
         using var dir = new TempDir();

@@ -29,7 +29,8 @@ internal static class DropBoxCommand
             var reporter = new Reporter(result.GetValue(common.Json), result.GetValue(common.Quiet));
             return CommandRunner.RunAsync(reporter, async () =>
             {
-                DropBoxSettings settings = DropBoxSettings.Create(common.ResolveOut(result), result.GetValue(max), result.GetValue(expire), result.GetValue(maxFailures), result.GetValue(maxSenders));
+                DropBoxSettings settings = DropBoxSettings.Create(common.ResolveOut(result), result.GetValue(max), result.GetValue(expire), result.GetValue(maxFailures), result.GetValue(maxSenders))
+                    with { Throttle = common.ResolveThrottle(result) };
                 int wordCount = result.GetValue(words);
                 if (wordCount < DropBoxSettings.MinWords)
                 {

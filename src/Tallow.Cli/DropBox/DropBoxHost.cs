@@ -128,7 +128,7 @@ internal sealed class DropBoxHost(RoomConnection connection, byte[] password, Dr
         {
             try
             {
-                DropBoxReceipt receipt = await DropBoxTransfer.ReceiveAsync(peer, settings.OutRoot, reporter, ct).ConfigureAwait(false);
+                DropBoxReceipt receipt = await DropBoxTransfer.ReceiveAsync(peer, settings, reporter, ct).ConfigureAwait(false);
                 Received(receipt);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

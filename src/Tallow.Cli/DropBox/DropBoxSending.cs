@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading.Channels;
 using Tallow.Cli.Commands;
 using Tallow.Cli.Output;
+using Tallow.Net;
 using Tallow.Net.Room;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
@@ -25,7 +26,7 @@ internal static class DropBoxSending
     /// <summary>Sends <paramref name="plan"/> to the drop box of <paramref name="code"/>.</summary>
     public static async Task<TransferSummary> SendAsync(ParseResult result, CommonOptions common, Reporter reporter, string code, SourcePlan plan, CompressionMode compression, RateLimiter? throttle, CancellationToken ct)
     {
-        await using OpenRoom room = await SessionSetup.JoinDropBoxAsync(result, common, reporter, code, ct).ConfigureAwait(false);
+        await using OpenRoom room = await JoinAsync(result, common, reporter, code, ct).ConfigureAwait(false);
         RoutedStream box = DropBoxStream(room.Connection);
         _ = DiscardOthersAsync(room.Connection.Events, ct); // ends with the room connection
         byte[] password = Encoding.UTF8.GetBytes(room.Code);
@@ -67,6 +68,21 @@ internal static class DropBoxSending
 
             await LeaveAsync(peer, "sent").ConfigureAwait(false);
             return sent;
+        }
+    }
+
+    /// <summary>Joins the drop box's room; the relay's "full" and "admits no one" say what they mean for a drop box.</summary>
+    private static async Task<OpenRoom> JoinAsync(ParseResult result, CommonOptions common, Reporter reporter, string code, CancellationToken ct)
+    {
+        try
+        {
+            return await SessionSetup.JoinDropBoxAsync(result, common, reporter, code, ct).ConfigureAwait(false);
+        }
+        catch (TallowException e) when (e.InnerException is RelayException { Kind: RelayFailureKind.RoomFull } full)
+        {
+            throw new TallowException(FailureKind.Network, full.Message.Contains("is full", StringComparison.Ordinal)
+                ? "the drop box is busy with as many senders as it takes at once: try again in a moment."
+                : "the drop box takes no transfers any more (it stopped after attempts with a wrong code): ask for a new code.", e);
         }
     }
 

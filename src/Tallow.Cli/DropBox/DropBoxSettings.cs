@@ -1,6 +1,7 @@
 // The options of `tallow drop-box`, checked before anything goes on the network: the folder,
 // how many transfers and for how long, how many failed guesses end it, how many senders at once.
 using Tallow.Protocol;
+using Tallow.Protocol.Records;
 using Tallow.Wire;
 
 namespace Tallow.Cli.DropBox;
@@ -11,6 +12,9 @@ namespace Tallow.Cli.DropBox;
 /// <param name="MaxSenders">Senders served at the same time (the routing room holds these plus the drop box).</param>
 internal sealed record DropBoxSettings(string OutRoot, int MaxTransfers, TimeSpan? Expire, int MaxFailures, int MaxSenders)
 {
+    /// <summary>--throttle: what all transfers together may take in per second (null: no limit).</summary>
+    public RateLimiter? Throttle { get; init; }
+
     public const int DefaultMaxFailures = 10;
     public const int DefaultMaxSenders = 4;
     public const int MinWords = 5;

@@ -10,6 +10,7 @@ using Tallow.Cli.Output;
 using Tallow.Net.Room;
 using Tallow.Protocol;
 using Tallow.Protocol.Records;
+using Tallow.Protocol.Session;
 using Tallow.Protocol.Transfer;
 using Tallow.Wire;
 
@@ -26,12 +27,15 @@ internal static class DropBoxTransfer
     /// <summary>How long the sender gets to say goodbye after the last file was verified.</summary>
     private static readonly TimeSpan LeaveGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>Receives one offer from <paramref name="peer"/> into a new folder under <paramref name="outRoot"/>; throws TallowException when it is refused or fails.</summary>
-    public static async Task<DropBoxReceipt> ReceiveAsync(RoomPeer peer, string outRoot, Reporter reporter, CancellationToken ct)
+    /// <summary>Receives one offer from <paramref name="peer"/> into a new folder under the drop box's folder; throws TallowException when it is refused or fails.</summary>
+    public static async Task<DropBoxReceipt> ReceiveAsync(RoomPeer peer, DropBoxSettings settings, Reporter reporter, CancellationToken ct)
     {
+        string outRoot = settings.OutRoot;
         string sender = TerminalText.Clean(peer.Name);
         var observer = new DropBoxObserver(sender, reporter);
-        var receiver = new TransferReceiver(peer.Records.Port(RecordGroup.IncomingTransfer), observer);
+        RecordPort incoming = peer.Records.Port(RecordGroup.IncomingTransfer);
+        incoming.ReceiveThrottle = settings.Throttle; // one limiter: all senders together
+        var receiver = new TransferReceiver(incoming, observer);
         TransferOffer offer;
         using (var offerDeadline = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
