@@ -172,6 +172,22 @@ public sealed class DropBoxTests(OpenRelayFixture fixture) : IClassFixture<OpenR
     }
 
     [Fact]
+    public async Task Ctrl_c_exits_130_and_tells_the_sender_under_way()
+    {
+        using var dir = new TempDir();
+        await using DropBoxRun box = await DropBoxRun.OpenAsync(fixture.Relay.Address, dir.Combine("inbox"));
+        string slow = dir.WriteRandomFile("slow/big.bin", 3_000_000);
+        Task<(int Exit, string Output)> sender = DropBoxRun.SendCapturingAsync(fixture.Relay.Address, box.Code, [slow, "--throttle", "300KB"]);
+        await box.WaitUntilAsync(() => Directory.GetDirectories(dir.Combine("inbox")).Length == 1, "the transfer under way");
+        box.Process.Interrupt();
+        Assert.Equal(130, await box.Process.WaitForExitAsync(Timeout));
+        (int exit, string output) = await sender;
+        Assert.True(exit == 3, $"the sender exited {exit}, not 3 (told by the drop box):\n{output}");
+        Assert.Contains("the drop box closed", output, StringComparison.Ordinal);
+        Assert.Empty(box.Received);
+    }
+
+    [Fact]
     public async Task Expire_5s_exits_0()
     {
         using var dir = new TempDir();
@@ -258,17 +274,24 @@ internal sealed class DropBoxRun : IAsyncDisposable
         Assert.True(exit == expectExit, $"the sender exited {exit}, not {expectExit}:\n{sender.Stdout}\n{sender.Stderr}\ndrop box:\n{Process.Stdout}\n{Process.Stderr}");
     }
 
-    /// <summary>A sender with <paramref name="code"/>; returns its exit code.</summary>
+    /// <summary>A sender with <paramref name="code"/>; returns its exit code (its output must contain <paramref name="expectOutput"/>).</summary>
     public static async Task<int> SendWithCodeAsync(string relay, string code, string[] paths, string? expectOutput = null)
     {
-        await using TallowProcess sender = TallowProcess.Start(["send", .. paths, "--relay", relay, "--to"], environment: new Dictionary<string, string?> { ["TALLOW_CODE"] = code });
-        int exit = await sender.WaitForExitAsync(Timeout);
+        (int exit, string output) = await SendCapturingAsync(relay, code, paths);
         if (expectOutput is not null)
         {
-            Assert.Contains(expectOutput, sender.Stderr, StringComparison.Ordinal);
+            Assert.Contains(expectOutput, output, StringComparison.Ordinal);
         }
 
         return exit;
+    }
+
+    /// <summary>A sender with <paramref name="code"/> (extra arguments after the paths); returns its exit code and output.</summary>
+    public static async Task<(int Exit, string Output)> SendCapturingAsync(string relay, string code, string[] args)
+    {
+        await using TallowProcess sender = TallowProcess.Start(["send", .. args, "--relay", relay, "--to"], environment: new Dictionary<string, string?> { ["TALLOW_CODE"] = code });
+        int exit = await sender.WaitForExitAsync(Timeout);
+        return (exit, sender.Stdout + sender.Stderr);
     }
 
     public Task WaitForReceivedAsync(int count) => WaitUntilAsync(() => Received.Count >= count, $"{count} transfer(s) received");
