@@ -57,7 +57,7 @@ internal sealed class DropBoxHost(RoomConnection connection, byte[] password, Dr
         finally
         {
             await linked.CancelAsync().ConfigureAwait(false);
-            await EndSendersAsync().ConfigureAwait(false);
+            await WaitForSendersAsync().ConfigureAwait(false);
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -82,13 +82,25 @@ internal sealed class DropBoxHost(RoomConnection connection, byte[] password, Dr
             {
                 while (events.TryRead(out RoomEvent news))
                 {
-                    if (news.Kind == RoomEventKind.Joined && news.Stream is RoutedStream stream)
+                    if (news is { Kind: RoomEventKind.Joined, WeInitiate: true })
+                    {
+                        news.Stream?.Discard(); // there before the drop box: not a sender (senders join after it)
+                    }
+                    else if (news.Kind == RoomEventKind.Joined && news.Stream is RoutedStream stream)
                     {
                         lock (_senders)
                         {
                             _senders.RemoveAll(t => t.IsCompleted);
                             _senders.Add(Task.Run(() => ServeSenderAsync(stream, ct), CancellationToken.None));
                         }
+                    }
+                    else if (news.Kind == RoomEventKind.Closed && Volatile.Read(ref _failure) is null)
+                    {
+                        // The relay admits no one any more without being asked (every member id of the
+                        // room used): let the transfers under way finish, then open the room again.
+                        reporter.Info("The relay's room admits no more senders: opening it again with the same code once the transfers under way are done.");
+                        await WaitForSendersAsync().ConfigureAwait(false);
+                        return;
                     }
                 }
             }
@@ -198,7 +210,7 @@ internal sealed class DropBoxHost(RoomConnection connection, byte[] password, Dr
                 reporter.Info("Reconnected to the relay: the drop box takes transfers again, with the same code.");
                 return;
             }
-            catch (Exception e) when (e is TallowException or IOException or System.Net.Sockets.SocketException or Tallow.Net.RelayException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 if (DateTime.UtcNow >= giveUp)
                 {
@@ -210,7 +222,8 @@ internal sealed class DropBoxHost(RoomConnection connection, byte[] password, Dr
         }
     }
 
-    private async Task EndSendersAsync()
+    /// <summary>Until every sender's task has ended (they end by themselves, or when cancelled).</summary>
+    private async Task WaitForSendersAsync()
     {
         Task[] running;
         lock (_senders)
