@@ -46,6 +46,7 @@ internal static class DropBoxCommand
                 {
                     reporter.Event("dropbox_open", ("code", room.Code), ("out", settings.OutRoot), ("max_senders", settings.MaxSenders));
                     uint nameplate = room.Connection.Nameplate;
+                    room.PermitReopen();
                     Func<CancellationToken, Task<Tallow.Net.Room.RoomConnection>> reopen =
                         token => SessionSetup.ReopenRoutingRoomAsync(result, common, room.EmbeddedRelay, nameplate, settings.Capacity, token);
                     await new DropBoxHost(room.Connection, password, settings, reporter, reopen).RunAsync(ct).ConfigureAwait(false);
