@@ -23,6 +23,11 @@ public sealed class DropBoxTests(OpenRelayFixture fixture) : IClassFixture<OpenR
         for (int i = 1; i <= 3; i++)
         {
             string file = dir.WriteRandomFile($"src{i}/file{i}.bin", 200_000 * i);
+            if (i == 1)
+            {
+                File.SetUnixFileMode(file, (UnixFileMode)0x1ED | UnixFileMode.SetUser); // 4755: as receive, the exec bits stay, setuid never
+            }
+
             await box.SendAsync(fixture.Relay.Address, [file], expectExit: 0);
             sent.Add(file);
             await box.WaitForReceivedAsync(i);
@@ -39,6 +44,8 @@ public sealed class DropBoxTests(OpenRelayFixture fixture) : IClassFixture<OpenR
             Assert.Equal(new FileInfo(sent[i]).Length, received[i].GetProperty("bytes").GetInt64());
         }
 
+        UnixFileMode mode = File.GetUnixFileMode(Path.Combine(received[0].GetProperty("folder").GetString()!, "file1.bin"));
+        Assert.True(mode.HasFlag(UnixFileMode.UserExecute) && !mode.HasFlag(UnixFileMode.SetUser), $"mode {mode}");
         Assert.Equal(3, Directory.GetDirectories(dir.Combine("inbox")).Length);
         Assert.DoesNotContain(box.Code, box.Process.Stderr, StringComparison.Ordinal); // printed once, on stdout (--json)
         box.Process.Interrupt();
