@@ -233,6 +233,18 @@ public sealed class DropBoxTests(OpenRelayFixture fixture) : IClassFixture<OpenR
         Assert.Equal(2, exit);
     }
 
+    [Theory]
+    [InlineData("drop-box --words 3", "--words must be 5 or more")]
+    [InlineData("drop-box --expire 5x", "--expire takes a duration")]
+    [InlineData("drop-box --max-senders 1", "--max-senders must be between 2 and 19")]
+    [InlineData("send --text hi --to", "--to sends files and folders")]
+    public async Task Bad_options_are_usage_errors_before_any_connection(string command, string message)
+    {
+        await using TallowProcess process = TallowProcess.Start([.. command.Split(' '), "--relay", fixture.Relay.Address], environment: new Dictionary<string, string?> { ["TALLOW_CODE"] = "1-abc-def-ghi-jkl-mno" });
+        Assert.Equal(2, await process.WaitForExitAsync(Timeout));
+        Assert.Contains(message, process.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>A code on the same number with other words: reaches the drop box, fails the handshake.</summary>
     private static string WrongCode(string code)
     {
