@@ -13,11 +13,12 @@ fi
 
 # Debian packages the test suites need (zsh and fish: the completion tests; man-db: the package
 # test reads the installed man page; zbar-tools: zbarimg decodes the QR code `send --qr` draws;
-# openssh-server and openssh-client: the `tallow ssh` tests run a real sshd, ssh and ssh-keygen),
+# openssh-server and openssh-client: the `tallow ssh` tests run a real sshd, ssh and ssh-keygen;
+# xvfb, xclip, xsel: the clipboard tests run two virtual X displays),
 # and the native toolchain NativeAOT links the CLI with (clang, which brings binutils' ld and
 # objcopy, and zlib1g-dev); installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client; do
+for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client xvfb xclip xsel; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -102,6 +102,7 @@ Architecture: $arch
 Maintainer: Tallow maintainers <maintainers@users.noreply.b-seed-42d0ad0c.example>
 Installed-Size: $size
 Depends: $depends
+Suggests: xclip | xsel | wl-clipboard
 Section: net
 Priority: optional
 Description: end-to-end encrypted, post-quantum file transfer with a short code

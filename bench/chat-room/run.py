@@ -139,6 +139,11 @@ def main():
         wait_until(lambda: all(m.joined >= a.members - 1 for m in members), "every member to see every other")
         print(f"{a.members} members: all joined and paired {time.monotonic() - join_start:.2f} s after the first joiner started "
               f"({a.members * (a.members - 1) // 2} pair handshakes)")
+        pids = [m.proc.pid for m in members] + [RELAY.pid]
+        before = sum(cpu_seconds(p) for p in pids)
+        time.sleep(5)
+        idle = (sum(cpu_seconds(p) for p in pids) - before) / 5
+        print(f"idle room: {idle * 1000:.0f} ms of CPU per second for all {len(pids)} processes (keep-alives, timers)")
         one = burst(members, [members[1]], a.messages, a.rate, "one")
         print(f"one sender, {one['messages']} messages at {a.rate:g}/s -> {one['deliveries']} deliveries: latency p50 {one['p50_ms']:.1f} ms, "
               f"p99 {one['p99_ms']:.1f} ms, max {one['max_ms']:.1f} ms; CPU {one['cpu_ms_per_message']:.2f} ms per message "

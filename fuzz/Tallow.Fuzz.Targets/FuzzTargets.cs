@@ -20,6 +20,7 @@ public static class FuzzTargets
         TransferMessageTargets.Accept,
         TransferMessageTargets.TransferMessages,
         SessionMessageTargets.SessionMessages,
+        ClipMessageTargets.ClipMessages,
         ZstdTarget.Zstd,
         SidecarTarget.Sidecar,
         PathMessageTargets.P2P,

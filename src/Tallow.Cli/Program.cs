@@ -9,6 +9,7 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     SendCommand.Create(),
     ReceiveCommand.Create(),
     ChatCommand.Create(),
+    ClipCommand.Create(),
     DropBoxCommand.Create(),
     SshCommand.Create(),
     SyncCommand.CreateSync(),
@@ -21,6 +22,8 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     CompletionCommand.Create(),
     CompletionCommand.CreateManPage(),
 };
+
+HelpFooters.Install(root);
 
 // Bare `tallow` and `tallow help [COMMAND]` show the help (UsageErrors: issue 15, item 12).
 if (args.Length == 0 || args[0] == "help")

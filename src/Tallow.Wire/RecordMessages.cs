@@ -48,7 +48,9 @@ public enum RecordKind : byte
     RoomHello = 29, // {name}: the name this member shows
     RoomView = 30,  // {u8 n, n × u8 id}: the members this side is paired with, itself included
 
-    // 31–32: clipboard (RecordGroup 8).
+    // Clipboard (tallow clip; protocol.md "Clipboard").
+    ClipContent = 31, // {u8 flags, u32 total size, u8 type length, type, piece}: one piece of a clipboard content
+    ClipAnswer = 32,  // {u8 status, text}: the receiver stored or refused one content
 
     // SSH key exchange (tallow ssh invite / accept; protocol.md "SSH key exchange").
     SshKey = 33,       // accept → invite: {key line}: one OpenSSH public key

@@ -31,7 +31,8 @@ public enum RecordGroup : byte
     /// <summary>A chat room pair's names and member lists (RoomHello, RoomView).</summary>
     Room = 7,
 
-    // 8: clipboard.
+    /// <summary>Clipboard contents and their answers, in both directions (tallow clip).</summary>
+    Clip = 8,
 
     /// <summary>The SSH public-key exchange (tallow ssh invite / accept).</summary>
     Ssh = 9,
@@ -54,6 +55,7 @@ public static class RecordRoutes
             >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
             RecordKind.SafetyCheck => RecordGroup.Safety,
             RecordKind.RoomHello or RecordKind.RoomView => RecordGroup.Room,
+            RecordKind.ClipContent or RecordKind.ClipAnswer => RecordGroup.Clip,
             RecordKind.SshKey or RecordKind.SshKeyResult => RecordGroup.Ssh,
             _ => (RecordGroup)255,
         };
@@ -64,7 +66,7 @@ public static class RecordRoutes
     /// Bulk records: file content. Only these wait for --throttle and count against a stream's
     /// flow-control window; every other kind is control and is never held back by them.
     /// </summary>
-    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData;
+    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData or RecordKind.ClipContent;
 
     /// <summary>
     /// The flow-controlled stream a record travels on, or null for control records. The receiver
@@ -76,6 +78,7 @@ public static class RecordRoutes
         RecordKind.Data or RecordKind.DataZstd or RecordKind.FileDone or RecordKind.End => FlowStream.Transfer,
         RecordKind.ChatMessage => FlowStream.Chat,
         RecordKind.SyncIndex or RecordKind.SyncPlan or RecordKind.SyncNeed or RecordKind.SyncData or RecordKind.SyncEnd => FlowStream.Sync,
+        RecordKind.ClipContent => FlowStream.Clip,
         _ => null,
     };
 }
@@ -85,4 +88,5 @@ public enum FlowStream : byte
     Transfer = 1,
     Chat = 2,
     Sync = 3,
+    Clip = 4,
 }

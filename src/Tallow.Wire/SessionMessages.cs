@@ -19,7 +19,7 @@ public readonly record struct WindowUpdateMessage(FlowStream Stream, uint Bytes)
     {
         message = default;
         var r = new SpanReader(body);
-        if (!r.TryReadByte(out byte stream) || stream is < (byte)FlowStream.Transfer or > (byte)FlowStream.Sync
+        if (!r.TryReadByte(out byte stream) || stream is < (byte)FlowStream.Transfer or > (byte)FlowStream.Clip
             || !r.TryReadUInt32(out uint bytes) || bytes == 0 || !r.IsAtEnd)
         {
             return false;

@@ -67,6 +67,7 @@ public sealed class CompletionTests
             t tallow receive ''
             t tallow send --compress ''
             t tallow completion ''
+            t tallow clip --w
             complete -p tallow
             """;
         string output = Tool.Check(ShellTimeout, "bash", "--norc", "--noprofile", "-c", driver);
@@ -74,9 +75,10 @@ public sealed class CompletionTests
         string Line(string words) => lines.FirstOrDefault(l => l.StartsWith(words + " => ", StringComparison.Ordinal))?[(words.Length + 4)..].Trim()
             ?? throw new InvalidOperationException($"no result for '{words}' in:\n{output}");
 
-        Assert.Equal("chat completion config doctor drop-box history receive relay send ssh sync version watch", Line("tallow "));
+        Assert.Equal("chat clip completion config doctor drop-box history receive relay send ssh sync version watch", Line("tallow "));
         Assert.Equal("accept invite", Line("tallow ssh "));
         Assert.Equal("--key", Line("tallow ssh accept --k"));
+        Assert.Equal("--watch --words", Line("tallow clip --w"));
         Assert.Equal("receive relay", Line("tallow re"));
         Assert.Equal("serve", Line("tallow relay s"));
         Assert.Equal("--code --compress --config", Line("tallow send --co"));

@@ -27,10 +27,17 @@ public static class FlowWindows
     /// <summary>Sync: index, plan and needs blobs and chunk content share one window like a transfer's.</summary>
     public const int SyncWindow = TransferWindow;
 
+    /// <summary>
+    /// Clipboard: four pieces of 256 KiB (ClipChannel.PieceSize) with their headers, so a 16 MiB
+    /// image streams without ever being more than 1 MiB ahead of the receiver's consumer.
+    /// </summary>
+    public const int ClipWindow = 4 * ((256 * 1024) + 128 + RecordCost);
+
     public static int WindowOf(FlowStream stream) => stream switch
     {
         FlowStream.Transfer => TransferWindow,
         FlowStream.Sync => SyncWindow,
+        FlowStream.Clip => ClipWindow,
         _ => ChatWindow,
     };
 

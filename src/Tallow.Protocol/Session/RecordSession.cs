@@ -27,6 +27,7 @@ public sealed class RecordSession : IAsyncDisposable
     private readonly SendWindow _transferWindow = new(FlowWindows.TransferWindow);
     private readonly SendWindow _chatWindow = new(FlowWindows.ChatWindow);
     private readonly SendWindow _syncWindow = new(FlowWindows.SyncWindow);
+    private readonly SendWindow _clipWindow = new(FlowWindows.ClipWindow);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource<string> _peerLeft = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,6 +45,7 @@ public sealed class RecordSession : IAsyncDisposable
                 RecordGroup.IncomingTransfer => FlowStream.Transfer,
                 RecordGroup.Chat => FlowStream.Chat,
                 RecordGroup.Sync => FlowStream.Sync,
+                RecordGroup.Clip => FlowStream.Clip,
                 _ => null,
             };
             Func<RecordKind, bool> pauses = group == RecordGroup.Path
@@ -129,6 +131,7 @@ public sealed class RecordSession : IAsyncDisposable
     {
         FlowStream.Transfer => _transferWindow,
         FlowStream.Sync => _syncWindow,
+        FlowStream.Clip => _clipWindow,
         _ => _chatWindow,
     };
 
@@ -191,6 +194,7 @@ public sealed class RecordSession : IAsyncDisposable
         _transferWindow.Fail(reason);
         _chatWindow.Fail(reason);
         _syncWindow.Fail(reason);
+        _clipWindow.Fail(reason);
         foreach (RecordInbox inbox in _inboxes)
         {
             inbox.Fail(reason);

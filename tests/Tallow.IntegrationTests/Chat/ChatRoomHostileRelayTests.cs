@@ -82,6 +82,43 @@ public sealed class ChatRoomHostileRelayTests
         }
     }
 
+    [Fact]
+    public async Task A_member_the_relay_keeps_after_it_left_cannot_open_what_the_others_say_later()
+    {
+        bool copyToBob = false;
+        await using HostileRoomRelay relay = HostileRoomRelay.Start(route =>
+            Volatile.Read(ref copyToBob) && route.From == Alice && route.To == Carol
+                ? [new RoomDelivery(Carol, Alice, route.Payload), new RoomDelivery(Bob, Alice, route.Payload)]
+                : [new RoomDelivery(route.To, route.From, route.Payload)]);
+        (RoomMember alice, string code) = await RoomMember.OpenAsync(relay.Address, "alice");
+        await using (alice)
+        await using (RoomMember bob = RoomMember.Join(relay.Address, code, "bob"))
+        {
+            await bob.WaitForJoinsAsync(1);
+            await using RoomMember carol = RoomMember.Join(relay.Address, code, "carol");
+            foreach (RoomMember m in new[] { alice, bob, carol })
+            {
+                await m.WaitForJoinsAsync(2);
+            }
+
+            alice.Say("before");
+            await bob.WaitForMessageAsync("alice", "before");
+
+            // The relay tells alice and carol that bob left, keeps bob connected, and copies to him
+            // everything alice sends carol, stamped as alice's.
+            await relay.FakeDepartureAsync(Bob);
+            await alice.WaitUntilAsync(m => m.Events("peer_left").Any(), "bob reported gone");
+            await carol.WaitUntilAsync(m => m.Events("peer_left").Any(), "bob reported gone");
+            Volatile.Write(ref copyToBob, true);
+            alice.Say("for carol only");
+            await carol.WaitForMessageAsync("alice", "for carol only");
+            await bob.WaitUntilAsync(m => m.Events("warning").Any(w => w.GetProperty("message").GetString()!.Contains("broke", StringComparison.Ordinal)),
+                "bob's channel with alice rejecting carol's traffic");
+            Assert.DoesNotContain(bob.Messages, x => x.Text == "for carol only");
+            Assert.True(relay.Routes.Any(r => r.From == Alice && r.To == Carol), "nothing was copied to bob");
+        }
+    }
+
     /// <summary>Tampers with the first frame alice routes to bob after Arm.</summary>
     private sealed class TamperState
     {

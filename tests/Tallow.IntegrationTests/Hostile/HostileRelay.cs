@@ -32,6 +32,26 @@ public sealed class HostileConnection : IAsyncDisposable
 
     internal Socket Socket { get; }
 
+    /// <summary>Accepts connections on <paramref name="listener"/> until <paramref name="ct"/> (or the listener) stops, handing each to <paramref name="serve"/>.</summary>
+    internal static async Task AcceptAllAsync(TcpListener listener, Action<HostileConnection> serve, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptSocketAsync(ct);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            socket.NoDelay = true;
+            serve(new HostileConnection(socket));
+        }
+    }
+
     internal NetworkStream Stream { get; }
 
     internal FrameReader Reader { get; }
@@ -200,26 +220,11 @@ public sealed class HostileRelay : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync()
+    private Task AcceptLoopAsync() => HostileConnection.AcceptAllAsync(_listener, connection =>
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            socket.NoDelay = true;
-            var connection = new HostileConnection(socket);
-            _connections.Add(connection);
-            _tasks.Add(Task.Run(() => ServeControlAsync(connection)));
-        }
-    }
+        _connections.Add(connection);
+        _tasks.Add(Task.Run(() => ServeControlAsync(connection)));
+    }, _stop.Token);
 
     private async Task ServeControlAsync(HostileConnection c)
     {

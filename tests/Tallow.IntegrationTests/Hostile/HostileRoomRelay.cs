@@ -57,24 +57,8 @@ public sealed class HostileRoomRelay : IAsyncDisposable
 
     private int _closeRequests;
 
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            socket.NoDelay = true;
-            _tasks.Add(Task.Run(() => ServeAsync(new HostileConnection(socket))));
-        }
-    }
+    private Task AcceptLoopAsync() =>
+        HostileConnection.AcceptAllAsync(_listener, connection => _tasks.Add(Task.Run(() => ServeAsync(connection))), _stop.Token);
 
     private async Task ServeAsync(HostileConnection c)
     {
@@ -209,6 +193,9 @@ public sealed class HostileRoomRelay : IAsyncDisposable
             return _members.GetValueOrDefault(id);
         }
     }
+
+    /// <summary>Tells every other member that <paramref name="id"/> left, while it stays connected and routed (an eavesdropping relay).</summary>
+    public Task FakeDepartureAsync(byte id) => BroadcastAsync(Frame.Encode(FrameType.MemberLeft, [id]), except: id, _stop.Token);
 
     private async Task BroadcastAsync(byte[] frame, byte except, CancellationToken ct)
     {

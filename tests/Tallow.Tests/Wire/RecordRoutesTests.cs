@@ -36,6 +36,8 @@ public class RecordRoutesTests
     [InlineData(RecordKind.RoomView, RecordGroup.Room)]
     [InlineData(RecordKind.SshKey, RecordGroup.Ssh)]
     [InlineData(RecordKind.SshKeyResult, RecordGroup.Ssh)]
+    [InlineData(RecordKind.ClipContent, RecordGroup.Clip)]
+    [InlineData(RecordKind.ClipAnswer, RecordGroup.Clip)]
     public void Kinds_go_to_the_part_that_owns_them(RecordKind kind, RecordGroup group)
     {
         Assert.True(RecordRoutes.TryGetGroup(kind, out RecordGroup actual));
@@ -54,10 +56,11 @@ public class RecordRoutesTests
                 RecordGroup.IncomingTransfer when kind is not (RecordKind.Offer or RecordKind.Cancel) => FlowStream.Transfer,
                 RecordGroup.Chat => FlowStream.Chat,
                 RecordGroup.Sync when kind is not (RecordKind.SyncRound or RecordKind.SyncApplied or RecordKind.SyncStop) => FlowStream.Sync,
+                RecordGroup.Clip when kind is RecordKind.ClipContent => FlowStream.Clip,
                 _ => null,
             };
             Assert.Equal(expected, stream);
-            Assert.Equal(kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData, RecordRoutes.IsBulk(kind));
+            Assert.Equal(kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData or RecordKind.ClipContent, RecordRoutes.IsBulk(kind));
         }
     }
 
@@ -66,7 +69,8 @@ public class RecordRoutesTests
     [InlineData(new byte[] { 2, 0, 1, 0, 0 }, true)]
     [InlineData(new byte[] { 0, 0, 0, 0, 9 }, false)] // no stream 0
     [InlineData(new byte[] { 3, 0, 0, 0, 9 }, true)] // the sync stream
-    [InlineData(new byte[] { 4, 0, 0, 0, 9 }, false)]
+    [InlineData(new byte[] { 4, 0, 0, 0, 9 }, true)] // the clipboard stream
+    [InlineData(new byte[] { 5, 0, 0, 0, 9 }, false)]
     [InlineData(new byte[] { 1, 0, 0, 0, 0 }, false)] // a zero grant
     [InlineData(new byte[] { 1, 0, 0, 0 }, false)]
     [InlineData(new byte[] { 1, 0, 0, 0, 9, 0 }, false)]

@@ -1,0 +1,33 @@
+// The X11 clipboard through xsel (Debian package xsel), the fallback when xclip is missing: it
+// knows text only, so images are refused on this side (the message says to install xclip).
+using Tallow.Protocol;
+using Tallow.Protocol.Clip;
+
+namespace Tallow.Cli.Clipboard;
+
+internal sealed class XselClipboard : IClipboard
+{
+    private const string Tool = "xsel";
+
+    public string Name => "xsel";
+
+    public bool CanRead => true;
+
+    public async Task<IReadOnlyList<string>> ListTypesAsync(CancellationToken ct)
+    {
+        byte[]? text = await ReadAsync(ClipboardTypes.X11Text, 1, ct).ConfigureAwait(false);
+        return text is { Length: 0 } ? [] : [ClipboardTypes.X11Text]; // null: more than one byte of text
+    }
+
+    public async Task<byte[]?> ReadAsync(string localType, long maxBytes, CancellationToken ct)
+    {
+        (int exit, byte[]? output, string error) = await ClipboardTool.ReadAsync(Tool, ["--clipboard", "--output"], maxBytes, ct).ConfigureAwait(false);
+        return exit == 0 || output is null ? output
+            : throw new TallowException(FailureKind.FileSystem, $"xsel could not read the clipboard: {ClipboardTool.Describe(error, exit)} (is DISPLAY right?)");
+    }
+
+    public bool CanHold(string type) => Tallow.Wire.ClipMime.IsText(type);
+
+    public Task WriteAsync(ClipContent content, CancellationToken ct) =>
+        ClipboardTool.WriteAsync(Tool, ["--clipboard", "--input"], content.Bytes, ct);
+}
