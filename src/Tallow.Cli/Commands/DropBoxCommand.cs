@@ -10,9 +10,24 @@ namespace Tallow.Cli.Commands;
 
 internal static class DropBoxCommand
 {
+    private const string HelpFooter = """
+        Senders:
+          tallow send FILES --to         the code from $TALLOW_CODE, else asked for (or --to CODE)
+          each transfer lands in OUT/<UTC yyyyMMdd-HHmmss>-<sender>; hidden top-level names are refused
+
+        Exit codes:
+          0    --max transfers received, or --expire passed
+          2    usage
+          4    the relay could not be reached again for 10 minutes
+          5    the folder cannot be written
+          6    --max-failures attempts with a wrong code: someone may be guessing it
+          130  Ctrl-C (senders still sending are told)
+        """;
+
     public static Command Create()
     {
         var common = new CommonOptions();
+        HelpFooters.Add("drop-box", HelpFooter);
         Option<string> output = common.CreateOut("Folder the transfers land in, each in its own new folder named by the time and the sender");
         var max = new Option<int>("--max") { HelpName = "N", Description = "Stop after N transfers were received (default: no limit)" };
         var expire = new Option<string?>("--expire") { HelpName = "DURATION", Description = "Stop after this long: 90s, 30m, 2h, 1d, 1h30m (default: no limit)" };
