@@ -10,6 +10,7 @@ var root = new RootCommand("tallow: send files, folders, text and streams end-to
     ReceiveCommand.Create(),
     ChatCommand.Create(),
     ClipCommand.Create(),
+    DropBoxCommand.Create(),
     SshCommand.Create(),
     SyncCommand.CreateSync(),
     SyncCommand.CreateWatch(),

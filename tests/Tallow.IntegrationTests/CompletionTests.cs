@@ -75,7 +75,7 @@ public sealed class CompletionTests
         string Line(string words) => lines.FirstOrDefault(l => l.StartsWith(words + " => ", StringComparison.Ordinal))?[(words.Length + 4)..].Trim()
             ?? throw new InvalidOperationException($"no result for '{words}' in:\n{output}");
 
-        Assert.Equal("chat clip completion config doctor history receive relay send ssh sync version watch", Line("tallow "));
+        Assert.Equal("chat clip completion config doctor drop-box history receive relay send ssh sync version watch", Line("tallow "));
         Assert.Equal("accept invite", Line("tallow ssh "));
         Assert.Equal("--key", Line("tallow ssh accept --k"));
         Assert.Equal("--watch --words", Line("tallow clip --w"));

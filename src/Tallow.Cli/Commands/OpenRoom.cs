@@ -13,6 +13,15 @@ internal sealed class OpenRoom(RoomConnection connection, string code, EmbeddedR
 
     public string Code => code;
 
+    /// <summary>The built-in relay this side runs the room on (a drop box reopens its room there), or null.</summary>
+    public Tallow.Net.Session.RelayAddress? EmbeddedRelay => embedded?.Local;
+
+    /// <summary>
+    /// Lets this room be opened again on the built-in relay, which otherwise serves one room in its
+    /// lifetime (a drop box whose room the relay ended after its unpaired timeout).
+    /// </summary>
+    public void PermitReopen() => embedded?.PermitResumedRooms([connection.Nameplate]);
+
     public async ValueTask DisposeAsync()
     {
         await connection.DisposeAsync().ConfigureAwait(false);

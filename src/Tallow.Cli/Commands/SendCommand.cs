@@ -1,5 +1,6 @@
 // `tallow send FILE... | DIR | --text TEXT | --text - | < stdin`: offers content to one receiver.
 // The code is generated, or --code / TALLOW_CODE (CodeSource); the receiver is told to type it.
+// `--to CODE` (or `--to` last, with TALLOW_CODE or the prompt) sends files to a drop box instead (DropBoxSending).
 using System.CommandLine;
 using System.Text;
 using Tallow.Cli.Output;
@@ -32,10 +33,16 @@ internal static class SendCommand
         var qr = new Option<bool>("--qr") { Description = "Also show the receive command (with the code) as a QR code, to scan with a phone (not with --json)" };
         var compress = new Option<string>("--compress") { Description = "zstd per chunk: auto (only where it shrinks the data), zstd (try every chunk) or none", DefaultValueFactory = _ => "auto" };
         compress.AcceptOnlyFromAmong("auto", "zstd", "none");
+        var to = new Option<string?>("--to")
+        {
+            HelpName = "CODE",
+            Arity = ArgumentArity.ZeroOrOne,
+            Description = "Send files to the drop box with this code (tallow drop-box); '--to' alone, last, reads $TALLOW_CODE or asks for it, which keeps the code out of the process list",
+        };
 
         var verify = SafetyCheck.CreateOption();
         var selection = new SendSelectionOptions();
-        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify, qr };
+        var command = new Command("send", "Send files, a folder, text or stdin to one receiver") { paths, text, words, chunk, follow, name, compress, verify, qr, to };
         selection.AddTo(command);
         common.Code.Description = "Use this code phrase instead of a generated one (default: $TALLOW_CODE; prefer the variable: arguments are visible to other users of this computer)";
         command.Options.Add(common.Code);
@@ -56,12 +63,13 @@ internal static class SendCommand
                 result.GetValue(verify),
                 selection.Resolve(result),
                 result.GetResult(chunk) is { Implicit: false },
-                result.GetValue(qr)), ct));
+                result.GetValue(qr),
+                result.GetResult(to) is null ? null : [.. result.GetValue(to) is string given ? [given] : Array.Empty<string>()]), ct));
         });
         return command;
     }
 
-    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify, SendSelection Selection, bool ChunkSizeGiven, bool Qr);
+    private sealed record SendArgs(string[] Paths, string? Text, int Words, int ChunkSize, bool FollowSymlinks, string StreamName, CompressionMode Compression, bool Verify, SendSelection Selection, bool ChunkSizeGiven, bool Qr, string[]? DropBoxCode);
 
     private static CompressionMode CompressionModeOf(string? value) => value switch
     {
@@ -93,6 +101,12 @@ internal static class SendCommand
         // Everything about the input is checked before any connection is made.
         Content content = PrepareContent(args, reporter);
         reporter.History.Begin(sending: true, content.Offer);
+        if (args.DropBoxCode is not null)
+        {
+            await SendToDropBoxAsync(result, reporter, common, args, content, throttle, ct).ConfigureAwait(false);
+            return;
+        }
+
         string? code = CodeSource.ForCreator(result.GetValue(common.Code), reporter, readEnvironment: true);
         var request = new CreateRequest("receive", $"Sending {content.Summary}", args.Words, code, JoinerAsksForCode: true, ShowQr: args.Qr);
         await using OpenSession session = await SessionSetup.CreateAsync(result, common, reporter, request, args.Verify, ct).ConfigureAwait(false);
@@ -121,6 +135,26 @@ internal static class SendCommand
             reporter.FinishProgress();
         }
 
+        Sent(reporter, content, sent);
+    }
+
+    /// <summary>`--to`: the files go to a drop box (its code from --to, TALLOW_CODE or the prompt).</summary>
+    private static async Task SendToDropBoxAsync(ParseResult result, Reporter reporter, CommonOptions common, SendArgs args, Content content, RateLimiter? throttle, CancellationToken ct)
+    {
+        if (content.Plan is not SourcePlan plan || args.Verify || args.Qr || result.GetResult(common.Code) is not null)
+        {
+            throw new TallowException(FailureKind.Usage, "--to sends files and folders to a drop box: not text or stdin, and not with --code, --verify or --qr.");
+        }
+
+        bool lanDiscovery = common.ResolveRelay(result) is null && common.ResolveProxy(result) is null;
+        string code = await CodeSource.ForReceiveAsync(args.DropBoxCode!, reporter, lanDiscovery, ct, "tallow send FILES --to").ConfigureAwait(false);
+        TransferSummary sent = await DropBox.DropBoxSending.SendAsync(result, common, reporter, code, plan, args.Compression, throttle, ct).ConfigureAwait(false);
+        Sent(reporter, content, sent);
+    }
+
+    /// <summary>The end of a send: history, the transfer_complete event and the "Sent …" line.</summary>
+    private static void Sent(Reporter reporter, Content content, TransferSummary sent)
+    {
         reporter.History.AddBytesMoved(sent.Bytes);
         TimeSpan elapsed = reporter.TransferElapsed;
         reporter.Event("transfer_complete", ("bytes", sent.Bytes), ("wire_bytes", sent.WireBytes), ("files", sent.Files), ("seconds", elapsed.TotalSeconds));

@@ -153,6 +153,35 @@ internal static class SessionSetup
     public static async Task<OpenSession> JoinAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, CancellationToken ct) =>
         (await JoinAnyAsync(result, common, reporter, codeText, verify, chatRoomAllowed: false, ct).ConfigureAwait(false)).Session!;
 
+    /// <summary>Joins the drop box of <paramref name="codeText"/> (tallow send --to): its routing room; a 1:1 code is refused before any handshake.</summary>
+    public static async Task<OpenRoom> JoinDropBoxAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, CancellationToken ct) =>
+        (await JoinAnyAsync(result, common, reporter, codeText, verify: false, chatRoomAllowed: true, ct, pairAllowed: false).ConfigureAwait(false)).Room!;
+
+    /// <summary>
+    /// The drop box after its room ended (a lost relay connection, the relay's unpaired timeout): the
+    /// routing room opened again on the same <paramref name="nameplate"/> of the configured relay,
+    /// else of the built-in one (<paramref name="embedded"/>), so the code it showed still works.
+    /// </summary>
+    public static async Task<RoomConnection> ReopenRoutingRoomAsync(ParseResult result, CommonOptions common, RelayAddress? embedded, uint nameplate, byte capacity, CancellationToken ct)
+    {
+        RelayAddress? configured = common.ResolveRelay(result);
+        RelayAddress relay = configured ?? embedded ?? throw new TallowException(FailureKind.Network, "the room has no relay to reopen it on: start again.");
+        SessionOptions options = common.SessionOptions(result, relay, configured is null ? null : common.ResolvePassword(result));
+        PeerSession peer = await PeerSession.CreateRoutingRoomAsync(options, nameplate, capacity, ct).ConfigureAwait(false);
+        try
+        {
+            RoomMembersMessage members = peer.Nameplate == nameplate
+                ? await peer.WaitForPeerOrRoomAsync(ct).ConfigureAwait(false) ?? throw new TallowException(FailureKind.Network, "the relay paired the room instead of opening it for several members.")
+                : throw new TallowException(FailureKind.Network, $"the relay gave the room another number ({peer.Nameplate}), not {nameplate}.");
+            return new RoomConnection(peer.TakeRoomConnection(), members, nameplate);
+        }
+        catch
+        {
+            await peer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Joins the chat of <paramref name="codeText"/>: a 1:1 session, or a chat room (tallow chat --multi).</summary>
     public static Task<Joined> JoinChatAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, CancellationToken ct) =>
         JoinAnyAsync(result, common, reporter, codeText, verify, chatRoomAllowed: true, ct);
@@ -160,7 +189,7 @@ internal static class SessionSetup
     /// <summary>What joining led to: an open 1:1 session, or a chat room (its handshakes are ChatRoom's).</summary>
     internal sealed record Joined(OpenSession? Session, OpenRoom? Room);
 
-    private static async Task<Joined> JoinAnyAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, bool chatRoomAllowed, CancellationToken ct)
+    private static async Task<Joined> JoinAnyAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, bool chatRoomAllowed, CancellationToken ct, bool pairAllowed = true)
     {
         if (!CodePhrase.TryNormalize(codeText, out string normalized))
         {
@@ -185,6 +214,11 @@ internal static class SessionSetup
                 var room = new OpenRoom(new RoomConnection(peer.TakeRoomConnection(), members, nameplate), normalized, null, null);
                 await open.DisposeAsync().ConfigureAwait(false);
                 return new Joined(null, room);
+            }
+
+            if (!pairAllowed)
+            {
+                throw new TallowException(FailureKind.Usage, "this code is not a drop box's (it belongs to a transfer or chat between two): leave out --to and run 'tallow receive' or 'tallow chat', or ask for the drop box's code.");
             }
 
             await peer.HandshakeAsync(normalized, peer.Options, ct).ConfigureAwait(false);
