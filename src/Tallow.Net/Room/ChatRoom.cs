@@ -59,7 +59,7 @@ public sealed partial class ChatRoom : IAsyncDisposable
     private int _initialWrongCode;
     private int _initialJoined;
     private readonly int _initialTotal;
-    private bool _admitting = true;
+    private volatile bool _admitting = true;
 
     /// <summary>Messages not yet sealed for one member: a member that stops reading holds up only its own queue.</summary>
     private const int OutboxCapacity = 256;
@@ -84,6 +84,7 @@ public sealed partial class ChatRoom : IAsyncDisposable
         {
             _entered.TrySetResult(); // the creator: no one to greet yet
         }
+
         _viewTimer = new Timer(static s => ((ChatRoom)s!).CheckViews(), this, ViewCheckInterval, ViewCheckInterval);
         _eventLoop = Task.Run(EventLoopAsync);
     }
