@@ -46,7 +46,6 @@ public static class CodeSpelling
     /// <summary>Words longer than this are not compared (no list word is longer than 9 letters); bounds the work per word.</summary>
     public const int MaxComparedLength = 32;
 
-    private static readonly Lazy<string[]> s_sorted = new(() => [.. CodePhrase.Words.Order(StringComparer.Ordinal)]);
 
     /// <summary>
     /// The list words starting with <paramref name="prefix"/> (lowercase letters; anything else
@@ -56,7 +55,7 @@ public static class CodeSpelling
     public static WordCompletion Complete(string prefix, int maxCandidates)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCandidates);
-        string[] sorted = s_sorted.Value;
+        string[] sorted = CodePhrase.SortedWords;
         if (prefix.Length == 0 || prefix.Length > MaxComparedLength)
         {
             return new WordCompletion(prefix, [], 0);
@@ -100,7 +99,7 @@ public static class CodeSpelling
 
         int limit = word.Length <= 4 ? 1 : 2;
         var found = new List<(int Distance, string Word)>();
-        foreach (string candidate in s_sorted.Value)
+        foreach (string candidate in CodePhrase.SortedWords)
         {
             if (Math.Abs(candidate.Length - word.Length) > limit)
             {

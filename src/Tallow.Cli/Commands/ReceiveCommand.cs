@@ -93,6 +93,7 @@ internal static class ReceiveCommand
         IReadOnlyList<GlobPattern> only = ParseOnly(args.Only);
         RateLimiter? throttle = common.ResolveThrottle(result);
         bool lanDiscovery = common.ResolveRelay(result) is null && common.ResolveProxy(result) is null; // zero-config: the prompt completes the number from mDNS
+        SessionWarmup.Start(); // loads crypto and SQLite while the code is checked or typed
         string code = await CodeSource.ForReceiveAsync(args.Code, reporter, lanDiscovery, ct).ConfigureAwait(false); // before any connection
         await using OpenSession session = await SessionSetup.JoinAsync(result, common, reporter, code, args.Verify, ct).ConfigureAwait(false);
         session.LeaveWhenCancelled("cancelled by the receiver", ct);

@@ -80,6 +80,7 @@ internal static class SessionSetup
         ParseResult result, CommonOptions common, Reporter reporter, CreateRequest request,
         Func<SessionOptions, uint, CancellationToken, Task<PeerSession>> openRoom, CancellationToken ct)
     {
+        SessionWarmup.Start();
         int words = common.Words is null ? request.Words : common.ResolveWords(result); // --words, else the config file
         if (words < CodePhrase.MinWordCount || words > CodePhrase.MaxWordCount)
         {
@@ -191,6 +192,7 @@ internal static class SessionSetup
 
     private static async Task<Joined> JoinAnyAsync(ParseResult result, CommonOptions common, Reporter reporter, string codeText, bool verify, bool chatRoomAllowed, CancellationToken ct, bool pairAllowed = true)
     {
+        SessionWarmup.Start();
         if (!CodePhrase.TryNormalize(codeText, out string normalized))
         {
             throw new TallowException(FailureKind.Usage, "the code phrase is empty: type the code the other side shows.");

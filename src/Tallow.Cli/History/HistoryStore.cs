@@ -30,6 +30,18 @@ internal sealed class HistoryStore : IDisposable
 
     private readonly SqliteConnection _connection;
 
+    /// <summary>Loads and initialises the native SQLite library (SessionWarmup calls it early); failures are left to Open.</summary>
+    public static void LoadNative()
+    {
+        try
+        {
+            _ = NativeReady.Value;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or InvalidOperationException)
+        {
+        }
+    }
+
     private HistoryStore(SqliteConnection connection) => _connection = connection;
 
     /// <summary>$XDG_STATE_HOME/tallow/history.db, or ~/.local/state/tallow/history.db (XDG: a relative value is ignored).</summary>
@@ -79,6 +91,10 @@ internal sealed class HistoryStore : IDisposable
             if (create)
             {
                 Execute(connection, "PRAGMA journal_mode = WAL;");
+                // WAL with synchronous=NORMAL: a commit no longer waits for fsync (checkpoints still
+                // do). A power cut may lose the newest entries, never corrupt the file; the history
+                // is a convenience, and each fsync cost the receiver's exit several milliseconds.
+                Execute(connection, "PRAGMA synchronous = NORMAL;");
                 Execute(connection, """
                     CREATE TABLE IF NOT EXISTS transfers (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,
