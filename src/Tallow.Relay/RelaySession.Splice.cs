@@ -1,9 +1,10 @@
 // Spliced phase of a relay session (DESIGN.md §5.4): bytes are forwarded verbatim to the
 // partner, never parsed. On Linux without TLS they go through a kernel pipe with splice(2)
-// (RelaySession.ZeroCopy.cs); this file's copy loop serves TLS relays and other systems. Back-pressure: each read is written (awaited) to the partner before
-// the next read, so the relay holds at most one buffer per direction. EOF is passed on as a
-// half-close (Shutdown(Send)); the room closes once both directions ended, or at once on any
-// error. Also the refusal path shared by sessions and connections refused at accept.
+// (RelaySession.ZeroCopy.cs); this file's copy loop serves TLS relays and other systems.
+// Back-pressure: each read is written (awaited) to the partner before the next read, so the
+// relay holds at most one buffer per direction. EOF is passed on as a half-close
+// (Shutdown(Send)); the room closes once both directions ended, or at once on any error.
+// Also the refusal path shared by sessions and connections refused at accept.
 using System.Buffers;
 using System.Net.Sockets;
 using Tallow.Wire;
@@ -50,13 +51,9 @@ internal sealed partial class RelaySession
                 await ForwardAsync(partner, room, control.AsMemory(start, end - start), token).ConfigureAwait(false);
             }
 
-            SplicePipe? pipe = endOfStream ? null : TryOpenZeroCopy(partner);
-            if (pipe is not null)
+            if (!endOfStream && CanZeroCopy(partner))
             {
-                using (pipe)
-                {
-                    await ForwardZeroCopyAsync(pipe, partner, room, token).ConfigureAwait(false);
-                }
+                await ForwardZeroCopyAsync(partner, room, token).ConfigureAwait(false);
             }
             else if (!endOfStream)
             {

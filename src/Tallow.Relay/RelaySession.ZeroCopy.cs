@@ -5,7 +5,9 @@
 // (back-pressure); writes to the partner under its _writeLock; every byte counted in the metrics
 // and touching the room's idle timer; EOF passed on as a half-close by the caller. Readability is
 // awaited with a zero-byte ReceiveAsync (no buffer, no thread), writability with SocketWritable.
-// TLS sessions and other systems keep the copy path.
+// TLS sessions and other systems keep the copy path. The pipe comes from SplicePipe's pool and is
+// given back while the direction waits for data, so an idle pair holds no pipe.
+using System.Buffers;
 using System.Net.Sockets;
 
 namespace Tallow.Relay;
@@ -15,22 +17,19 @@ internal sealed partial class RelaySession
     // Cancelled when this session's socket is closed (CloseSocket): ends a wait for the socket to become writable.
     private readonly CancellationTokenSource _closed = new();
 
-    /// <summary>A pipe for forwarding this session's bytes to <paramref name="partner"/> without copying, or null for the copy path.</summary>
-    private SplicePipe? TryOpenZeroCopy(RelaySession partner)
-    {
-        if (!_context.Options.ZeroCopy || _context.Tls is not null || !OperatingSystem.IsLinux()
-            || Volatile.Read(ref _stream) is not NetworkStream || Volatile.Read(ref partner._stream) is not NetworkStream
-            || SocketWritable.Shared is null
-            || !SplicePipe.IsNonBlocking(_socket) || !SplicePipe.IsNonBlocking(partner._socket))
-        {
-            return null;
-        }
+    /// <summary>Whether this session's bytes can go to <paramref name="partner"/> by splice (else the copy path).</summary>
+    private bool CanZeroCopy(RelaySession partner) =>
+        _context.Options.ZeroCopy && _context.Tls is null && OperatingSystem.IsLinux()
+        && Volatile.Read(ref _stream) is NetworkStream && Volatile.Read(ref partner._stream) is NetworkStream
+        && SocketWritable.Shared is not null
+        && SplicePipe.IsNonBlocking(_socket) && SplicePipe.IsNonBlocking(partner._socket);
 
-        return SplicePipe.TryCreate();
-    }
-
-    /// <summary>Forwards until this session's EOF (returns) or a failure (throws); the caller half-closes or closes the room.</summary>
-    private async Task ForwardZeroCopyAsync(SplicePipe pipe, RelaySession partner, Room room, CancellationToken shutdown)
+    /// <summary>
+    /// Forwards until this session's EOF (returns) or a failure (throws); the caller half-closes or
+    /// closes the room. The pipe is held only while bytes move; when no pipe can be had (out of
+    /// descriptors) a chunk goes through a pooled buffer as on the copy path, so nothing stalls.
+    /// </summary>
+    private async Task ForwardZeroCopyAsync(RelaySession partner, Room room, CancellationToken shutdown)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, partner._closed.Token);
         CancellationToken token = stop.Token;
@@ -38,11 +37,33 @@ internal sealed partial class RelaySession
         SafeSocketHandle destination = partner._socket.SafeHandle;
         SocketWritable writable = SocketWritable.Shared!;
         var armed = new SocketWritable.Registration();
+        SplicePipe? pipe = null;
+        byte[]? fallback = null;
         _context.Metrics.ZeroCopyStarted();
         try
         {
             while (true)
             {
+                pipe ??= SplicePipe.Rent();
+                if (pipe is null)
+                {
+                    fallback ??= ArrayPool<byte>.Shared.Rent(SpliceBufferSize);
+                    int read = await _stream.ReadAsync(fallback, token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return;
+                    }
+
+                    await ForwardAsync(partner, room, fallback.AsMemory(0, read), token).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (fallback is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(fallback);
+                    fallback = null;
+                }
+
                 long filled = pipe.Fill(source);
                 if (filled == SplicePipe.EndOfStream)
                 {
@@ -51,7 +72,9 @@ internal sealed partial class RelaySession
 
                 if (filled == SplicePipe.WouldBlock)
                 {
-                    // Wait for data without a buffer; it ends with an exception when the socket is closed.
+                    // Wait for data holding neither buffer nor pipe; it ends with an exception when the socket is closed.
+                    pipe.Release();
+                    pipe = null;
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token).ConfigureAwait(false);
                     continue;
                 }
@@ -82,6 +105,11 @@ internal sealed partial class RelaySession
         finally
         {
             writable.Forget(destination, armed);
+            pipe?.Release(); // closed instead when a failure left bytes in it
+            if (fallback is not null)
+            {
+                ArrayPool<byte>.Shared.Return(fallback);
+            }
         }
     }
 }

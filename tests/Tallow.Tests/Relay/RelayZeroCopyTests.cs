@@ -123,16 +123,16 @@ public class RelayZeroCopyTests
         CancellationToken token = RelayTestKit.Deadline(30);
         await using RelayServer server = await RelayTestKit.StartAsync(new RelayOptions { ZeroCopy = zeroCopy });
         (RelayConnection creator, RelayConnection joiner) = await RelayTestKit.PairAsync(server, token);
+        await using (creator)
         await using (joiner)
         {
-            await using (creator)
-            {
-                await creator.Stream.WriteAsync(new byte[50_000], token);
-                await RelayTestKit.ReadExactlyAsync(joiner, new byte[50_000], token);
-                Socket socket = ((NetworkStream)creator.Stream).Socket;
-                socket.LingerState = new LingerOption(true, 0); // close sends RST
-            }
+            await creator.Stream.WriteAsync(new byte[50_000], token);
+            await RelayTestKit.ReadExactlyAsync(joiner, new byte[50_000], token);
+            Socket socket = ((NetworkStream)creator.Stream).Socket;
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close(); // RST, no FIN: the relay sees an error, not an EOF
 
+            // The joiner's direction is still open on its side, yet the relay ends the whole room.
             await ExpectClosedAsync(joiner, token);
             await RelayTestKit.EventuallyAsync(() => server.Metrics.RoomsActive == 0 && server.Metrics.ConnectionsActive == 0, token, "room and connections closed after the reset");
         }
