@@ -63,6 +63,7 @@ public sealed class RelayMetrics
     private long _routedBytesTotal;
     private long _routesDroppedTotal;
     private long _slowMembersTotal;
+    private long _zeroCopyDirectionsTotal;
 
     /// <summary>Every TCP connection accepted, including refused ones.</summary>
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
@@ -97,6 +98,9 @@ public sealed class RelayMetrics
     public long RoutedBytesTotal => Interlocked.Read(ref _routedBytesTotal);
 
     /// <summary>Route frames dropped: to an id not in the room, or to the sender itself.</summary>
+    /// <summary>Directions of paired connections forwarded with splice(2) instead of a user-space copy (two per pair).</summary>
+    public long ZeroCopyDirectionsTotal => Interlocked.Read(ref _zeroCopyDirectionsTotal);
+
     public long RoutesDroppedTotal => Interlocked.Read(ref _routesDroppedTotal);
 
     /// <summary>Routing-room members disconnected for taking no frame for RelayOptions.SlowMemberTimeout.</summary>
@@ -118,7 +122,9 @@ public sealed class RelayMetrics
 
     internal void Paired() => Interlocked.Increment(ref _pairingsTotal);
 
-    internal void Forwarded(int bytes) => Interlocked.Add(ref _bytesForwarded, bytes);
+    internal void Forwarded(long bytes) => Interlocked.Add(ref _bytesForwarded, bytes);
+
+    internal void ZeroCopyStarted() => Interlocked.Increment(ref _zeroCopyDirectionsTotal);
 
     internal void ProbeAnswered() => Interlocked.Increment(ref _probesTotal);
 
@@ -155,6 +161,7 @@ public sealed class RelayMetrics
         Append(text, "tallow_relay_rooms_active", "gauge", "Rooms currently open (waiting or paired).", RoomsActive);
         Append(text, "tallow_relay_pairings_total", "counter", "Rooms that became complete.", PairingsTotal);
         Append(text, "tallow_relay_bytes_forwarded_total", "counter", "Bytes spliced between paired peers or routed between chat-room members.", BytesForwarded);
+        Append(text, "tallow_relay_zero_copy_directions_total", "counter", "Directions of paired connections forwarded with splice(2), without a user-space copy (two per pair).", ZeroCopyDirectionsTotal);
         Append(text, "tallow_relay_probes_total", "counter", "NAT probes answered on the probe port.", ProbesTotal);
         Append(text, "tallow_relay_address_blocks_total", "counter", "Addresses whose claims were blocked after too many failed claims.", AddressBlocksTotal);
         Append(text, "tallow_relay_routing_rooms_active", "gauge", "Chat (routing) rooms currently open.", RoutingRoomsActive);

@@ -137,6 +137,12 @@ public sealed record RelayOptions
     public const double DefaultRoomFramesPerSecond = 2000;
     public const int DefaultRoomFrameBurst = 4000;
 
+    /// <summary>
+    /// Forward paired plain-TCP connections with splice(2) through a kernel pipe (Linux; RelaySession.ZeroCopy.cs)
+    /// instead of copying them through a user-space buffer. TLS relays and other systems always copy.
+    /// </summary>
+    public bool ZeroCopy { get; init; } = true;
+
     /// <summary>Clock for every timeout and the rate limiter (tests may substitute it).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -1,8 +1,10 @@
 // Spliced phase of a relay session (DESIGN.md §5.4): bytes are forwarded verbatim to the
-// partner, never parsed. Back-pressure: each read is written (awaited) to the partner before
-// the next read, so the relay holds at most one buffer per direction. EOF is passed on as a
-// half-close (Shutdown(Send)); the room closes once both directions ended, or at once on any
-// error. Also the refusal path shared by sessions and connections refused at accept.
+// partner, never parsed. On Linux without TLS they go through a kernel pipe with splice(2)
+// (RelaySession.ZeroCopy.cs); this file's copy loop serves TLS relays and other systems.
+// Back-pressure: each read is written (awaited) to the partner before the next read, so the
+// relay holds at most one buffer per direction. EOF is passed on as a half-close
+// (Shutdown(Send)); the room closes once both directions ended, or at once on any error.
+// Also the refusal path shared by sessions and connections refused at accept.
 using System.Buffers;
 using System.Net.Sockets;
 using Tallow.Wire;
@@ -49,7 +51,11 @@ internal sealed partial class RelaySession
                 await ForwardAsync(partner, room, control.AsMemory(start, end - start), token).ConfigureAwait(false);
             }
 
-            if (!endOfStream)
+            if (!endOfStream && CanZeroCopy(partner))
+            {
+                await ForwardZeroCopyAsync(partner, room, token).ConfigureAwait(false);
+            }
+            else if (!endOfStream)
             {
                 buffer = ArrayPool<byte>.Shared.Rent(SpliceBufferSize);
                 while (true)

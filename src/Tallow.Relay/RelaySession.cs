@@ -78,7 +78,7 @@ internal sealed partial class RelaySession
     /// <summary>Runs the connection to its end. Never throws.</summary>
     public async Task RunAsync()
     {
-        byte[] control = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
+        byte[]? control = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
         try
         {
             _helloTimer = _context.Time.CreateTimer(
@@ -100,7 +100,12 @@ internal sealed partial class RelaySession
             }
             else if (result.Splice)
             {
-                await SpliceAsync(control, result.Start, result.End, result.EndOfStream).ConfigureAwait(false);
+                // A paired connection keeps no buffer of its own: the bytes read past the control phase
+                // (usually none) are copied out and the control buffer goes back to the pool.
+                byte[] early = control.AsSpan(result.Start, result.End - result.Start).ToArray();
+                ArrayPool<byte>.Shared.Return(control, clearArray: true);
+                control = null;
+                await SpliceAsync(early, 0, early.Length, result.EndOfStream).ConfigureAwait(false);
             }
             else
             {
@@ -121,7 +126,11 @@ internal sealed partial class RelaySession
         {
             DisposeHelloTimer();
             DisposeAuth();
-            ArrayPool<byte>.Shared.Return(control, clearArray: true);
+            if (control is not null)
+            {
+                ArrayPool<byte>.Shared.Return(control, clearArray: true);
+            }
+
             _controlCts.Dispose();
         }
     }
@@ -142,7 +151,11 @@ internal sealed partial class RelaySession
         CancelControl();
     }
 
-    public void CloseSocket() => Volatile.Read(ref _stream).Dispose();
+    public void CloseSocket()
+    {
+        Volatile.Read(ref _stream).Dispose();
+        _closed.Cancel();
+    }
 
     private void OnHelloTimeout()
     {

@@ -15,6 +15,9 @@ internal static class RelayServeSettings
 {
     public const string PasswordVariable = "TALLOW_RELAY_PASS";
 
+    /// <summary>"0" turns the zero-copy (splice) forwarding off, for measuring it against the copy path.</summary>
+    public const string SpliceVariable = "TALLOW_RELAY_SPLICE";
+
     /// <summary>
     /// Builds the relay options for a parsed `relay serve`. <paramref name="environment"/> reads
     /// environment variables; <paramref name="warn"/> receives notes for the operator.
@@ -85,6 +88,7 @@ internal static class RelayServeSettings
             RoomFrameBurst = roomBurst,
             UnpairedTimeout = TimeSpan.FromSeconds(unpaired),
             IdleTimeout = TimeSpan.FromSeconds(idle),
+            ZeroCopy = environment(SpliceVariable) != "0",
         };
     }
 

@@ -33,8 +33,14 @@ public sealed class RelayProcess : IAsyncDisposable
 
     public static Task<RelayProcess> StartAsync(string? password = null, params string[] extraArgs) => StartOnAsync("127.0.0.1:0", password, extraArgs);
 
+    /// <summary>A relay on 127.0.0.1 started with extra environment variables (e.g. TALLOW_RELAY_SPLICE=0).</summary>
+    public static Task<RelayProcess> StartWithEnvironmentAsync(IDictionary<string, string?> environment, params string[] extraArgs) =>
+        StartOnAsync("127.0.0.1:0", null, extraArgs, environment);
+
     /// <summary>A relay on a given address (e.g. the port of one that was stopped: a relay restart).</summary>
-    public static async Task<RelayProcess> StartOnAsync(string bind, string? password = null, params string[] extraArgs)
+    public static Task<RelayProcess> StartOnAsync(string bind, string? password = null, params string[] extraArgs) => StartOnAsync(bind, password, extraArgs, null);
+
+    private static async Task<RelayProcess> StartOnAsync(string bind, string? password, string[] extraArgs, IDictionary<string, string?>? environment)
     {
         var args = new List<string> { "relay", "serve", "--bind", bind, "--metrics", "127.0.0.1:0", "--json" };
         if (password is not null)
@@ -43,7 +49,7 @@ public sealed class RelayProcess : IAsyncDisposable
         }
 
         args.AddRange(extraArgs);
-        TallowProcess process = TallowProcess.Start(args);
+        TallowProcess process = TallowProcess.Start(args, environment: environment);
         JsonElement listening = await process.WaitForEventAsync("relay_listening", TimeSpan.FromSeconds(30));
         return new RelayProcess(process, listening.GetProperty("address").GetString()!, listening.GetProperty("metrics").GetString()!);
     }
