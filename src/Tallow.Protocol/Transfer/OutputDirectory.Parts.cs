@@ -127,7 +127,8 @@ public sealed partial class OutputDirectory
         for (int slot = 0; resume && slot < PartSlots; slot++)
         {
             (string partPath, string sidecarPath) = SlotPaths(directory, components[^1], slot);
-            if (ResumeSidecar.TryRead(sidecarPath, out ResumeCheckpoint checkpoint)
+            if (Occupied(sidecarPath) // one lstat for the usual empty slot, not a failed open and its exception
+                && ResumeSidecar.TryRead(sidecarPath, out ResumeCheckpoint checkpoint)
                 && CryptographicOperations.FixedTimeEquals(checkpoint.Identity, identity)
                 && checkpoint.Length > 0 && (ulong)checkpoint.Length <= entry.Size)
             {
@@ -258,8 +259,8 @@ public sealed partial class OutputDirectory
         return (stem + PartSuffix, stem + ResumeSidecar.Suffix);
     }
 
-    /// <summary>Anything (file, folder, link, other) has this name, or it could not be looked at: one lstat.</summary>
-    private static bool Occupied(string path) => NativePath.LStat(path, out _, out _, out _) != NativePath.StatResult.Missing;
+    /// <summary>Anything (file, folder, link, other) has this name: one lstat (a name that cannot be looked at is left to the open, which says why).</summary>
+    private static bool Occupied(string path) => NativePath.LStat(path, out _, out _, out _) == NativePath.StatResult.Found;
 
     /// <summary>Another receive (of the same offer, into the same folder) holds this part file open and locked.</summary>
     private static bool InUse(string partPath)
