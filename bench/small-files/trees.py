@@ -1,7 +1,7 @@
 """Deterministic trees of many small files for bench/small-files (see README.md there).
 
 Each tree is made from a fixed seed, so every run (and every machine) sends the same bytes:
-  tiny20k   20,000 files of 0.1-8 KB in 200 folders (about 77 MiB): the issue's source-tree case
+  tiny20k   20,000 files of 0.1-8 KB in 200 folders (about 80 MiB): the issue's source-tree case
   empty100k 100,000 files of 0-1 KB in 1,000 folders (about 49 MiB): node_modules-like
   mixed     5,000 files of 0.1-8 KB in 50 folders plus 3 large files (16, 48 and 96 MiB)
 Content is pseudo-random (incompressible), so compression neither helps nor hurts any tool.
