@@ -55,6 +55,9 @@ public enum RecordKind : byte
     // SSH key exchange (tallow ssh invite / accept; protocol.md "SSH key exchange").
     SshKey = 33,       // accept → invite: {key line}: one OpenSSH public key
     SshKeyResult = 34, // invite → accept: {u8 status, text}: installed, already present, declined or refused
+
+    // Transfer, continued (protocol.md "Small files"): only in an offer that says it may batch.
+    FileBatch = 35, // sender → receiver: {u8 encoding, payload}: several whole small files with their hashes (FileBatchMessages.cs)
 }
 
 /// <summary>Whether the sender may send chunks as <see cref="RecordKind.DataZstd"/>.</summary>
@@ -85,7 +88,11 @@ public enum EntryType : byte
 
 public readonly record struct OfferEntry(EntryType Type, string Path, ulong Size, uint Mode, long ModifiedUnixSeconds);
 
-/// <summary>Offer{kind, chunk size, compression, entries}. A stream's single entry has Size = <see cref="UnknownSize"/>.</summary>
+/// <summary>
+/// Offer{kind, chunk size, flags, entries}. A stream's single entry has Size = <see cref="UnknownSize"/>.
+/// Flags: bit 0 = <see cref="OfferCompression.Zstd"/> (DataZstd may come), bit 1 = <see cref="Batches"/>
+/// (FileBatch may come); other bits make the offer malformed.
+/// </summary>
 public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyList<OfferEntry> Entries)
 {
     public const ulong UnknownSize = ulong.MaxValue;
@@ -96,6 +103,11 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
     private const int MinEntrySize = 1 + 2 + 8 + 4 + 8;
 
     public OfferCompression Compression { get; init; }
+
+    /// <summary>The sender may send small files together in FileBatch records (protocol.md "Small files").</summary>
+    public bool Batches { get; init; }
+
+    private const byte BatchesFlag = 2;
 
     public ulong TotalSize
     {
@@ -130,7 +142,7 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
         var w = new SpanWriter(destination);
         w.WriteByte((byte)Kind);
         w.WriteUInt32((uint)ChunkSize);
-        w.WriteByte((byte)Compression);
+        w.WriteByte((byte)((byte)Compression | (Batches ? BatchesFlag : 0)));
         w.WriteUInt32((uint)Entries.Count);
         foreach (OfferEntry e in Entries)
         {
@@ -151,7 +163,7 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
         var r = new SpanReader(body);
         if (!r.TryReadByte(out byte kind) || kind > (byte)TransferKind.Watch
             || !r.TryReadUInt32(out uint chunk) || chunk < MinChunkSize || chunk > MaxChunkSize
-            || !r.TryReadByte(out byte compression) || compression > (byte)OfferCompression.Zstd
+            || !r.TryReadByte(out byte flags) || (flags & ~(BatchesFlag | (byte)OfferCompression.Zstd)) != 0
             || !r.TryReadUInt32(out uint count) || count > MaxEntries || (ulong)count * MinEntrySize > (ulong)r.Remaining)
         {
             return false;
@@ -182,7 +194,11 @@ public sealed record TransferOffer(TransferKind Kind, int ChunkSize, IReadOnlyLi
             return false;
         }
 
-        offer = new TransferOffer((TransferKind)kind, (int)chunk, entries) { Compression = (OfferCompression)compression };
+        offer = new TransferOffer((TransferKind)kind, (int)chunk, entries)
+        {
+            Compression = (OfferCompression)(flags & (byte)OfferCompression.Zstd),
+            Batches = (flags & BatchesFlag) != 0,
+        };
         return true;
     }
 }

@@ -49,7 +49,7 @@ public static class RecordRoutes
         {
             RecordKind.KeepAlive or RecordKind.WindowUpdate or RecordKind.Leave => RecordGroup.Session,
             RecordKind.P2PIntent or RecordKind.P2PCandidates or RecordKind.P2PSelect or RecordKind.P2PSwitched => RecordGroup.Path,
-            RecordKind.Offer or RecordKind.Data or RecordKind.DataZstd or RecordKind.FileDone or RecordKind.End or RecordKind.Cancel => RecordGroup.IncomingTransfer,
+            RecordKind.Offer or RecordKind.Data or RecordKind.DataZstd or RecordKind.FileDone or RecordKind.End or RecordKind.Cancel or RecordKind.FileBatch => RecordGroup.IncomingTransfer,
             RecordKind.Accept or RecordKind.Reject or RecordKind.Done or RecordKind.Resend or RecordKind.ReceiverCancel => RecordGroup.OutgoingTransfer,
             RecordKind.ChatMessage => RecordGroup.Chat,
             >= RecordKind.SyncRound and <= RecordKind.SyncStop => RecordGroup.Sync,
@@ -66,7 +66,7 @@ public static class RecordRoutes
     /// Bulk records: file content. Only these wait for --throttle and count against a stream's
     /// flow-control window; every other kind is control and is never held back by them.
     /// </summary>
-    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData or RecordKind.ClipContent;
+    public static bool IsBulk(RecordKind kind) => kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.FileBatch or RecordKind.SyncData or RecordKind.ClipContent;
 
     /// <summary>
     /// The flow-controlled stream a record travels on, or null for control records. The receiver
@@ -75,7 +75,7 @@ public static class RecordRoutes
     /// </summary>
     public static FlowStream? StreamOf(RecordKind kind) => kind switch
     {
-        RecordKind.Data or RecordKind.DataZstd or RecordKind.FileDone or RecordKind.End => FlowStream.Transfer,
+        RecordKind.Data or RecordKind.DataZstd or RecordKind.FileBatch or RecordKind.FileDone or RecordKind.End => FlowStream.Transfer,
         RecordKind.ChatMessage => FlowStream.Chat,
         RecordKind.SyncIndex or RecordKind.SyncPlan or RecordKind.SyncNeed or RecordKind.SyncData or RecordKind.SyncEnd => FlowStream.Sync,
         RecordKind.ClipContent => FlowStream.Clip,

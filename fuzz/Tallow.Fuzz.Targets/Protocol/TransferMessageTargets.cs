@@ -1,7 +1,7 @@
 // Targets of the transfer negotiation (DESIGN.md §8), record bodies a peer chooses:
 //   "offer"             TransferOffer.TryParse, then the receiver's path check of every entry
 //   "accept"            AcceptMessage / ResendMessage.TryParse, then IsValidFor against an offer
-//   "transfer-messages" FileDoneMessage / ReasonMessage.TryParse
+//   "transfer-messages" FileDoneMessage / ReasonMessage / FileBatchMessage.TryParse
 // Parsers return false on bad input and never throw; whatever parses must encode back to the
 // same bytes.
 using Tallow.Fuzz.Targets.Support;
@@ -16,7 +16,7 @@ public static class TransferMessageTargets
 
     public static readonly FuzzTarget Accept = new("accept", "AcceptMessage/ResendMessage.TryParse, AcceptMessage.IsValidFor", FuzzAccept, AcceptSeeds);
 
-    public static readonly FuzzTarget TransferMessages = new("transfer-messages", "FileDoneMessage/ReasonMessage.TryParse", FuzzTransferMessages, TransferMessageSeeds);
+    public static readonly FuzzTarget TransferMessages = new("transfer-messages", "FileDoneMessage/ReasonMessage/FileBatchMessage.TryParse", FuzzTransferMessages, TransferMessageSeeds);
 
     /// <summary>The offer answers are checked against: files, a folder, a stream-sized file.</summary>
     private static readonly TransferOffer KnownOffer = new(TransferKind.Files, 1024 * 1024,
@@ -88,7 +88,11 @@ public static class TransferMessageTargets
         }
 
         ReadOnlySpan<byte> body = data[1..];
-        if ((data[0] & 1) == 0)
+        if ((data[0] & 2) != 0)
+        {
+            FuzzFileBatch(body.ToArray());
+        }
+        else if ((data[0] & 1) == 0)
         {
             if (FileDoneMessage.TryParse(body, out FileDoneMessage done))
             {
@@ -101,6 +105,22 @@ public static class TransferMessageTargets
             FuzzInvariantException.Check(reason.GetSize() == body.Length, "Reason: GetSize differs from the parsed length");
             FuzzInvariantException.Check(Encoded.Message(body.Length, reason.Write).AsSpan().SequenceEqual(body), "Reason: does not encode back to its bytes");
         }
+    }
+
+    /// <summary>A FileBatch payload: what parses has contents that add up exactly and encodes back to its bytes.</summary>
+    private static void FuzzFileBatch(byte[] payload)
+    {
+        if (!FileBatchMessage.TryParse(payload, out BatchedFile[] files, out int start))
+        {
+            return;
+        }
+
+        long total = files.Sum(f => (long)f.Size);
+        FuzzInvariantException.Check(files.Length is > 0 and <= FileBatchMessage.MaxFiles && start == FileBatchMessage.HeaderSize(files.Length)
+            && start + total == payload.Length, "FileBatch: contents do not add up to the payload");
+        byte[] header = new byte[start];
+        FileBatchMessage.WriteHeader(header, files);
+        FuzzInvariantException.Check(header.AsSpan().SequenceEqual(payload.AsSpan(0, start)), "FileBatch: does not encode back to its bytes");
     }
 
     public static IEnumerable<byte[]> OfferSeeds()
@@ -126,5 +146,9 @@ public static class TransferMessageTargets
         yield return Encoded.Tagged(0, Encoded.Message(FileDoneMessage.EncodedSize, new FileDoneMessage(3, 5000, new byte[FileDoneMessage.HashSize]).Write));
         var reason = new ReasonMessage(CancelReason.Declined, "not now, thanks");
         yield return Encoded.Tagged(1, Encoded.Message(reason.GetSize(), reason.Write));
+        BatchedFile[] files = [new(1, 3, new byte[FileBatchMessage.HashSize]), new(4, 2, new byte[FileBatchMessage.HashSize])];
+        byte[] batch = new byte[FileBatchMessage.HeaderSize(files.Length) + 5];
+        FileBatchMessage.WriteHeader(batch, files);
+        yield return Encoded.Tagged(2, batch);
     }
 }

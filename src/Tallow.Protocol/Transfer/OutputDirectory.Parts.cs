@@ -29,10 +29,11 @@ public sealed partial class OutputDirectory
 
     /// <summary>
     /// Opens a fresh part file for the entry in the first slot this offer may use (free, or holding
-    /// stale state of this same entry); with an identity it also starts a resume sidecar. The caller
+    /// stale state of this same entry); with an identity and <paramref name="journal"/> it also
+    /// starts a resume sidecar (content verified before it is written needs none). The caller
     /// writes, then calls <see cref="Commit"/>.
     /// </summary>
-    public PartFile CreatePart(IReadOnlyList<string> components, byte[]? resumeIdentity = null, long expectedSize = 0, Action<string>? notice = null)
+    public PartFile CreatePart(IReadOnlyList<string> components, byte[]? resumeIdentity = null, long expectedSize = 0, Action<string>? notice = null, bool journal = true)
     {
         string directory = EnsureDirectory(components.Take(components.Count - 1).ToArray());
         string name = components[^1];
@@ -56,10 +57,31 @@ public sealed partial class OutputDirectory
             }
 
             SafeFileHandle handle = Open(partPath, FileMode.CreateNew, expectedSize);
-            return Guard(new PartFile(handle, partPath, directory, name, OpenSidecar(sidecarPath, resumeIdentity)));
+            return Guard(new PartFile(handle, partPath, directory, name, journal ? OpenSidecar(sidecarPath, resumeIdentity) : null));
         }
 
         throw new TallowException(FailureKind.FileSystem, $"'{PathSanitizer.Printable(Relative(Path.Combine(directory, name)))}' already has {PartSlots} unfinished receives of other versions beside it (.tallow-part and .tallow-resume files): remove the ones that are not needed and try again.");
+    }
+
+    /// <summary>
+    /// A file for content that is complete and verified before it is written (FileBatch): unnamed
+    /// (O_TMPFILE) in the entry's folder, so it needs no part name, sidecar or slot; where that is
+    /// not available, or an existing name may be replaced (--overwrite renames a part name), a part
+    /// file as <see cref="CreatePart"/> makes it, without a sidecar.
+    /// </summary>
+    public PartFile CreateVerified(IReadOnlyList<string> components, byte[] identity, Action<string> notice)
+    {
+        if (!_overwrite)
+        {
+            string directory = EnsureDirectory(components.Take(components.Count - 1).ToArray());
+            if (NativePath.OpenUnnamed(directory) is { } handle)
+            {
+                string name = components[^1];
+                return Guard(new PartFile(handle, SlotPaths(directory, name, 0).Part, directory, name, null, unnamed: true));
+            }
+        }
+
+        return CreatePart(components, identity, notice: notice, journal: false);
     }
 
     /// <summary>
@@ -105,7 +127,8 @@ public sealed partial class OutputDirectory
         for (int slot = 0; resume && slot < PartSlots; slot++)
         {
             (string partPath, string sidecarPath) = SlotPaths(directory, components[^1], slot);
-            if (ResumeSidecar.TryRead(sidecarPath, out ResumeCheckpoint checkpoint)
+            if (Occupied(sidecarPath) // one lstat for the usual empty slot, not a failed open and its exception
+                && ResumeSidecar.TryRead(sidecarPath, out ResumeCheckpoint checkpoint)
                 && CryptographicOperations.FixedTimeEquals(checkpoint.Identity, identity)
                 && checkpoint.Length > 0 && (ulong)checkpoint.Length <= entry.Size)
             {
@@ -236,7 +259,8 @@ public sealed partial class OutputDirectory
         return (stem + PartSuffix, stem + ResumeSidecar.Suffix);
     }
 
-    private static bool Occupied(string path) => File.Exists(path) || Directory.Exists(path) || IsSymlink(path);
+    /// <summary>Anything (file, folder, link, other) has this name: one lstat (a name that cannot be looked at is left to the open, which says why).</summary>
+    private static bool Occupied(string path) => NativePath.LStat(path, out _, out _, out _) == NativePath.StatResult.Found;
 
     /// <summary>Another receive (of the same offer, into the same folder) holds this part file open and locked.</summary>
     private static bool InUse(string partPath)

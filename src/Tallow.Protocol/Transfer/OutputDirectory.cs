@@ -40,9 +40,21 @@ public sealed partial class OutputDirectory
 
     public string Root => _root;
 
-    /// <summary>Creates (or accepts existing, real) directories for the given components.</summary>
+    /// <summary>
+    /// Creates (or accepts existing, real) directories for the given components. The folder
+    /// checked last is remembered: for the many files of one folder only its last component is
+    /// looked at again (still a real folder, not a link); a folder on the way swapped for a link
+    /// that leads out of the output folder is caught by Guard on the real path of the opened file.
+    /// </summary>
     public string EnsureDirectory(IReadOnlyList<string> components)
     {
+        string target = components.Count == 0 ? _root : Path.Combine(_root, Path.Combine([.. components]));
+        if (target == _lastEnsured && NativePath.LStat(target, out ushort mode, out _, out _) == NativePath.StatResult.Found
+            && (mode & 0xF000) == 0x4000) // S_IFDIR
+        {
+            return target;
+        }
+
         string current = _root;
         foreach (string component in components)
         {
@@ -66,8 +78,11 @@ public sealed partial class OutputDirectory
             }
         }
 
+        _lastEnsured = current;
         return current;
     }
+
+    private string? _lastEnsured;
 
     private PartFile Guard(PartFile part)
     {
@@ -101,6 +116,11 @@ public sealed partial class OutputDirectory
         {
             string candidate = n == 0 ? target : Path.Combine(part.Directory, LocalNames.Numbered(part.FinalName, n));
             NativePath.LinkResult linked = NativePath.Link(part.Handle, candidate, out int errno);
+            if (linked == NativePath.LinkResult.Unsupported && part.Unnamed)
+            {
+                throw new TallowException(FailureKind.FileSystem, $"cannot save '{PathSanitizer.Printable(Relative(candidate))}' (error {errno}): this file system does not let a new file be named.");
+            }
+
             if (linked == NativePath.LinkResult.Unsupported)
             {
                 linked = MoveByName(part, candidate, replace: false) ? NativePath.LinkResult.Linked : NativePath.LinkResult.Exists;
@@ -233,15 +253,7 @@ public sealed partial class OutputDirectory
         return (UnixFileMode)0x12; // 022
     });
 
-    internal static bool IsSymlink(string path)
-    {
-        try
-        {
-            return (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    /// <summary>The name itself is a symlink (one lstat; a missing or unreadable name is not, without an exception per call).</summary>
+    internal static bool IsSymlink(string path) =>
+        NativePath.LStat(path, out ushort mode, out _, out _) == NativePath.StatResult.Found && (mode & 0xF000) == 0xA000; // S_IFLNK
 }

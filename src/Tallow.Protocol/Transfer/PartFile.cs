@@ -15,14 +15,18 @@ public sealed class PartFile : IDisposable
 {
     private readonly ResumeJournal? _journal;
 
-    internal PartFile(SafeFileHandle handle, string partPath, string directory, string finalName, ResumeJournal? journal)
+    internal PartFile(SafeFileHandle handle, string partPath, string directory, string finalName, ResumeJournal? journal, bool unnamed = false)
     {
         Handle = handle;
         PartPath = partPath;
         Directory = directory;
         FinalName = finalName;
         _journal = journal;
+        Unnamed = unnamed;
     }
+
+    /// <summary>An O_TMPFILE file (NativePath.OpenUnnamed): it never had the part name, and gets only the final one.</summary>
+    internal bool Unnamed { get; }
 
     public SafeFileHandle Handle { get; }
 
@@ -42,7 +46,7 @@ public sealed class PartFile : IDisposable
     internal string? RealPath() => Handle.IsClosed ? Path.GetFullPath(PartPath) : NativePath.RealPathOf(Handle);
 
     /// <summary>True while the part name is this open file (not replaced, not a link).</summary>
-    internal bool NamedByPartPath() => !Handle.IsClosed && NativePath.Names(PartPath, Handle);
+    internal bool NamedByPartPath() => !Unnamed && !Handle.IsClosed && NativePath.Names(PartPath, Handle);
 
     /// <summary>Removes the part name if it still is this file; whatever else has that name now is left alone.</summary>
     internal void RemovePartName()

@@ -100,6 +100,11 @@ public static class SourceScanner
         foreach (FileSystemInfo child in children)
         {
             string childRelative = relative + "/" + child.Name;
+            if (TryAddPlainFile(child.FullName, childRelative, entries, locals, filter))
+            {
+                continue;
+            }
+
             bool isLink = child.LinkTarget is not null;
             if (filter is not null && filter.Excludes(child.Name, Directory.Exists(child.FullName)))
             {
@@ -131,6 +136,30 @@ public static class SourceScanner
                 notice($"skipping '{child.FullName}' (not a regular file)");
             }
         }
+    }
+
+    /// <summary>
+    /// The common case in one lstat (a tree of many small files is scanned at about one system
+    /// call per file): a regular file, not a link, that the filter keeps. False for anything else
+    /// (folders, links, other types, a failed look), which takes the general path.
+    /// </summary>
+    private static bool TryAddPlainFile(string full, string relative, List<OfferEntry> entries, List<string?> locals, FolderFilter? filter)
+    {
+        if (NativePath.LStat(full, out ushort mode, out long size, out long mtimeNanoseconds) != NativePath.StatResult.Found
+            || (mode & 0xF000) != 0x8000) // S_IFREG
+        {
+            return false;
+        }
+
+        if (filter is not null && filter.Excludes(Path.GetFileName(full), false))
+        {
+            return true; // left out, like an excluded file on the general path
+        }
+
+        long seconds = Math.DivRem(mtimeNanoseconds, 1_000_000_000, out long rest);
+        entries.Add(new OfferEntry(EntryType.File, relative, (ulong)size, (uint)(mode & 0xFFF), rest < 0 ? seconds - 1 : seconds));
+        locals.Add(full);
+        return true;
     }
 
     private static void AddFile(string full, string relative, List<OfferEntry> entries, List<string?> locals)

@@ -1,7 +1,8 @@
 // Receiver side of a transfer (DESIGN.md §8):
 //   AwaitOffer → validate every path → (decide) → Accept | Reject
 //   → Accept{files, resume offsets} (see ReceivePlan)
-//   for each planned entry: folder → create; file → (Data | DataZstd)* into its part file
+//   for each planned entry: folder → create; small fresh files may come together in a FileBatch
+//   (TransferReceiver.Batches.cs); file → (Data | DataZstd)* into its part file
 //   ("<name>.tallow-part") from its offset while hashing, with a resume checkpoint in
 //   "<name>.tallow-resume" every 4 MiB (large files are written behind the loop: PartWriter)
 //   → FileDone{hash} must match (constant time)
@@ -161,6 +162,17 @@ public sealed partial class TransferReceiver
                 continue;
             }
 
+            if (next < plan.Files.Count && plan.Files[next].Index == i && Batchable(offer, plan.Files[next]))
+            {
+                int batched = await TryReceiveBatchAsync(offer, plan, next, output, progress, ct).ConfigureAwait(false);
+                next += batched; // this file and the planned files after it, saved
+                saved += batched;
+                if (batched > 0)
+                {
+                    continue;
+                }
+            }
+
             if (next < plan.Files.Count && plan.Files[next].Index == i)
             {
                 PlannedFile file = plan.Files[next++];
@@ -303,7 +315,7 @@ public sealed partial class TransferReceiver
         Record record;
         while (true)
         {
-            record = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
+            record = await NextRecordAsync(ct).ConfigureAwait(false);
             if (size >= 0 && written == size)
             {
                 break;
@@ -367,7 +379,7 @@ public sealed partial class TransferReceiver
 
     private async Task ExpectEndAsync(CancellationToken ct)
     {
-        Record end = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
+        Record end = await NextRecordAsync(ct).ConfigureAwait(false);
         if (end.Kind == RecordKind.Cancel)
         {
             throw TransferSender.PeerCancelled(end);

@@ -1,7 +1,8 @@
 // Sender side of a transfer (DESIGN.md §8):
 //   SendOffer → AwaitAnswer ─Reject→ Declined
 //                  └Accept{files, offsets}→ for each accepted file: (Data | DataZstd)* from its
-//                     offset, FileDone{whole-file hash} → End
+//                     offset, FileDone{whole-file hash}; small fresh files together in
+//                     FileBatch records instead (FileBatcher) → End
 //   → Done → Complete
 //   → Resend{resumed files} → those files from 0 → End → Done → Complete
 // File content goes through ChunkPipeline (read, hash, compress and send overlap) and is never
@@ -49,15 +50,32 @@ public sealed class TransferSender
         _observer.OnOfferAccepted();
         var progress = new TransferProgress(_observer, bytesLeft);
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
+        using FileBatcher? batcher = offer.Batches ? new FileBatcher(_channel, _observer, progress, offer.ChunkSize, Mode(offer)) : null;
         foreach (AcceptedFile file in accepted)
         {
+            OfferEntry entry = offer.Entries[(int)file.Index];
+            if (batcher is not null && batcher.Takes(entry.Size, file.Offset))
+            {
+                await batcher.AddAsync(file.Index, (int)entry.Size, localPaths[(int)file.Index]!, entry.Path, ct).ConfigureAwait(false);
+                continue;
+            }
+
+            if (batcher is not null)
+            {
+                await batcher.FlushAsync(ct).ConfigureAwait(false); // files go in offer order
+            }
+
             if (file.Offset > 0 && !IsContentCheck(offer, file))
             {
-                OfferEntry entry = offer.Entries[(int)file.Index];
                 _observer.OnResume(entry.Path, (long)file.Offset, (long)entry.Size);
             }
 
             await SendFileAsync(offer, file, localPaths, pipeline, progress, ct).ConfigureAwait(false);
+        }
+
+        if (batcher is not null)
+        {
+            await batcher.FlushAsync(ct).ConfigureAwait(false);
         }
 
         await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
@@ -113,8 +131,15 @@ public sealed class TransferSender
 
     private Task RunBeforeContentAsync(long? bytesLeft, CancellationToken ct) => BeforeContent?.Invoke(bytesLeft, ct) ?? Task.CompletedTask;
 
-    private TransferOffer WithCompression(TransferOffer offer) =>
-        offer with { Compression = _compression == CompressionMode.Never ? OfferCompression.None : OfferCompression.Zstd };
+    /// <summary>Compression as asked; a Files offer also says its small files may come in batches.</summary>
+    private TransferOffer WithCompression(TransferOffer offer) => offer with
+    {
+        Compression = _compression == CompressionMode.Never ? OfferCompression.None : OfferCompression.Zstd,
+        Batches = offer.Kind == TransferKind.Files && Batching,
+    };
+
+    /// <summary>Small files of a Files offer go in FileBatch records (off: one Data and FileDone per file, as before batching).</summary>
+    public bool Batching { get; init; } = true;
 
     private CompressionMode Mode(TransferOffer offer) => offer.Compression == OfferCompression.None ? CompressionMode.Never : _compression;
 
@@ -163,9 +188,22 @@ public sealed class TransferSender
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "the sender could not read a file", ct).ConfigureAwait(false);
-            throw new TallowException(FailureKind.FileSystem, $"cannot read '{path}': {ex.Message}", ex);
+            throw await ReadFailedAsync(_channel, path, ex, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Tells the receiver a file could not be read; the error for this side.</summary>
+    internal static async Task<TallowException> ReadFailedAsync(RecordPort channel, string path, Exception ex, CancellationToken ct)
+    {
+        await channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "the sender could not read a file", ct).ConfigureAwait(false);
+        return new TallowException(FailureKind.FileSystem, $"cannot read '{path}': {ex.Message}", ex);
+    }
+
+    /// <summary>Tells the receiver a file ended before its offered size; the error for this side.</summary>
+    internal static async Task<TallowException> ChangedWhileSendingAsync(RecordPort channel, CancellationToken ct)
+    {
+        await channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "a file changed while it was being sent", ct).ConfigureAwait(false);
+        return new TallowException(FailureKind.FileSystem, "a file became shorter while it was being sent: send it again when it is no longer being written.");
     }
 
     /// <summary>
@@ -183,8 +221,7 @@ public sealed class TransferSender
             ct).ConfigureAwait(false);
         if (length >= 0 && totals.ContentBytes != length)
         {
-            await _channel.SendReasonAsync(RecordKind.Cancel, CancelReason.FileSystem, "a file changed while it was being sent", ct).ConfigureAwait(false);
-            throw new TallowException(FailureKind.FileSystem, "a file became shorter while it was being sent: send it again when it is no longer being written.");
+            throw await ChangedWhileSendingAsync(_channel, ct).ConfigureAwait(false);
         }
 
         return totals with { ContentBytes = offset + totals.ContentBytes };

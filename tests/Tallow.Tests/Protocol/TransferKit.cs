@@ -2,6 +2,8 @@
 // hook on progress, the moment after each received chunk reached the part file), random files,
 // a part file and sidecar as an interrupted receive leaves them, and one real transfer over a
 // SecureChannel pair whose receiver plans with resume (with a hook between planning and receiving).
+using Tallow.Protocol;
+using Tallow.Protocol.Records;
 using Tallow.Protocol.Transfer;
 using Tallow.Protocol.Transfer.Resume;
 using Tallow.Wire;
@@ -92,5 +94,35 @@ internal static class TransferKit
         TransferSummary received = await receiver.ReceiveFilesAsync(offer, receivePlan, output, CancellationToken.None).WithTimeout(60);
         TransferSummary sent = await send.WithTimeout(60);
         return (senderObserver, receiverObserver, sent, received);
+    }
+
+    /// <summary>A hand-driven hostile sender: sends <paramref name="offer"/>, which the receiver accepts whole, then misbehaves; returns the receiver's error.</summary>
+    public static async Task<(TallowException Receiver, string OutRoot)> HostileSenderAsync(TempDir dir, TransferOffer offer, Func<SecureChannel, Task> misbehave)
+    {
+        string outRoot = dir.Combine("out");
+        await using ChannelPair pair = await ChannelPair.CreateAsync();
+        var receiver = new TransferReceiver(pair.ReceiverPort, new RecordingObserver());
+
+        byte[] body = new byte[offer.GetSize()];
+        offer.Write(body);
+        await pair.Initiator.SendAsync(RecordKind.Offer, body, CancellationToken.None);
+        TransferOffer got = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
+        await receiver.AcceptAsync(CancellationToken.None);
+        Assert.Equal(RecordKind.Accept, (await pair.Initiator.ReceiveAsync(CancellationToken.None)).Kind);
+
+        Task receive = receiver.ReceiveFilesAsync(got, new OutputDirectory(outRoot, false), CancellationToken.None);
+        await misbehave(pair.Initiator);
+        var ex = await Assert.ThrowsAsync<TallowException>(() => receive.WithTimeout());
+
+        // The receiver tells the sender why it stopped.
+        Tallow.Protocol.Records.Record cancel;
+        do
+        {
+            cancel = await pair.Initiator.ReceiveAsync(CancellationToken.None).AsTask().WithTimeout();
+        }
+        while (cancel.Kind == RecordKind.WindowUpdate); // the receiver gives back the window of the data it took
+
+        Assert.Equal(RecordKind.ReceiverCancel, cancel.Kind);
+        return (ex, outRoot);
     }
 }

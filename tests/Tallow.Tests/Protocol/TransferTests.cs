@@ -204,35 +204,8 @@ public class TransferTests
     }
 
     /// <summary>A hand-driven hostile sender: offers one 10-byte file, then misbehaves.</summary>
-    private static async Task<(TallowException Receiver, string OutRoot)> HostileSenderAsync(TempDir dir, Func<SecureChannel, Task> misbehave)
-    {
-        string outRoot = dir.Combine("out");
-        var offer = new TransferOffer(TransferKind.Files, 1024, [new OfferEntry(EntryType.File, "f.txt", 10, 0x1A4, 0)]);
-        await using ChannelPair pair = await ChannelPair.CreateAsync();
-        var receiver = new TransferReceiver(pair.ReceiverPort, new RecordingObserver());
-
-        byte[] body = new byte[offer.GetSize()];
-        offer.Write(body);
-        await pair.Initiator.SendAsync(RecordKind.Offer, body, CancellationToken.None);
-        TransferOffer got = await receiver.ReceiveOfferAsync(CancellationToken.None).WithTimeout();
-        await receiver.AcceptAsync(CancellationToken.None);
-        Assert.Equal(RecordKind.Accept, (await pair.Initiator.ReceiveAsync(CancellationToken.None)).Kind);
-
-        Task receive = receiver.ReceiveFilesAsync(got, new OutputDirectory(outRoot, false), CancellationToken.None);
-        await misbehave(pair.Initiator);
-        var ex = await Assert.ThrowsAsync<TallowException>(() => receive.WithTimeout());
-
-        // The receiver tells the sender why it stopped.
-        Tallow.Protocol.Records.Record cancel;
-        do
-        {
-            cancel = await pair.Initiator.ReceiveAsync(CancellationToken.None).AsTask().WithTimeout();
-        }
-        while (cancel.Kind == RecordKind.WindowUpdate); // the receiver gives back the window of the data it took
-
-        Assert.Equal(RecordKind.ReceiverCancel, cancel.Kind);
-        return (ex, outRoot);
-    }
+    private static Task<(TallowException Receiver, string OutRoot)> HostileSenderAsync(TempDir dir, Func<SecureChannel, Task> misbehave) =>
+        TransferKit.HostileSenderAsync(dir, new TransferOffer(TransferKind.Files, 1024, [new OfferEntry(EntryType.File, "f.txt", 10, 0x1A4, 0)]), misbehave);
 
     [Fact]
     public async Task A_sender_that_sends_more_than_offered_is_stopped_and_nothing_is_committed()

@@ -88,6 +88,26 @@ internal static class MessageCodecs
         from payload in WireGen.BytesBetween(0, 300)
         select Frame.Encode((FrameType)type, payload);
 
+    /// <summary>A FileBatch payload: 1..6 files of 0..40 bytes with their (random) hashes.</summary>
+    public static readonly Gen<byte[]> ValidFileBatch =
+        from count in Gen.Choose(1, 6)
+        from items in Gen.ArrayOf(
+            from index in WireGen.UInt32
+            from content in WireGen.BytesBetween(0, 40)
+            from hash in WireGen.Bytes(FileBatchMessage.HashSize)
+            select (index, content, hash), count)
+        select EncodeFileBatch(
+            items.Select(i => new BatchedFile(i.index, (uint)i.content.Length, i.hash)).ToArray(),
+            items.SelectMany(i => i.content).ToArray());
+
+    public static byte[] EncodeFileBatch(BatchedFile[] files, byte[] contents)
+    {
+        var payload = new byte[FileBatchMessage.HeaderSize(files.Length) + contents.Length];
+        FileBatchMessage.WriteHeader(payload, files);
+        contents.CopyTo(payload, FileBatchMessage.HeaderSize(files.Length));
+        return payload;
+    }
+
     public static readonly MessageCodec[] All =
     [
         new("Hello", WireGen.Hello.Select(EncodeHello),
@@ -118,6 +138,8 @@ internal static class MessageCodecs
             b => ResendMessage.TryParse(b, out var m) ? EncodeResend(m!) : null),
         new("FileDone", WireGen.FileDone.Select(EncodeFileDone),
             b => FileDoneMessage.TryParse(b, out var m) ? EncodeFileDone(m) : null),
+        new("FileBatch", ValidFileBatch,
+            b => FileBatchMessage.TryParse(b, out BatchedFile[] files, out int start) ? EncodeFileBatch(files, b[start..]) : null),
         new("Reason", WireGen.Reason.Select(EncodeReason),
             b => ReasonMessage.TryParse(b, out var m) ? EncodeReason(m) : null),
         new("Endpoint", WireGen.Endpoint.Select(EncodeEndpoint),

@@ -14,7 +14,7 @@ public class RecordRoutesTests
             Assert.True(RecordRoutes.TryGetGroup(kind, out _), $"{kind} has no owner");
         }
 
-        foreach (byte value in new byte[] { 0, 35, 99, 255 })
+        foreach (byte value in new byte[] { 0, 36, 99, 255 })
         {
             Assert.False(RecordRoutes.TryGetGroup((RecordKind)value, out _));
         }
@@ -23,6 +23,7 @@ public class RecordRoutesTests
     [Theory]
     [InlineData(RecordKind.Offer, RecordGroup.IncomingTransfer)]
     [InlineData(RecordKind.Cancel, RecordGroup.IncomingTransfer)]
+    [InlineData(RecordKind.FileBatch, RecordGroup.IncomingTransfer)]
     [InlineData(RecordKind.Resend, RecordGroup.OutgoingTransfer)]
     [InlineData(RecordKind.ReceiverCancel, RecordGroup.OutgoingTransfer)]
     [InlineData(RecordKind.P2PSwitched, RecordGroup.Path)]
@@ -60,7 +61,7 @@ public class RecordRoutesTests
                 _ => null,
             };
             Assert.Equal(expected, stream);
-            Assert.Equal(kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.SyncData or RecordKind.ClipContent, RecordRoutes.IsBulk(kind));
+            Assert.Equal(kind is RecordKind.Data or RecordKind.DataZstd or RecordKind.FileBatch or RecordKind.SyncData or RecordKind.ClipContent, RecordRoutes.IsBulk(kind));
         }
     }
 

@@ -79,7 +79,58 @@ public class TransferAnswerTests
         Assert.True(TransferOffer.TryParse(body, out TransferOffer? parsed));
         Assert.Equal(OfferCompression.Zstd, parsed!.Compression);
 
-        body[1 + 4] = 2; // kind, chunk size, then the compression byte
+        body[1 + 4] = 4; // kind, chunk size, then the flags byte: bit 2 means nothing yet
         Assert.False(TransferOffer.TryParse(body, out _));
+    }
+
+    [Theory]
+    [InlineData(OfferCompression.None, false, 0)]
+    [InlineData(OfferCompression.Zstd, false, 1)]
+    [InlineData(OfferCompression.None, true, 2)]
+    [InlineData(OfferCompression.Zstd, true, 3)]
+    public void The_offer_flags_carry_compression_and_batching(OfferCompression compression, bool batches, byte flags)
+    {
+        TransferOffer offer = Offer with { Compression = compression, Batches = batches };
+        byte[] body = new byte[offer.GetSize()];
+        offer.Write(body);
+        Assert.Equal(flags, body[1 + 4]);
+        Assert.True(TransferOffer.TryParse(body, out TransferOffer? parsed));
+        Assert.Equal(compression, parsed!.Compression);
+        Assert.Equal(batches, parsed.Batches);
+    }
+
+    [Fact]
+    public void A_file_batch_round_trips_and_its_contents_must_add_up()
+    {
+        byte[] a = [1, 2, 3], b = [9];
+        BatchedFile[] files = [new(4, 3, new byte[32]), new(7, 1, Enumerable.Repeat((byte)0xAB, 32).ToArray())];
+        byte[] payload = MessageCodecs.EncodeFileBatch(files, [.. a, .. b]);
+        Assert.True(FileBatchMessage.TryParse(payload, out BatchedFile[] parsed, out int start));
+        Assert.Equal([4u, 7u], parsed.Select(f => f.Index));
+        Assert.Equal([3u, 1u], parsed.Select(f => f.Size));
+        Assert.Equal(files[1].Hash.ToArray(), parsed[1].Hash.ToArray());
+        Assert.Equal([.. a, .. b], payload[start..]);
+
+        Assert.False(FileBatchMessage.TryParse(payload[..^1], out _, out _));        // a content byte missing
+        Assert.False(FileBatchMessage.TryParse((byte[])[.. payload, 0], out _, out _)); // one byte more
+        Assert.False(FileBatchMessage.TryParse(new byte[] { 0, 0 }, out _, out _)); // no files
+    }
+
+    [Theory]
+    [InlineData(new byte[] { })]
+    [InlineData(new byte[] { 1 })]
+    [InlineData(new byte[] { 0x10, 0x01 })]             // 4097 files: over the limit
+    [InlineData(new byte[] { 0xFF, 0xFF, 0, 0, 0, 0 })] // a count far beyond the bytes
+    public void Malformed_file_batches_are_refused(byte[] payload)
+    {
+        Assert.False(FileBatchMessage.TryParse(payload, out BatchedFile[] files, out _));
+        Assert.Empty(files);
+    }
+
+    [Fact]
+    public void A_file_size_that_overflows_the_payload_is_refused()
+    {
+        BatchedFile[] files = [new(0, uint.MaxValue, new byte[32]), new(1, 2, new byte[32])];
+        Assert.False(FileBatchMessage.TryParse(MessageCodecs.EncodeFileBatch(files, [1, 2, 3]), out _, out _));
     }
 }
