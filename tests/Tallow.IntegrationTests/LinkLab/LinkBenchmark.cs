@@ -1,0 +1,141 @@
+// Issue 18 part 2 benchmark (bench/links/run.sh runs it; skipped unless TALLOW_LINK_BENCH=1):
+// on each long fat or lossy LinkProfile (A, B, C), single-stream iperf3 A→B, then Tallow direct
+// and through the relay with each binary given (TALLOW_LINK_BENCH_BINARIES, "label=path;…",
+// e.g. before=/tmp/old/tallow;after=artifacts/tallow/tallow), one lab per profile so every row of
+// a profile is measured in the same run. Files are checked by SHA-256; peak RSS of sender and
+// receiver is sampled from /proc. Prints a table and writes TALLOW_LINK_BENCH_JSON.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Tallow.IntegrationTests.Infrastructure;
+using Tallow.IntegrationTests.NatLab;
+using Xunit.Abstractions;
+
+namespace Tallow.IntegrationTests.LinkLab;
+
+[Collection("LinkLab.Benchmark")]
+public sealed class LinkBenchmark(ITestOutputHelper output)
+{
+    private static bool Quick => Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_QUICK") == "1";
+
+    [LinkBenchFact]
+    public async Task Iperf3_and_tallow_direct_and_relay_on_long_fat_and_lossy_links()
+    {
+        string binaries = Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_BINARIES") ?? $"current={Repo.TallowBinary}";
+        (string Label, string Path)[] tallows = [.. binaries.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(b => b.Split('=', 2)).Select(p => (p[0], Path.GetFullPath(p[1])))];
+        string? only = Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_PROFILES"); // e.g. "A,C"
+        var rows = new List<Dictionary<string, object?>>();
+        foreach ((string key, LinkProfile profile, long size) in Profiles())
+        {
+            if (only is not null && !only.Split(',').Contains(key))
+            {
+                continue;
+            }
+
+            await using ShapedLab lab = ShapedLab.Create(profile);
+            double iperf = Iperf3(lab, Quick ? 8 : 15);
+            Report(rows, key, profile, "iperf3 (single stream)", iperf, iperf, null, null, true);
+            foreach ((string label, string binary) in tallows)
+            {
+                foreach (bool relay in new[] { false, true })
+                {
+                    using var dir = new TempDir();
+                    string[] extra = relay ? ["--no-p2p"] : [];
+                    long peakSender = 0, peakReceiver = 0;
+                    LabRun run = await LabTransfer.RunInLabAsync(lab, dir, size, extra, extra, TimeSpan.FromMinutes(8), async (s, r) =>
+                    {
+                        for (int i = 0; i < 6000 && !r.HasExited; i++)
+                        {
+                            peakSender = Math.Max(peakSender, RssKib(s.Pid));
+                            peakReceiver = Math.Max(peakReceiver, RssKib(r.Pid));
+                            await Task.Delay(100);
+                        }
+                    }, binary);
+                    bool ok = run.SenderExit == 0 && run.ReceiverExit == 0 && run.ReceivedSha == run.SentSha;
+                    double rate = ok && run.Seconds > 0 ? size / run.Seconds / 1e6 : 0;
+                    Report(rows, key, profile, $"tallow {label} {(relay ? "relay" : "direct")}", rate, iperf, peakSender / 1024.0, peakReceiver / 1024.0, ok);
+                    if (!ok)
+                    {
+                        output.WriteLine(run.Describe());
+                    }
+                }
+            }
+        }
+
+        string json = Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_JSON") ?? Path.Combine(Repo.Root, "bench", "results", "links.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(json)!);
+        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["when"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+            ["loadavg"] = (await File.ReadAllTextAsync("/proc/loadavg")).Trim(),
+            ["quick"] = Quick,
+            ["rows"] = rows,
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        Assert.All(rows, r => Assert.True((bool)r["ok"]!, $"{r["profile"]} {r["tool"]}: failed (see the output)"));
+    }
+
+    private static IEnumerable<(string Key, LinkProfile Profile, long Size)> Profiles() =>
+    [
+        ("A", LinkProfile.LongFat, Quick ? 256L << 20 : 1L << 30),
+        ("B", LinkProfile.Lossy, Quick ? 64L << 20 : 200L << 20),
+        ("C", LinkProfile.Satellite, Quick ? 16L << 20 : 40L << 20),
+    ];
+
+    private void Report(List<Dictionary<string, object?>> rows, string key, LinkProfile profile, string tool, double mbps, double iperf, double? senderMib, double? receiverMib, bool ok)
+    {
+        rows.Add(new() { ["profile"] = key, ["link"] = profile.Name, ["tool"] = tool, ["MB_per_s"] = Math.Round(mbps, 2), ["ratio_to_iperf3"] = iperf > 0 ? Math.Round(mbps / iperf, 3) : null, ["sender_rss_MiB"] = senderMib, ["receiver_rss_MiB"] = receiverMib, ["ok"] = ok });
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"LINKBENCH | {profile.Name,-40} | {tool,-28} | {mbps,8:F2} MB/s | {(iperf > 0 ? mbps / iperf : 0),5:F2}× iperf3 | RSS sender {senderMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB, receiver {receiverMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB | {(ok ? "sha ok" : "FAILED")}"));
+    }
+
+    /// <summary>iperf3 server in B (one test, then it exits), client in A for <paramref name="seconds"/>: received MB/s.</summary>
+    private double Iperf3(ShapedLab lab, int seconds)
+    {
+        using Process server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", lab.NamespaceB, "iperf3", "-s", "-1", "-p", "5201"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        try
+        {
+            Thread.Sleep(500);
+            string json = Netns.Run(TimeSpan.FromSeconds(seconds + 30), true, "ip", "netns", "exec", lab.NamespaceA, "iperf3", "-c", ShapedLab.AddressB, "-p", "5201", "-t", seconds.ToString(CultureInfo.InvariantCulture), "-J");
+            using JsonDocument doc = JsonDocument.Parse(json);
+            return doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 8 / 1e6;
+        }
+        finally
+        {
+            if (!server.HasExited)
+            {
+                server.Kill(entireProcessTree: true);
+            }
+
+            server.WaitForExit(5000);
+        }
+    }
+
+    private static long RssKib(int pid)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>The link benchmark: a [NatLabFact] that also needs TALLOW_LINK_BENCH=1 (it runs for minutes).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class LinkBenchFactAttribute : FactAttribute
+{
+    public LinkBenchFactAttribute()
+    {
+        Skip = Netns.UnavailableReason ?? (Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH") == "1" ? null : "the link benchmark runs only with TALLOW_LINK_BENCH=1 (bench/links/run.sh)");
+    }
+}
