@@ -1,9 +1,11 @@
 // How a window grows from a small start towards a hard cap from the measured bandwidth-delay
-// product, like TCP receive-buffer autotuning (Linux tcp_rcv_space_adjust): the owner reports
-// round-trip samples and the running total of delivered bytes; once per round trip the bytes
-// delivered in it are compared with the window, and when they used at least three quarters of
-// it (the window, not the link, was the limit) the window doubles, up to Max. It never shrinks,
-// so it settles between one and two bandwidth-delay products (or at Max). Pure: times are given.
+// product, like TCP receive-buffer autotuning (Linux tcp_rcv_space_adjust, which keeps the
+// window at twice the bytes copied per round trip): the owner reports round-trip samples and the
+// running total of delivered bytes; once per round trip the bytes delivered in it are compared
+// with the window, and when they were more than half of it (a window-limited flow never fills its
+// whole window per round trip: TCP restarts slowly after each pause) the window doubles, up to
+// Max. It never shrinks; on a link that is the limit it stops below four bandwidth-delay products
+// (or at Max). Pure: times are given.
 namespace Tallow.Wire;
 
 public sealed class WindowGrowth
@@ -69,7 +71,7 @@ public sealed class WindowGrowth
         double perRoundTrip = (delivered - _epochDelivered) * (rtt / elapsed);
         _epochStart = now;
         _epochDelivered = delivered;
-        if (perRoundTrip * 4 < Window * 3)
+        if (perRoundTrip * 2 <= Window)
         {
             return 0;
         }

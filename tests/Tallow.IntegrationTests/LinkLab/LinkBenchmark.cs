@@ -3,7 +3,8 @@
 // and through the relay with each binary given (TALLOW_LINK_BENCH_BINARIES, "label=path;…",
 // e.g. before=/tmp/old/tallow;after=artifacts/tallow/tallow), one lab per profile so every row of
 // a profile is measured in the same run. Files are checked by SHA-256; peak RSS of sender and
-// receiver is sampled from /proc. Prints a table and writes TALLOW_LINK_BENCH_JSON.
+// receiver is sampled from /proc. Then magic-wormhole and wormhole-william on the same link
+// (LabWormholes; their time includes the key exchange). Prints a table and writes TALLOW_LINK_BENCH_JSON.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -33,6 +34,7 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
             }
 
             await using ShapedLab lab = ShapedLab.Create(profile);
+            RelayProcess relayServer = lab.Own(await RelayProcess.StartInNamespaceAsync(lab.RelayNamespace, lab.RelayAddress));
             double iperf = Iperf3(lab, Quick ? 8 : 15);
             Report(rows, key, profile, "iperf3 (single stream)", iperf, iperf, null, null, true);
             foreach ((string label, string binary) in tallows)
@@ -50,7 +52,7 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
                             peakReceiver = Math.Max(peakReceiver, RssKib(r.Pid));
                             await Task.Delay(100);
                         }
-                    }, binary);
+                    }, binary, relayServer);
                     bool ok = run.SenderExit == 0 && run.ReceiverExit == 0 && run.ReceivedSha == run.SentSha;
                     double rate = ok && run.Seconds > 0 ? size / run.Seconds / 1e6 : 0;
                     Report(rows, key, profile, $"tallow {label} {(relay ? "relay" : "direct")}", rate, iperf, peakSender / 1024.0, peakReceiver / 1024.0, ok);
@@ -59,6 +61,26 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
                         output.WriteLine(run.Describe());
                     }
                 }
+            }
+
+            if (!LabWormholes.Available)
+            {
+                output.WriteLine("LINKBENCH | magic-wormhole / wormhole-william not installed (bench/run.sh installs them): skipped");
+                continue;
+            }
+
+            using var whDir = new TempDir();
+            string whFile = whDir.WriteRandomFile("payload.bin", size);
+            string whSha = TempDir.Sha256(whFile);
+            using var wormholes = new LabWormholes(lab);
+            foreach ((string tool, bool relayOnly, string label) in new[]
+            {
+                ("magic-wormhole", false, "magic-wormhole default"), ("magic-wormhole", true, "magic-wormhole relay (--no-listen)"),
+                ("wormhole-william", false, "wormhole-william default"),
+            })
+            {
+                double? seconds = wormholes.Transfer(tool, relayOnly, whFile, whSha, TimeSpan.FromSeconds(60 + (size / 1e6)));
+                Report(rows, key, profile, label, seconds is double t ? size / t / 1e6 : 0, iperf, null, null, seconds is not null);
             }
         }
 

@@ -1,5 +1,5 @@
-// WindowGrowth: doubles once per round trip while the bytes delivered in a round trip use most of
-// the window (it was the limit), stops when the link is the limit or at the cap, never shrinks,
+// WindowGrowth: doubles once per round trip while the bytes delivered in a round trip are more than
+// half the window (it was the limit), stops when the link is the limit or at the cap, never shrinks,
 // and needs a round-trip sample first. Times are given, so the clock is the test's.
 using Tallow.Wire;
 
@@ -46,7 +46,7 @@ public class WindowGrowthTests
         for (int i = 1; i <= 50; i++)
         {
             now += Rtt;
-            Assert.Equal(0, growth.OnDelivered(i * 2 * Mi, now)); // 2 MiB per round trip: half the window
+            Assert.Equal(0, growth.OnDelivered(i * 2 * Mi, now)); // 2 MiB per round trip: half the window, not more
         }
 
         // A long pause then a burst is judged by its rate over the whole epoch, not its size.
