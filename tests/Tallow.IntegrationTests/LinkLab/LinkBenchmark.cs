@@ -26,61 +26,43 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
         (string Label, string Path)[] tallows = [.. binaries.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(b => b.Split('=', 2)).Select(p => (p[0], Path.GetFullPath(p[1])))];
         string? only = Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_PROFILES"); // e.g. "A,C"
         var rows = new List<Dictionary<string, object?>>();
+        long wmemMax = long.TryParse(Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_WMEM_MAX"), out long w) ? w : 0; // 0: the kernel's default
+        output.WriteLine($"LINKBENCH | tcp_wmem max {(wmemMax > 0 ? wmemMax.ToString(CultureInfo.InvariantCulture) + " (raised in every lab namespace, for every tool)" : "default")}; {Reps} repetition(s), medians");
         foreach ((string key, LinkProfile profile, long size) in Profiles())
         {
-            if (only is not null && !only.Split(',').Contains(key))
+            if (only is null ? key == "D" : !only.Split(',').Contains(key))
             {
                 continue;
             }
 
             await using ShapedLab lab = ShapedLab.Create(profile);
-            RelayProcess relayServer = lab.Own(await RelayProcess.StartInNamespaceAsync(lab.RelayNamespace, lab.RelayAddress));
-            double iperf = Iperf3(lab, Quick ? 8 : 15);
-            Report(rows, key, profile, "iperf3 (single stream)", iperf, iperf, null, null, true);
-            foreach ((string label, string binary) in tallows)
+            if (wmemMax > 0)
             {
-                foreach (bool relay in new[] { false, true })
+                foreach (string ns in lab.Namespaces)
                 {
-                    using var dir = new TempDir();
-                    string[] extra = relay ? ["--no-p2p"] : [];
-                    long peakSender = 0, peakReceiver = 0;
-                    LabRun run = await LabTransfer.RunInLabAsync(lab, dir, size, extra, extra, TimeSpan.FromMinutes(8), async (s, r) =>
-                    {
-                        for (int i = 0; i < 6000 && !r.HasExited; i++)
-                        {
-                            peakSender = Math.Max(peakSender, RssKib(s.Pid));
-                            peakReceiver = Math.Max(peakReceiver, RssKib(r.Pid));
-                            await Task.Delay(100);
-                        }
-                    }, binary, relayServer);
-                    bool ok = run.SenderExit == 0 && run.ReceiverExit == 0 && run.ReceivedSha == run.SentSha;
-                    double rate = ok && run.Seconds > 0 ? size / run.Seconds / 1e6 : 0;
-                    Report(rows, key, profile, $"tallow {label} {(relay ? "relay" : "direct")}", rate, iperf, peakSender / 1024.0, peakReceiver / 1024.0, ok);
-                    if (!ok)
-                    {
-                        output.WriteLine(run.Describe());
-                    }
+                    Netns.Exec(ns, "sysctl", "-q", "-w", $"net.ipv4.tcp_wmem=4096 16384 {wmemMax}");
                 }
             }
 
-            if (!LabWormholes.Available)
+            RelayProcess relayServer = lab.Own(await RelayProcess.StartInNamespaceAsync(lab.RelayNamespace, lab.RelayAddress));
+            var samples = new Dictionary<string, List<Sample>>();
+            using LabWormholes? wormholes = LabWormholes.Available ? new LabWormholes(lab) : null;
+            if (wormholes is null)
             {
                 output.WriteLine("LINKBENCH | magic-wormhole / wormhole-william not installed (bench/run.sh installs them): skipped");
-                continue;
             }
 
-            using var whDir = new TempDir();
-            string whFile = whDir.WriteRandomFile("payload.bin", size);
-            string whSha = TempDir.Sha256(whFile);
-            using var wormholes = new LabWormholes(lab);
-            foreach ((string tool, bool relayOnly, string label) in new[]
+            for (int rep = 0; rep < Reps; rep++)
             {
-                ("magic-wormhole", false, "magic-wormhole default"), ("magic-wormhole", true, "magic-wormhole relay (--no-listen)"),
-                ("wormhole-william", false, "wormhole-william default"),
-            })
+                await RunOnceAsync(lab, relayServer, wormholes, size, tallows, (tool, sample) => (samples.TryGetValue(tool, out var l) ? l : samples[tool] = []).Add(sample));
+            }
+
+            // Medians of the repetitions; the ratio is to iperf3's median in the same lab.
+            double iperf = Median(samples["iperf3 (single stream)"].Select(x => x.Rate));
+            foreach ((string tool, var list) in samples)
             {
-                double? seconds = wormholes.Transfer(tool, relayOnly, whFile, whSha, TimeSpan.FromSeconds(60 + (size / 1e6)));
-                Report(rows, key, profile, label, seconds is double t ? size / t / 1e6 : 0, iperf, null, null, seconds is not null);
+                Report(rows, key, profile, tool, Median(list.Select(x => x.Rate)), iperf, list[0].SenderMib is null ? null : list.Max(x => x.SenderMib),
+                    list[0].ReceiverMib is null ? null : list.Max(x => x.ReceiverMib), list.All(x => x.Ok), [.. list.Select(x => Math.Round(x.Rate, 2))]);
             }
         }
 
@@ -91,9 +73,62 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
             ["when"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
             ["loadavg"] = (await File.ReadAllTextAsync("/proc/loadavg")).Trim(),
             ["quick"] = Quick,
+            ["reps"] = Reps,
+            ["tcp_wmem_max"] = wmemMax > 0 ? wmemMax : null,
             ["rows"] = rows,
         }, new JsonSerializerOptions { WriteIndented = true }));
         Assert.All(rows, r => Assert.True((bool)r["ok"]!, $"{r["profile"]} {r["tool"]}: failed (see the output)"));
+    }
+
+    private readonly record struct Sample(double Rate, double? SenderMib, double? ReceiverMib, bool Ok);
+
+    /// <summary>One repetition on a lab: iperf3, each binary direct and relay, then the wormhole tools (interleaved, so load drifts hit all rows).</summary>
+    private async Task RunOnceAsync(ShapedLab lab, RelayProcess relayServer, LabWormholes? wormholes, long size, (string Label, string Path)[] tallows, Action<string, Sample> add)
+    {
+        add("iperf3 (single stream)", new Sample(Iperf3(lab, Quick ? 8 : 15), null, null, true));
+        foreach ((string label, string binary) in tallows)
+        {
+            foreach (bool relay in new[] { false, true })
+            {
+                using var dir = new TempDir();
+                string[] extra = relay ? ["--no-p2p"] : [];
+                long peakSender = 0, peakReceiver = 0;
+                LabRun run = await LabTransfer.RunInLabAsync(lab, dir, size, extra, extra, TimeSpan.FromMinutes(8), async (s, r) =>
+                {
+                    for (int i = 0; i < 6000 && !r.HasExited; i++)
+                    {
+                        peakSender = Math.Max(peakSender, RssKib(s.Pid));
+                        peakReceiver = Math.Max(peakReceiver, RssKib(r.Pid));
+                        await Task.Delay(100);
+                    }
+                }, binary, relayServer);
+                bool ok = run.SenderExit == 0 && run.ReceiverExit == 0 && run.ReceivedSha == run.SentSha && (relay || Check.Events(run.Sender, "p2p_upgrade").Count == 1);
+                double rate = ok && run.Seconds > 0 ? size / run.Seconds / 1e6 : 0;
+                add($"tallow {label} {(relay ? "relay" : "direct")}", new Sample(rate, peakSender / 1024.0, peakReceiver / 1024.0, ok));
+                if (!ok)
+                {
+                    output.WriteLine(run.Describe());
+                }
+            }
+        }
+
+        if (wormholes is null)
+        {
+            return;
+        }
+
+        using var whDir = new TempDir();
+        string whFile = whDir.WriteRandomFile("payload.bin", size);
+        string whSha = TempDir.Sha256(whFile);
+        foreach ((string tool, bool relayOnly, string label) in new[]
+        {
+            ("magic-wormhole", false, "magic-wormhole default"), ("magic-wormhole", true, "magic-wormhole relay (--no-listen)"),
+            ("wormhole-william", false, "wormhole-william default"),
+        })
+        {
+            double? seconds = wormholes.Transfer(tool, relayOnly, whFile, whSha, TimeSpan.FromSeconds(60 + (size / 1e6)));
+            add(label, new Sample(seconds is double t ? size / t / 1e6 : 0, null, null, seconds is not null));
+        }
     }
 
     private static IEnumerable<(string Key, LinkProfile Profile, long Size)> Profiles() =>
@@ -101,13 +136,22 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
         ("A", LinkProfile.LongFat, Quick ? 256L << 20 : 1L << 30),
         ("B", LinkProfile.Lossy, Quick ? 64L << 20 : 200L << 20),
         ("C", LinkProfile.Satellite, Quick ? 16L << 20 : 40L << 20),
+        ("D", LongFatLink.Profile, Quick ? 128L << 20 : 256L << 20), // only with TALLOW_LINK_BENCH_PROFILES=…D…: the test link where a fixed 4 MiB window is the limit
     ];
 
-    private void Report(List<Dictionary<string, object?>> rows, string key, LinkProfile profile, string tool, double mbps, double iperf, double? senderMib, double? receiverMib, bool ok)
+    private static int Reps => int.TryParse(Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_REPS"), out int n) && n is > 0 and <= 9 ? n : 1;
+
+    private static double Median(IEnumerable<double> values)
     {
-        rows.Add(new() { ["profile"] = key, ["link"] = profile.Name, ["tool"] = tool, ["MB_per_s"] = Math.Round(mbps, 2), ["ratio_to_iperf3"] = iperf > 0 ? Math.Round(mbps / iperf, 3) : null, ["sender_rss_MiB"] = senderMib, ["receiver_rss_MiB"] = receiverMib, ["ok"] = ok });
+        double[] v = [.. values.Order()];
+        return v.Length == 0 ? 0 : v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private void Report(List<Dictionary<string, object?>> rows, string key, LinkProfile profile, string tool, double mbps, double iperf, double? senderMib, double? receiverMib, bool ok, double[] each)
+    {
+        rows.Add(new() { ["profile"] = key, ["link"] = profile.Name, ["tool"] = tool, ["MB_per_s"] = Math.Round(mbps, 2), ["each_MB_per_s"] = each, ["ratio_to_iperf3"] = iperf > 0 ? Math.Round(mbps / iperf, 3) : null, ["sender_rss_MiB"] = senderMib, ["receiver_rss_MiB"] = receiverMib, ["ok"] = ok });
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"LINKBENCH | {profile.Name,-40} | {tool,-28} | {mbps,8:F2} MB/s | {(iperf > 0 ? mbps / iperf : 0),5:F2}× iperf3 | RSS sender {senderMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB, receiver {receiverMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB | {(ok ? "sha ok" : "FAILED")}"));
+            $"LINKBENCH | {profile.Name,-40} | {tool,-36} | {mbps,8:F2} MB/s | {(iperf > 0 ? mbps / iperf : 0),5:F2}× iperf3 | RSS sender {senderMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB, receiver {receiverMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB | {(ok ? "sha ok" : "FAILED")} | runs {string.Join(' ', each.Select(e => e.ToString("F1", CultureInfo.InvariantCulture)))}"));
     }
 
     /// <summary>iperf3 server in B (one test, then it exits), client in A for <paramref name="seconds"/>: received MB/s.</summary>
