@@ -6,8 +6,8 @@
 // overruns either bound has broken the protocol and the session ends.
 //
 // Transfer and Sync windows grow (WindowGrowth, up to FlowWindows.TransferWindowMax) when a
-// round trip delivered most of the window while the consumer kept up (this inbox held at most
-// half of it). The round trip is measured here: from a WindowUpdate to the first byte the peer
+// round trip delivered more than half the window while the consumer kept up (this inbox held at
+// most half of it). The round trip is measured here: from a WindowUpdate to the first byte the peer
 // could only send after it (past the limit before it). Growth goes out on top of freed bytes.
 //
 // A record returned by ReceiveAsync stays valid until the next call (as SecureChannel's did);
@@ -61,18 +61,6 @@ public sealed class RecordInbox
     }
 
     public RecordGroup Group { get; }
-
-    /// <summary>This stream's window now (it grows on long fat paths; tests and diagnostics).</summary>
-    public long Window
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return CurrentWindow;
-            }
-        }
-    }
 
     private long CurrentWindow => _growth?.Window ?? _fixedWindow;
 
