@@ -11,9 +11,10 @@ public sealed class FrameArrays
     /// <summary>
     /// The pool that received frames travel through: the direct path reads a frame into one of
     /// its arrays and a session's inbox may keep that very array (no copy) and give it back here.
-    /// Enough for a full retransmit window of 1 MiB frames plus the inbound queue and an inbox.
+    /// Enough for a full grown retransmit window (PathTimings.RetransmitWindowMax) of 1 MiB frames
+    /// plus the inbound queue and an inbox; arrays are kept only once a transfer needed them.
     /// </summary>
-    public static readonly FrameArrays Shared = new(maxKept: 16);
+    public static readonly FrameArrays Shared = new(maxKept: 40);
 
     private readonly Dictionary<int, Stack<byte[]>> _large = [];
     private readonly int _maxKept;

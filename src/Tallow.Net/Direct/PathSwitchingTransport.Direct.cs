@@ -1,4 +1,5 @@
-// Direct-path half of PathSwitchingTransport: the writer with its retransmit window, the
+// Direct-path half of PathSwitchingTransport: the writer with its retransmit window (grown by
+// WindowGrowth from the acknowledged bytes per round trip, timed from a frame to its ack), the
 // background reader that queues records and consumes acknowledgements, the ack/heartbeat loop
 // with silence detection, and the relay watcher and pinger that keep the fallback ready.
 using System.Buffers.Binary;
@@ -34,12 +35,19 @@ public sealed partial class PathSwitchingTransport
     private Task? _relayPinger;
     private TaskCompletionSource? _windowOpened;
     private long _unacknowledgedBytes;
+    private long _acknowledgedBytes;
+    private WindowGrowth? _retransmitGrowth;
+    private long _probeFrame = -1;
+    private long _probeSentAt;
     private long _bytesSinceAck;
     private long _readWaitStartTicks;
     private volatile bool _readerWaiting;
     private volatile bool _closing;
     private volatile bool _relayLost;
     private byte[]? _heldArray;
+
+    /// <summary>The retransmit window, grown from acknowledgement timing (under _gate).</summary>
+    private WindowGrowth RetransmitGrowth => _retransmitGrowth ??= new WindowGrowth(_timings.RetransmitWindow, Math.Max(_timings.RetransmitWindow, _timings.RetransmitWindowMax));
 
     private static Channel<InboundFrame> NewInbound() => Channel.CreateBounded<InboundFrame>(
         new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
@@ -72,6 +80,11 @@ public sealed partial class PathSwitchingTransport
                 frame.CopyTo(copy);
                 _unacknowledged.Enqueue(new SentFrame(_framesSent, copy, frame.Length));
                 _unacknowledgedBytes += frame.Length;
+                if (_probeFrame < 0)
+                {
+                    _probeFrame = _framesSent; // round trip: until an ack covers this frame
+                    _probeSentAt = TimeProvider.System.GetTimestamp();
+                }
             }
 
             _framesSent++;
@@ -111,7 +124,7 @@ public sealed partial class PathSwitchingTransport
             Task wait;
             lock (_gate)
             {
-                if (_failover is not null || _unacknowledgedBytes == 0 || _unacknowledgedBytes + length <= _timings.RetransmitWindow)
+                if (_failover is not null || _unacknowledgedBytes == 0 || _unacknowledgedBytes + length <= RetransmitGrowth.Window)
                 {
                     return;
                 }
@@ -150,8 +163,19 @@ public sealed partial class PathSwitchingTransport
             {
                 _unacknowledged.Dequeue();
                 _unacknowledgedBytes -= sent.Length;
+                _acknowledgedBytes += sent.Length;
                 FramePool.Return(sent.Array);
             }
+
+            long now = TimeProvider.System.GetTimestamp();
+            if (_probeFrame >= 0 && (ulong)_probeFrame < received)
+            {
+                // Includes the peer's ack delay (AckEveryBytes, AckInterval): the smallest sample counts.
+                RetransmitGrowth.OnRttSample(TimeProvider.System.GetElapsedTime(_probeSentAt, now));
+                _probeFrame = -1;
+            }
+
+            RetransmitGrowth.OnDelivered(_acknowledgedBytes, TimeSpan.FromSeconds(now / (double)TimeProvider.System.TimestampFrequency));
         }
 
         OpenWindow();

@@ -4,13 +4,19 @@ namespace Tallow.Net.Direct;
 public sealed record PathTimings
 {
     /// <summary>
-    /// Sealed bytes sent on the direct path but not yet acknowledged. They are kept so a broken
-    /// direct connection can be replayed over the relay, and they are the sender's largest memory
-    /// cost (DESIGN: sender and receiver stay under 40 MiB); 4 MiB fills a 50 ms path at
-    /// 80 MB/s, far more than a LAN or loopback needs. Longer, faster paths are capped at
-    /// window / RTT.
+    /// Sealed bytes sent on the direct path but not yet acknowledged, at the start. They are kept
+    /// so a broken direct connection can be replayed over the relay, and they are the sender's
+    /// largest memory cost; 4 MiB fills a 50 ms path at 80 MB/s, far more than a LAN or loopback
+    /// needs. Longer, faster paths grow it (WindowGrowth) up to RetransmitWindowMax.
     /// </summary>
     public int RetransmitWindow { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// The most the retransmit window grows to: 32 MiB covers the 10 MB bandwidth-delay product of
+    /// 1 Gbit/s at 80 ms plus the socket buffers on the way, and is the sender's memory bound for it
+    /// (it only grows while the receiver acknowledges a whole window per round trip).
+    /// </summary>
+    public int RetransmitWindowMax { get; init; } = 32 * 1024 * 1024;
 
     /// <summary>The receiver acknowledges after this many bytes (a quarter of the window keeps the pipe full).</summary>
     public int AckEveryBytes { get; init; } = 1024 * 1024;

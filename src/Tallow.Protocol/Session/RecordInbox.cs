@@ -5,6 +5,11 @@
 // other records (offers, answers, path messages) are few by protocol and capped. A peer that
 // overruns either bound has broken the protocol and the session ends.
 //
+// Transfer and Sync windows grow (WindowGrowth, up to FlowWindows.TransferWindowMax) when a
+// round trip delivered more than half the window while the consumer kept up (this inbox held at
+// most half of it). The round trip is measured here: from a WindowUpdate to the first byte the peer
+// could only send after it (past the limit before it). Growth goes out on top of freed bytes.
+//
 // A record returned by ReceiveAsync stays valid until the next call (as SecureChannel's did);
 // its plaintext copy is cleared before its array is reused.
 using Tallow.Protocol.Records;
@@ -23,13 +28,19 @@ public sealed class RecordInbox
     private readonly Lock _lock = new();
     private readonly Queue<Entry> _queue = new();
     private readonly FlowStream? _stream;
-    private readonly int _window;
+    private readonly WindowGrowth? _growth;
+    private readonly int _fixedWindow;
     private readonly Func<RecordKind, bool> _pausesReads;
     private readonly Func<FlowStream, uint, CancellationToken, ValueTask> _grant;
     private long _flowBuffered;
     private long _controlBuffered;
     private int _controlRecords;
     private long _freed;
+    private long _limit;
+    private long _arrivedTotal;
+    private long _growthToGrant;
+    private long _probeLimit = -1;
+    private long _probeSentAt;
     private Entry? _held;
     private TaskCompletionSource? _arrived;
     private TaskCompletionSource? _resumed;
@@ -39,12 +50,19 @@ public sealed class RecordInbox
     {
         Group = group;
         _stream = stream;
-        _window = stream is FlowStream s ? FlowWindows.WindowOf(s) : 0;
+        _fixedWindow = stream is FlowStream s ? FlowWindows.WindowOf(s) : 0;
+        _limit = _fixedWindow;
+        if (stream is FlowStream grows && FlowWindows.MaxWindowOf(grows) > _fixedWindow)
+        {
+            _growth = new WindowGrowth(_fixedWindow, FlowWindows.MaxWindowOf(grows));
+        }
         _pausesReads = pausesReads;
         _grant = grant;
     }
 
     public RecordGroup Group { get; }
+
+    private long CurrentWindow => _growth?.Window ?? _fixedWindow;
 
     /// <summary>Limits the sealed bytes of bulk records taken from this inbox (receive --throttle); null: no limit.</summary>
     public RateLimiter? Throttle { get; set; }
@@ -76,7 +94,9 @@ public sealed class RecordInbox
                 return true; // the session is ending: nothing reads this any more
             }
 
-            if (flow ? _flowBuffered > 0 && _flowBuffered + cost > _window
+            // A record of any size is allowed when the sender had nothing outstanding; with grown
+            // credit that sender may still find up to the growth buffered here.
+            if (flow ? _flowBuffered > (_growth?.Grown ?? 0) && _flowBuffered + cost > CurrentWindow
                      : _controlBuffered + cost > ControlCapacity || _controlRecords >= MaxControlRecords)
             {
                 return false;
@@ -98,6 +118,7 @@ public sealed class RecordInbox
             if (flow)
             {
                 _flowBuffered += cost;
+                OnFlowArrived(cost);
             }
             else
             {
@@ -233,10 +254,18 @@ public sealed class RecordInbox
             {
                 _flowBuffered -= held.Cost;
                 _freed += held.Cost;
-                if (_failure is null && (_freed >= _window / 4 || _queue.Count == 0))
+                if (_failure is null && (_freed >= CurrentWindow / 4 || _queue.Count == 0 || _growthToGrant > 0))
                 {
-                    grant = (uint)_freed;
+                    grant = (uint)(_freed + _growthToGrant);
+                    if (_probeLimit < 0 && _growth is not null)
+                    {
+                        _probeLimit = _limit; // round trip: until a byte past this limit arrives
+                        _probeSentAt = TimeProvider.System.GetTimestamp();
+                    }
+
+                    _limit += grant;
                     _freed = 0;
+                    _growthToGrant = 0;
                 }
             }
             else
@@ -249,6 +278,28 @@ public sealed class RecordInbox
         if (grant > 0)
         {
             await _grant(_stream!.Value, grant, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Under the lock, for each flow record taken in: round-trip samples and window growth.</summary>
+    private void OnFlowArrived(int cost)
+    {
+        _arrivedTotal += cost;
+        if (_growth is null)
+        {
+            return;
+        }
+
+        long now = TimeProvider.System.GetTimestamp();
+        if (_probeLimit >= 0 && _arrivedTotal > _probeLimit)
+        {
+            _growth.OnRttSample(TimeProvider.System.GetElapsedTime(_probeSentAt, now));
+            _probeLimit = -1;
+        }
+
+        if (_flowBuffered <= CurrentWindow / 2)
+        {
+            _growthToGrant += _growth.OnDelivered(_arrivedTotal, TimeSpan.FromSeconds(now / (double)TimeProvider.System.TimestampFrequency));
         }
     }
 

@@ -24,9 +24,9 @@ public sealed class RecordSession : IAsyncDisposable
 
     private readonly SecureChannel _channel;
     private readonly RecordInbox[] _inboxes = new RecordInbox[RecordRoutes.GroupCount];
-    private readonly SendWindow _transferWindow = new(FlowWindows.TransferWindow);
+    private readonly SendWindow _transferWindow = new(FlowWindows.TransferWindow, FlowWindows.MaxWindowOf(FlowStream.Transfer));
     private readonly SendWindow _chatWindow = new(FlowWindows.ChatWindow);
-    private readonly SendWindow _syncWindow = new(FlowWindows.SyncWindow);
+    private readonly SendWindow _syncWindow = new(FlowWindows.SyncWindow, FlowWindows.MaxWindowOf(FlowStream.Sync));
     private readonly SendWindow _clipWindow = new(FlowWindows.ClipWindow);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource<string> _peerLeft = new(TaskCreationOptions.RunContinuationsAsynchronously);

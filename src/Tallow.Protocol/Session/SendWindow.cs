@@ -1,16 +1,23 @@
 // The sending side of one flow-controlled stream (see FlowWindows): waits until the peer's
 // window has room for the next record, and opens when the peer's WindowUpdate arrives.
 // Fails with the session's error when the session ends, so no sender waits forever.
+// A receiver that grows the window grants more than was outstanding: the extra is credit
+// (outstanding goes below zero), at most maxWindow - window of it.
 namespace Tallow.Protocol.Session;
 
-internal sealed class SendWindow(int window)
+internal sealed class SendWindow(int window, int maxWindow)
 {
+    public SendWindow(int window)
+        : this(window, window)
+    {
+    }
+
     private readonly Lock _lock = new();
     private long _outstanding;
     private TaskCompletionSource? _opened;
     private Exception? _failure;
 
-    /// <summary>Bytes sent and not yet given back (tests and diagnostics).</summary>
+    /// <summary>Bytes sent and not yet given back, below zero when the peer granted extra credit (tests and diagnostics).</summary>
     public long Outstanding
     {
         get
@@ -34,7 +41,7 @@ internal sealed class SendWindow(int window)
                     throw _failure;
                 }
 
-                if (_outstanding == 0 || _outstanding + cost <= window)
+                if (_outstanding <= 0 || _outstanding + cost <= window)
                 {
                     _outstanding += cost;
                     return;
@@ -48,13 +55,13 @@ internal sealed class SendWindow(int window)
         }
     }
 
-    /// <summary>The peer freed <paramref name="bytes"/>; more than was outstanding only opens the window fully.</summary>
+    /// <summary>The peer freed <paramref name="bytes"/>; more than was outstanding is extra credit (the window grew), up to maxWindow.</summary>
     public void Grant(uint bytes)
     {
         TaskCompletionSource? opened;
         lock (_lock)
         {
-            _outstanding = Math.Max(0, _outstanding - bytes);
+            _outstanding = Math.Max(window - (long)maxWindow, _outstanding - bytes);
             opened = _opened;
             _opened = null;
         }

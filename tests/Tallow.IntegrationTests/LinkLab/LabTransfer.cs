@@ -71,19 +71,21 @@ internal static class LabTransfer
     /// <summary>
     /// Relay in the lab's relay namespace, `send FILE --json` in A, `receive CODE --yes --json` in B; <paramref name="during"/>
     /// runs once the receiver started (sender, receiver). Waits for both to exit within <paramref name="timeout"/>.
+    /// <paramref name="binary"/> replaces the published tallow for sender and receiver; <paramref name="relay"/> is a relay
+    /// already running in the lab (started here when null; its byte counter then covers earlier runs too).
     /// </summary>
     public static async Task<LabRun> RunInLabAsync(ShapedLab lab, TempDir dir, long size, string[] senderExtra, string[] receiverExtra, TimeSpan timeout,
-        Func<TallowProcess, TallowProcess, Task>? during = null)
+        Func<TallowProcess, TallowProcess, Task>? during = null, string? binary = null, RelayProcess? relay = null)
     {
-        RelayProcess relay = lab.Own(await RelayProcess.StartInNamespaceAsync(lab.RelayNamespace, lab.RelayAddress));
+        relay ??= lab.Own(await RelayProcess.StartInNamespaceAsync(lab.RelayNamespace, lab.RelayAddress));
         string file = dir.WriteRandomFile("payload.bin", size);
         string outDir = dir.Combine("out");
         Directory.CreateDirectory(outDir);
         long started = Stopwatch.GetTimestamp();
-        TallowProcess sender = lab.Own(TallowProcess.Start(["send", file, "--relay", lab.RelayAddress, "--json", .. senderExtra], workingDirectory: dir.Path, netns: lab.NamespaceA));
+        TallowProcess sender = lab.Own(TallowProcess.Start(["send", file, "--relay", lab.RelayAddress, "--json", .. senderExtra], workingDirectory: dir.Path, netns: lab.NamespaceA, binary: binary));
         string code = (await sender.WaitForEventAsync("code", TimeSpan.FromSeconds(60))).GetProperty("code").GetString()!;
         TallowProcess receiver = lab.Own(TallowProcess.Start(["receive", code, "--relay", lab.RelayAddress, "--yes", "--out", outDir, "--json", .. receiverExtra],
-            workingDirectory: dir.Path, netns: lab.NamespaceB));
+            workingDirectory: dir.Path, netns: lab.NamespaceB, binary: binary));
         return await FinishAsync($"{lab.Profile}", sender, receiver, file, outDir, size, started, timeout, during, relay, () => lab.LinkCounters);
     }
 

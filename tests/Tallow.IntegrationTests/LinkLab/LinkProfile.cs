@@ -13,7 +13,19 @@ public sealed record LinkProfile(string Name, long RateBitsPerSecond, TimeSpan O
     /// <summary>Profile (b): 100 Mbit/s, 40 ms each way (RTT 80 ms), no loss.</summary>
     public static readonly LinkProfile Fast = new("100 Mbit/s, 80 ms RTT", 100_000_000, TimeSpan.FromMilliseconds(40), 0);
 
+    /// <summary>Issue 18 (A): 1 Gbit/s, 40 ms each way (RTT 80 ms), no loss: a 10 MB bandwidth-delay product.</summary>
+    public static readonly LinkProfile LongFat = new("(A) 1 Gbit/s, 80 ms RTT", 1_000_000_000, TimeSpan.FromMilliseconds(40), 0);
+
+    /// <summary>Issue 18 (B): 100 Mbit/s, 20 ms each way (RTT 40 ms), 0.1 % loss each way.</summary>
+    public static readonly LinkProfile Lossy = new("(B) 100 Mbit/s, 40 ms RTT, 0.1 % loss", 100_000_000, TimeSpan.FromMilliseconds(20), 0.001);
+
+    /// <summary>Issue 18 (C): 20 Mbit/s, 100 ms each way (RTT 200 ms), a satellite link.</summary>
+    public static readonly LinkProfile Satellite = new("(C) 20 Mbit/s, 200 ms RTT", 20_000_000, TimeSpan.FromMilliseconds(100), 0);
+
     public TimeSpan Rtt => OneWayDelay * 2;
+
+    /// <summary>Bytes in flight to fill the link: rate × RTT.</summary>
+    public long BandwidthDelayProduct => (long)(RateBytesPerSecond * Rtt.TotalSeconds);
 
     public long RateBytesPerSecond => RateBitsPerSecond / 8;
 
