@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Relay zero-copy and memory benchmark (issue 18 part 3): see bench/relay-splice/bench.py and
 # bench/README.md. Installs only what is missing (netcat-openbsd, time), builds bench/relay-load
-# when absent, raises the descriptor limit (5,000 pairs = 20,000 sockets on loopback) and runs
+# (incrementally), raises the descriptor limit (5,000 pairs = 20,000 sockets on loopback) and runs
 #   bench/relay-splice/run.sh [--quick] [--base /path/to/older/tallow] [bench.py options]
 # Uses artifacts/tallow/tallow (publish it first). Full run: about 10 minutes on 2 cores.
 set -euo pipefail
@@ -14,6 +14,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 [ -x artifacts/tallow/tallow ] || { echo "artifacts/tallow/tallow missing: dotnet publish src/Tallow.Cli/Tallow.Cli.csproj -c Release -o artifacts/tallow" >&2; exit 1; }
-[ -x artifacts/relay-load/relay-load ] || dotnet build bench/relay-load/RelayLoad.csproj -c Release --nologo -v quiet -o artifacts/relay-load >/dev/null
+dotnet build bench/relay-load/RelayLoad.csproj -c Release --nologo -v quiet -o artifacts/relay-load >/dev/null  # incremental: a stale build speaks an older protocol
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 exec /usr/bin/python3 bench/relay-splice/bench.py "$@"
