@@ -37,6 +37,25 @@ public class WindowGrowthTests
     }
 
     [Fact]
+    public void A_short_round_trip_never_grows_the_window_however_much_it_delivers()
+    {
+        var growth = new WindowGrowth(4 * Mi, 32 * Mi);
+        TimeSpan rtt = WindowGrowth.MinRttForGrowth - TimeSpan.FromMilliseconds(1); // loopback under load
+        growth.OnRttSample(rtt);
+        TimeSpan now = TimeSpan.Zero;
+        growth.OnDelivered(0, now);
+        for (int i = 1; i <= 50; i++)
+        {
+            now += rtt;
+            Assert.Equal(0, growth.OnDelivered(i * 4 * Mi, now)); // the whole window each round trip
+        }
+
+        Assert.Equal(4 * Mi, growth.Window);
+        growth.OnRttSample(WindowGrowth.MinRttForGrowth); // a sample can only lower the minimum
+        Assert.Equal(rtt, growth.MinRtt);
+    }
+
+    [Fact]
     public void A_link_slower_than_the_window_leaves_it_alone()
     {
         var growth = new WindowGrowth(4 * Mi, 32 * Mi);
