@@ -14,7 +14,9 @@ using Xunit.Abstractions;
 
 namespace Tallow.IntegrationTests.LinkLab;
 
+// A benchmark, not a test: test.sh leaves the Benchmark category out, bench/links/run.sh selects it.
 [Collection("LinkLab.Benchmark")]
+[Trait("Category", "Benchmark")]
 public sealed class LinkBenchmark(ITestOutputHelper output)
 {
     private static bool Quick => Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_QUICK") == "1";
