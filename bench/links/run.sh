@@ -43,7 +43,7 @@ binaries="after=$PWD/artifacts/tallow/tallow"
 [ -n "$before" ] && binaries="before=$(realpath "$before");$binaries"
 echo "loadavg: $(cat /proc/loadavg)"
 dotnet build tests/Tallow.IntegrationTests -c Release --nologo -v quiet >/dev/null
-env TALLOW_LINK_BENCH=1 TALLOW_LINK_BENCH_QUICK=$quick TALLOW_LINK_BENCH_REPS=$reps TALLOW_LINK_BENCH_BINARIES="$binaries" \
+env TALLOW_LINK_BENCH_QUICK=$quick TALLOW_LINK_BENCH_REPS=$reps TALLOW_LINK_BENCH_BINARIES="$binaries" \
   ${wmem:+TALLOW_LINK_BENCH_WMEM_MAX=$wmem} \
   TALLOW_LINK_BENCH_JSON="$PWD/bench/results/links.json" ${profiles:+TALLOW_LINK_BENCH_PROFILES=$profiles} \
   timeout 3600 dotnet test tests/Tallow.IntegrationTests -c Release --no-build --nologo \

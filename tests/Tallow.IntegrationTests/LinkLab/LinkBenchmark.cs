@@ -1,4 +1,4 @@
-// Issue 18 part 2 benchmark (bench/links/run.sh runs it; skipped unless TALLOW_LINK_BENCH=1):
+// Issue 18 part 2 benchmark (bench/links/run.sh runs it; test.sh leaves its Benchmark category out):
 // on each long fat or lossy LinkProfile (A, B, C), single-stream iperf3 A→B, then Tallow direct
 // and through the relay with each binary given (TALLOW_LINK_BENCH_BINARIES, "label=path;…",
 // e.g. before=/tmp/old/tallow;after=artifacts/tallow/tallow), one lab per profile so every row of
@@ -21,7 +21,7 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
 {
     private static bool Quick => Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_QUICK") == "1";
 
-    [LinkBenchFact]
+    [NatLabFact]
     public async Task Iperf3_and_tallow_direct_and_relay_on_long_fat_and_lossy_links()
     {
         string binaries = Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH_BINARIES") ?? $"current={Repo.TallowBinary}";
@@ -195,15 +195,5 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
         }
 
         return 0;
-    }
-}
-
-/// <summary>The link benchmark: a [NatLabFact] that also needs TALLOW_LINK_BENCH=1 (it runs for minutes).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class LinkBenchFactAttribute : FactAttribute
-{
-    public LinkBenchFactAttribute()
-    {
-        Skip = Netns.UnavailableReason ?? (Environment.GetEnvironmentVariable("TALLOW_LINK_BENCH") == "1" ? null : "the link benchmark runs only with TALLOW_LINK_BENCH=1 (bench/links/run.sh)");
     }
 }
