@@ -2,6 +2,7 @@
 // versioned JSON event per line on stdout. Progress is a live bar on a terminal and periodic
 // plain lines otherwise. Every human line passes TerminalText.CleanLines on its way out, so
 // nothing a relay or a peer said (an error text, a name) can reach the terminal as a control.
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -50,25 +51,28 @@ internal sealed class Reporter : ITransferObserver
             return;
         }
 
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("v", JsonVersion);
-            writer.WriteString("event", name);
-            WriteFields(writer, fields);
-            writer.WriteEndObject();
-        }
-
         lock (OutputLock)
         {
+            // One buffer, writer and stdout stream for the process: a many-small-files receive
+            // emits an event per file, and a new stream and writer each cost ~9 % of its CPU.
+            EventBuffer.ResetWrittenCount();
+            EventWriter.Reset(EventBuffer);
+            EventWriter.WriteStartObject();
+            EventWriter.WriteNumber("v", JsonVersion);
+            EventWriter.WriteString("event", name);
+            WriteFields(EventWriter, fields);
+            EventWriter.WriteEndObject();
+            EventWriter.Flush();
+            EventBuffer.Write("\n"u8);
             ClearBar();
-            using Stream stdout = Console.OpenStandardOutput();
-            stream.WriteByte((byte)'\n');
-            stdout.Write(stream.GetBuffer(), 0, (int)stream.Length);
-            stdout.Flush();
+            StandardOutput.Write(EventBuffer.WrittenSpan);
+            StandardOutput.Flush();
         }
     }
+
+    private static readonly ArrayBufferWriter<byte> EventBuffer = new(1024);
+    private static readonly Utf8JsonWriter EventWriter = new(EventBuffer);
+    private static Stream StandardOutput => field ??= Console.OpenStandardOutput();
 
     /// <summary>Fields of an object: scalars, lists of strings, and lists of objects given as field arrays.</summary>
     private static void WriteFields(Utf8JsonWriter writer, (string Key, object? Value)[] fields)

@@ -303,6 +303,10 @@ public sealed partial class PathSwitchingTransport
                     return;
                 }
 
+                // Reset before reading the count: bytes of frames that arrive while this ack is being
+                // written count towards the next one (resetting after the write lost them, and the
+                // next ack then waited for the tick instead of AckEveryBytes).
+                Interlocked.Exchange(ref _bytesSinceAck, 0);
                 long received = Interlocked.Read(ref _framesReceived);
                 if (received == lastAcked && now - lastSentTicks < _timings.HeartbeatInterval.TotalMilliseconds)
                 {
@@ -331,7 +335,6 @@ public sealed partial class PathSwitchingTransport
                     _directWriteLock.Release();
                 }
 
-                Interlocked.Exchange(ref _bytesSinceAck, 0);
                 lastAcked = received;
                 lastSentTicks = now;
             }
