@@ -26,6 +26,16 @@ export const verifyConfirmation = (confirmKey, transcript, mac) => mac.length ==
 
 export const sasCommitment = (sasNonce) => sha256(concat(utf8('tallow v2 sas commit'), sasNonce));
 
+/** The shown safety number's key: HMAC-SHA256(sas key, "tallow v2 sas reveal" ‖ sas_nonce). */
+export const bindSasNonce = (sasKey, sasNonce) => hmac(sha256, sasKey, concat(utf8('tallow v2 sas reveal'), sasNonce));
+
+/** "123 456": 6 digits from the first 8 bytes of the bound SAS key (mod 10^6), as SafetyNumber.Digits. */
+export function safetyDigits(boundSas) {
+  const v = new DataView(boundSas.buffer, boundSas.byteOffset, 8).getBigUint64(0);
+  const t = String(v % 1_000_000n).padStart(6, '0');
+  return `${t.slice(0, 3)} ${t.slice(3)}`;
+}
+
 /** HKDF-Expand(key, "tallow v1 rekey", 32): the record key ratchet. */
 export const rekey = (key) => expand(sha256, key, utf8('tallow v1 rekey'), 32);
 
