@@ -34,6 +34,7 @@ export class RecordSession {
     this.sendWindow = new SendWindow();
     this.receiveWindow = new ReceiveWindow();
     this.inbox = [];
+    this.controlQueued = 0;
     this.waiter = null;
     this.ended = null; // the error every later next() gets
     this.peerLeave = null;
@@ -119,10 +120,11 @@ export class RecordSession {
     }
     const cost = TRANSFER_STREAM_KINDS.has(kind) ? costOf(body.length) : 0;
     if (cost > 0 && !this.receiveWindow.arrived(cost)) throw new TallowError('protocol', 'the peer overran its flow-control window');
-    if (cost === 0 && this.inbox.filter((x) => x.cost === 0).length >= MAX_CONTROL_QUEUED) throw new TallowError('protocol', 'the peer sent too many control records');
+    if (cost === 0 && this.controlQueued >= MAX_CONTROL_QUEUED) throw new TallowError('protocol', 'the peer sent too many control records');
     const item = { kind, body, cost };
     if (this.waiter) { const w = this.waiter; this.waiter = null; this.previousCost = cost; w.resolve(item); return; }
     this.inbox.push(item);
+    if (cost === 0) this.controlQueued += 1;
   }
 
 
@@ -140,6 +142,7 @@ export class RecordSession {
     this.release();
     if (this.inbox.length > 0) {
       const item = this.inbox.shift();
+      if (item.cost === 0) this.controlQueued -= 1;
       this.previousCost = item.cost;
       return Promise.resolve(item);
     }
