@@ -80,7 +80,7 @@ export function runTallow(args, { cwd, timeoutMs = 60_000 } = {}) {
     listeners.push((e) => { if (e.event === name) resolve(e); });
     done.then((r) => reject(new Error(`tallow exited (${r.code}) before "${name}": ${r.stderr.slice(0, 500)}`)));
   });
-  return { child, done, events, waitEvent };
+  return { child, done, events, waitEvent, output: () => stdout + stderr };
 }
 
 /** An in-memory sink for Receiving.accept: collects each file's bytes. */

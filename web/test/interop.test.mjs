@@ -97,7 +97,7 @@ test('the CLI says at once that the peer is a web browser, and sends it raw chun
   const deadline = Date.now() + 10_000;
   while (code === null && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
-    const text = cli.events.map((e) => e.raw ?? '').join('\n');
+    const text = cli.output();
     code = /\b([1-9][0-9]*-[a-z]+-[a-z]+-[a-z]+)\b/.exec(text)?.[1] ?? null;
   }
   assert.ok(code, 'the CLI printed a code');
