@@ -107,7 +107,8 @@ export class RecordSession {
       }
       case Kind.P2PIntent: {
         if (body.length !== 2 || body[1] > 2) throw new TallowError('protocol', 'the peer broke the session protocol (path intent)');
-        this.send(Kind.P2PIntent, Uint8Array.of(P2P_WEB_VERSION, 0)).catch(() => {});
+        // Another web page never starts a negotiation; not answering one that claims to be a page keeps two from ping-ponging.
+        if (body[0] !== P2P_WEB_VERSION) this.send(Kind.P2PIntent, Uint8Array.of(P2P_WEB_VERSION, 0)).catch(() => {});
         return;
       }
       case Kind.Offer: case Kind.Accept: case Kind.Reject: case Kind.Data: case Kind.FileDone: case Kind.End:
