@@ -25,6 +25,9 @@ export class ChunkQueue {
 }
 
 const HIGH_WATER = 4 * 1024 * 1024;
+// The relay refuses WebSocket messages over 1 MiB (close 1009); boundaries mean nothing, so a
+// record frame (up to a chunk + 22 bytes) goes out as several messages of at most this size.
+export const MAX_MESSAGE_BYTES = 256 * 1024;
 
 /** Opens a WebSocket transport to wsUrl ('wss://host/ws'). */
 export function openWebSocket(wsUrl, { signal } = {}) {
@@ -42,7 +45,7 @@ export function openWebSocket(wsUrl, { signal } = {}) {
         read: () => queue.read(),
         async write(bytes) {
           if (ws.readyState !== WebSocket.OPEN) throw new TallowError('peer-left', 'the connection to the relay is closed');
-          ws.send(bytes);
+          for (let at = 0; at < bytes.length; at += MAX_MESSAGE_BYTES) ws.send(bytes.subarray(at, at + MAX_MESSAGE_BYTES));
           while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 10));
         },
         close() { signal?.removeEventListener('abort', onAbort); try { ws.close(); } catch { /* already closed */ } },
