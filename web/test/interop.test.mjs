@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startReceive, startSend, TallowError } from '../src/protocol/index.js';
-import { memorySinks, runTallow, startRelay, tcpTransport } from './helpers.mjs';
+import { memorySinks, runTallow, startRelay, tcpTransport } from '../testkit/helpers.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 let relay;

@@ -12,7 +12,7 @@ import { DEFAULT_WORD_COUNT, WORDS, nameplateOf, normaliseCode, generateCode } f
 import { channelId, transcriptHash } from '../src/protocol/handshake.js';
 import { bindSasNonce, confirmation, deriveSessionKeys, rekey, safetyDigits, sasCommitment } from '../src/protocol/keys.js';
 import { RecordOpener, RecordSealer } from '../src/protocol/records.js';
-import { ROOT } from './helpers.mjs';
+import { ROOT } from '../testkit/helpers.mjs';
 
 const vectors = (name) => JSON.parse(readFileSync(`${ROOT}tests/vectors/${name}`, 'utf8'));
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startReceive, startSend } from '../src/protocol/index.js';
-import { freePort, memorySinks, runTallow, tallowBin } from './helpers.mjs';
+import { freePort, memorySinks, runTallow, tallowBin } from '../testkit/helpers.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 const relayHasWeb = () => /--web\b/.test(spawnSync(tallowBin(), ['relay', 'serve', '--help'], { encoding: 'utf8' }).stdout ?? '');

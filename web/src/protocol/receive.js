@@ -13,6 +13,10 @@ import { parseReason, reasonBody } from './session.js';
 
 export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_DATE_SECONDS = 8_640_000_000_000n; // the JavaScript Date range
+
+/** Offered mtime (i64 seconds) in ms, or null when outside what a Date can hold. */
+const mtimeMs = (seconds) => (seconds > MAX_DATE_SECONDS || seconds < -MAX_DATE_SECONDS ? null : Number(seconds) * 1000);
 
 async function protocolError(session, what) {
   await session.send(Kind.ReceiverCancel, reasonBody(CancelReason.Protocol, what)).catch(() => {});
@@ -45,7 +49,7 @@ export async function awaitOffer(session) {
     if (e.type === EntryType.Directory) { folders.push({ path: split.parts.join('/'), index: i }); continue; }
     if (e.size !== UNKNOWN_SIZE && e.size > MAX_SAFE) throw await protocolError(session, 'a file size out of range');
     const size = e.size === UNKNOWN_SIZE ? -1 : Number(e.size);
-    files.push({ index: i, path: split.parts.join('/'), size, hidden: isHidden(split.parts), executable: (e.mode & 0o111) !== 0, mtimeMs: Number(e.mtime) * 1000 });
+    files.push({ index: i, path: split.parts.join('/'), size, hidden: isHidden(split.parts), executable: (e.mode & 0o111) !== 0, mtimeMs: mtimeMs(e.mtime) });
     if (size > 0) totalBytes += size;
   }
   const fileDirs = new Set(files.flatMap((f) => f.path.split('/').slice(0, -1).map((_, k, a) => a.slice(0, k + 1).join('/'))));
