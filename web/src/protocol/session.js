@@ -115,6 +115,7 @@ export class RecordSession {
       case Kind.Done: case Kind.Cancel: case Kind.Resend: case Kind.ReceiverCancel: case Kind.SafetyCheck: case Kind.FileBatch:
         break;
       case Kind.DataZstd:
+        this.send(Kind.ReceiverCancel, reasonBody(CancelReason.Protocol, 'the web page cannot read compressed chunks')).catch(() => {});
         throw new TallowError('protocol', 'the sender compressed data, which the web page cannot read: send with --compress none, or update tallow');
       default:
         throw new TallowError('protocol', `the peer used a feature the web page does not have (record kind ${kind})`);
