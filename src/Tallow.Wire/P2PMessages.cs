@@ -14,6 +14,10 @@ public enum P2PFallbackReason : byte
     NoUsableCandidates = 3,
     DisabledByPeer = 4,
     DirectConnectionLost = 5,
+
+    // Local only (never in a P2PSelect, whose parser stops at DirectConnectionLost): the peer's
+    // P2PIntent carried WebVersion, so it is a web page that can only use the relay.
+    WebPeer = 6,
 }
 
 public static class P2PFallbackReasons
@@ -26,6 +30,7 @@ public static class P2PFallbackReasons
         P2PFallbackReason.NoUsableCandidates => "no usable candidates",
         P2PFallbackReason.DisabledByPeer => "disabled by peer",
         P2PFallbackReason.DirectConnectionLost => "direct connection lost",
+        P2PFallbackReason.WebPeer => "the peer is a web browser",
         _ => "unknown",
     };
 }
@@ -37,6 +42,16 @@ public static class P2PFallbackReasons
 public readonly record struct P2PIntentMessage(byte Version, bool Enabled, bool NotNeeded = false)
 {
     public const byte CurrentVersion = 1;
+
+    /// <summary>
+    /// Version byte of a web page's intent (always intent 0): a browser cannot dial or listen, so the
+    /// CLI stays on the relay at once and says why. Older CLIs read it as "disabled by peer"
+    /// (any version other than theirs), which also falls back at once (protocol.md "Web peers").
+    /// </summary>
+    public const byte WebVersion = 0x80;
+
+    /// <summary>The intent came from a web page (relay only).</summary>
+    public bool FromWebPeer => Version == WebVersion;
     public const int Size = 2;
 
     public int Write(Span<byte> destination)

@@ -79,6 +79,9 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
 
     private bool _directNotNeeded;
 
+    /// <summary>The peer said (in its P2P intent) that it is a web page: it reads no zstd chunks.</summary>
+    public bool PeerIsWeb { get; private set; }
+
     /// <summary>
     /// Tries the direct path (DESIGN.md §9). Each command calls it once, where it knows what is left
     /// to move: a transfer after the receiver's answer (after --only, --select, resume and files
@@ -88,7 +91,9 @@ internal sealed class OpenSession(PeerSession peer, EmbeddedRelay? embedded, Mdn
     public async Task UpgradeAsync(Reporter reporter, long? bytesLeft, CancellationToken ct)
     {
         _directNotNeeded = bytesLeft < DirectWorthwhileBytes;
-        await _peer.UpgradeAsync(_peer.Options with { DirectNotNeeded = _directNotNeeded }, new P2PReporter(reporter), ct).ConfigureAwait(false);
+        var observer = new P2PReporter(reporter);
+        await _peer.UpgradeAsync(_peer.Options with { DirectNotNeeded = _directNotNeeded }, observer, ct).ConfigureAwait(false);
+        PeerIsWeb |= observer.PeerIsWeb;
     }
 
     /// <summary>

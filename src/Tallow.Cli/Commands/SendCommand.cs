@@ -116,6 +116,7 @@ internal static class SendCommand
         {
             // The direct path is tried once the receiver said what it takes: a small remainder stays on the relay.
             BeforeContent = (bytesLeft, token) => session.UpgradeAsync(reporter, bytesLeft ?? (content.Stream as ReadAheadStream)?.KnownLength, token),
+            RawOnly = () => session.PeerIsWeb, // a web page reads no zstd (docs/protocol.md "Web peers")
         };
         TransferSummary sent; // the reporter's clock starts when the receiver accepts (OnOfferAccepted)
         try

@@ -21,13 +21,20 @@ internal sealed class P2PReporter(Reporter reporter) : IP2PObserver
         reporter.Info($"Upgraded to direct P2P connection ({peer})");
     }
 
+    /// <summary>The peer's intent said it is a web page (relay only, raw chunks only: no zstd).</summary>
+    public bool PeerIsWeb { get; private set; }
+
     public void FellBack(P2PFallbackReason reason)
     {
+        PeerIsWeb |= reason == P2PFallbackReason.WebPeer;
         string text = P2PFallbackReasons.Describe(reason);
         reporter.Event("p2p_fallback", ("reason", text));
         reporter.History.Path = "relay";
-        reporter.Info(reason == P2PFallbackReason.DirectConnectionLost
-            ? "Direct P2P connection lost, continuing via relay"
-            : $"P2P direct connection unavailable ({text}), continuing via relay");
+        reporter.Info(reason switch
+        {
+            P2PFallbackReason.DirectConnectionLost => "Direct P2P connection lost, continuing via relay",
+            P2PFallbackReason.WebPeer => "The peer is a web browser: staying on the relay",
+            _ => $"P2P direct connection unavailable ({text}), continuing via relay",
+        });
     }
 }

@@ -66,6 +66,13 @@ public static class P2PNegotiator
             throw Broken();
         }
 
+        if (peer.FromWebPeer)
+        {
+            // Said even when this side would not have tried: the sender also learns here to send raw chunks only.
+            observer.FellBack(P2PFallbackReason.WebPeer);
+            return null;
+        }
+
         if (!enabled || peer.NotNeeded)
         {
             return null; // silent: the user asked for no P2P, or the transfer is too small for it to pay off

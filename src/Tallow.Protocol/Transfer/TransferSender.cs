@@ -47,6 +47,7 @@ public sealed class TransferSender
         IReadOnlyList<AcceptedFile> accepted = await OfferAsync(offer, ct).ConfigureAwait(false);
         long bytesLeft = accepted.Sum(f => (long)(offer.Entries[(int)f.Index].Size - f.Offset));
         await RunBeforeContentAsync(bytesLeft, ct).ConfigureAwait(false);
+        offer = AfterBeforeContent(offer);
         _observer.OnOfferAccepted();
         var progress = new TransferProgress(_observer, bytesLeft);
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
@@ -117,6 +118,7 @@ public sealed class TransferSender
 
         long length = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
         await RunBeforeContentAsync(length < 0 ? null : length, ct).ConfigureAwait(false);
+        offer = AfterBeforeContent(offer);
         _observer.OnOfferAccepted();
         var progress = new TransferProgress(_observer, length < 0 ? null : length);
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
@@ -130,6 +132,15 @@ public sealed class TransferSender
     }
 
     private Task RunBeforeContentAsync(long? bytesLeft, CancellationToken ct) => BeforeContent?.Invoke(bytesLeft, ct) ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Asked after BeforeContent (which ran the P2P negotiation): true when the peer reads raw chunks
+    /// only (a web page), so no chunk or batch is compressed although the offer allowed zstd.
+    /// </summary>
+    public Func<bool>? RawOnly { get; init; }
+
+    private TransferOffer AfterBeforeContent(TransferOffer offer) =>
+        RawOnly?.Invoke() == true ? offer with { Compression = OfferCompression.None } : offer;
 
     /// <summary>Compression as asked; a Files offer also says its small files may come in batches.</summary>
     private TransferOffer WithCompression(TransferOffer offer) => offer with
