@@ -38,7 +38,7 @@ export function setupReceive(wsUrl) {
   const fail = (error) => {
     panel.dataset.errorKind = errorKind(error);
     setState('error', describeError(error));
-    if (receiving) { try { receiving.close(); } catch { /* already closed */ } }
+    if (receiving) receiving.close().catch(() => {});
     receiving = null;
   };
 
@@ -113,13 +113,12 @@ export function setupReceive(wsUrl) {
       if (destination.abort) await destination.abort().catch(() => {});
       fail(error);
     } finally {
-      receiving?.close();
       receiving = null;
     }
   });
 
   $('receive-decline').addEventListener('click', () => {
-    receiving?.reject();
+    receiving?.reject().catch(() => {});
     receiving = null;
     setState('entry', 'Declined: nothing was received.');
   });
