@@ -74,10 +74,11 @@ export async function launchBrowser() {
   return browser;
 }
 
-/** Allows downloads into `dir` for the whole browser; resolves names of completed downloads. */
-export async function captureDownloads(browser, dir) {
+/** Allows downloads into `dir` (in the default context, or `context`); resolves names of completed downloads. */
+export async function captureDownloads(browser, dir, context = null) {
   const session = await browser.target().createCDPSession();
-  await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir, eventsEnabled: true });
+  const scope = context ? { browserContextId: context.id } : {};
+  await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir, eventsEnabled: true, ...scope });
   const names = new Map();
   const done = [];
   const waiters = [];

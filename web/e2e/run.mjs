@@ -2,8 +2,8 @@
 // headless Chromium. Usage: node web/e2e/run.mjs SCENARIO... (or "all"); exits 0 when every
 // scenario passed. Each scenario starts its own relay and browser and kills them (by PID) after.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   assert, captureDownloads, cleanup, flippingProxy, launchBrowser, log, makeFolder, openPage, randomFile,
   runTallow, sha256File, startRelay, tempDir, textOf, treeHashes, waitState,
@@ -115,7 +115,8 @@ const scenarios = {
     const page = await openPage(browser, relay.webUrl);
     const code = await browserSends(page, { files: [file] });
     const receiver = runTallow(['receive', '--relay', relay.address, '--json', '--yes', '--out', out, code]);
-    assert(await receiver.exit(300000) === 0, receiver.describe());
+    const exit = await receiver.exit(300000);
+    assert(exit === 0, `${receiver.describe()}\nbrowser: ${await textOf(page, 'send-status')}`);
     assert(await sha256File(join(out, 'big.bin')) === hash, 'the CLI received different bytes');
     await waitState(page, 'send', ['done', 'error']);
     assert(await page.$eval('#send', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'send-status')}`);
@@ -142,10 +143,10 @@ const scenarios = {
     const hash = await randomFile(file, 5 * MiB + 123);
     const downloads = join(tmp, 'downloads');
     mkdirSync(downloads);
-    const capture = await captureDownloads(browser, downloads);
     const sending = await openPage(browser, relay.webUrl);
     const code = await browserSends(sending, { files: [file] });
     const context = await browser.createBrowserContext();
+    const capture = await captureDownloads(browser, downloads, context);
     const receiving = await openPage(browser, relay.webUrl, { context });
     await browserReceives(receiving, code);
     await receiving.click('#receive-accept');
