@@ -22,7 +22,11 @@ export function tempDir(tag) { return mkdtempSync(join(tmpdir(), `tallow-web-${t
 
 /** Starts `tallow ARGS`; collects stdout JSON events and stderr; tracked for killing. */
 export function runTallow(args, { cwd, env } = {}) {
-  const child = spawn(tallowBinary, args, { cwd, env: { ...process.env, TALLOW_NO_HISTORY: '1', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A clean environment, as the C# tests give theirs: no relay, code, proxy or config of the machine's user.
+  const base = { ...process.env };
+  for (const name of ['TALLOW_RELAY', 'TALLOW_RELAY_PASS', 'TALLOW_PROXY', 'TALLOW_CODE', 'TALLOW_CONFIG', 'TALLOW_RELAY_FINGERPRINT']) delete base[name];
+  const childEnv = { ...base, XDG_CONFIG_HOME: '/nonexistent/tallow-tests-config', TALLOW_NO_HISTORY: '1', NO_COLOR: '1', ...env };
+  const child = spawn(tallowBinary, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const proc = { child, events: [], stderr: '', stdout: '', waiters: [] };
   let pending = '';
