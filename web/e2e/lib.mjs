@@ -4,7 +4,7 @@
 // TCP proxy that flips one byte. Every child process is tracked and killed by its PID at the end.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -157,6 +157,7 @@ export async function makeFolder(root) {
   await randomFile(join(root, 'sub', 'b.txt'), 1234);
   await randomFile(join(root, 'sub', 'deeper', 'c.dat'), 2 << 20);
   await randomFile(join(root, 'run.sh'), 100);
+  chmodSync(join(root, 'run.sh'), 0o755);
   await randomFile(join(root, '.hidden'), 10);
 }
 

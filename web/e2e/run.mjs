@@ -81,7 +81,7 @@ const scenarios = {
     const page = await openPage(browser, relay.webUrl);
     await browserReceives(page, code);
     const listed = await textOf(page, 'receive-files');
-    assert(listed.includes('tree/run.sh') && listed.includes('hidden'), `offer: ${listed}`);
+    assert(listed.includes('tree/run.sh') && listed.includes('hidden') && listed.includes('executable'), `offer: ${listed}`);
     await page.click('#receive-accept');
     await waitState(page, 'receive', ['done', 'error'], 120000);
     assert(await page.$eval('#receive', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'receive-status')}`);
@@ -91,7 +91,9 @@ const scenarios = {
     assert(/No errors detected/.test(unzipHashes(got.path, out)), 'unzip -t');
     const actual = await treeHashes(join(out, 'tree'));
     assert(JSON.stringify(actual) === JSON.stringify(expected), `tree differs:\n${JSON.stringify(actual)}\n${JSON.stringify(expected)}`);
-    assert(execFileSync('unzip', ['-Z', got.path], { encoding: 'utf8' }).includes('drwx'), 'the empty folder is in the zip');
+    const listing = execFileSync('unzip', ['-Z', got.path], { encoding: 'utf8' });
+    assert(/^drwx.* tree\/empty\/$/m.test(listing), `the empty folder is in the zip:\n${listing}`);
+    assert(/^-rwxr-xr-x.* tree\/run\.sh$/m.test(listing) && /^-rw-r--r--.* tree\/a\.bin$/m.test(listing), `modes in the zip:\n${listing}`);
     assert(await sender.exit() === 0, sender.describe());
   },
 
