@@ -4,7 +4,7 @@
 // folder; browser → browser; a wrong code; a tampered record). Each scenario is one node process
 // bounded by a timeout; on timeout its whole tree (relay, CLIs, Chromium) is killed by PID.
 // Also here: the page's own unit tests (zip writer, QR encoder) and the check that the committed
-// web/dist is exactly what web/build.sh makes from the sources.
+// web/dist is exactly what web/build.sh makes from the sources, with its hash in the README.
 using Tallow.IntegrationTests.Infrastructure;
 
 namespace Tallow.IntegrationTests.Web;
@@ -63,6 +63,8 @@ public sealed class WebPageTests
         Assert.StartsWith("sha384-", sri, StringComparison.Ordinal);
         Assert.Contains($"src=\"tallow.js\" integrity=\"{sri}\"", index, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>", index, StringComparison.Ordinal);
+        Assert.True(File.ReadAllText(Path.Combine(Repo.Root, "README.md")).Contains($"web bundle {sri}", StringComparison.Ordinal),
+            $"README.md must state the committed bundle's hash: web bundle {sri}");
         Assert.DoesNotContain(" style=", index, StringComparison.Ordinal);
     }
 
