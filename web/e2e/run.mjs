@@ -177,6 +177,15 @@ const scenarios = {
     assert(exit !== 0 && error && /code/i.test(error.message), `the CLI should fail on the wrong code:\n${sender.describe()}`);
   },
 
+  async 'share-link'({ relay, browser }) {
+    const page = await openPage(browser, `${relay.webUrl}#42`);
+    assert(await page.$eval('#code', (el) => el.value) === '42-', 'the link fills in the nameplate');
+    assert(await page.$eval('#tab-receive', (el) => el.getAttribute('aria-selected')) === 'true', 'the Receive tab is shown');
+    const words = await openPage(browser, `${relay.webUrl}#42-guitarist-revenge`);
+    assert(await words.$eval('#code', (el) => el.value) === '', 'a fragment with words is not used');
+    assert(await words.evaluate(() => window.location.hash) === '', 'a fragment with words is removed from the address bar');
+  },
+
   async 'tampered'({ relay, browser, tmp }) {
     const file = join(tmp, 'data.bin');
     await randomFile(file, 4 * MiB);
