@@ -13,6 +13,7 @@ self.addEventListener('activate', (event) => { event.waitUntil(self.clients.clai
 self.addEventListener('message', (event) => {
   const msg = event.data;
   const port = event.ports && event.ports[0];
+  // 'keep-alive' needs no answer: receiving a message is what keeps the worker running.
   if (!port || !msg || msg.type !== 'tallow-download' || typeof msg.id !== 'string' || !/^[0-9a-f]{32}$/.test(msg.id)) return;
   pending.set(msg.id, { port, name: String(msg.name || 'download'), size: Number.isSafeInteger(msg.size) ? msg.size : null });
   port.postMessage({ type: 'registered' });

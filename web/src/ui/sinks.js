@@ -55,7 +55,9 @@ async function serviceWorkerSink(registration, name, size) {
     if (cancelled) throw new DOMException('The download was cancelled in the browser.', 'AbortError');
     credits.shift();
   };
-  const done = () => setTimeout(() => frame.remove(), 30000);
+  // A worker with no events may be stopped by the browser mid-download; a message every 10 s keeps it.
+  const keepAlive = setInterval(() => registration.active?.postMessage({ type: 'keep-alive' }), 10000);
+  const done = () => { clearInterval(keepAlive); setTimeout(() => frame.remove(), 30000); };
   return {
     async write(chunk) {
       await credit();
