@@ -177,6 +177,20 @@ const scenarios = {
     assert(exit !== 0 && error && /code/i.test(error.message), `the CLI should fail on the wrong code:\n${sender.describe()}`);
   },
 
+  async 'declined'({ relay, browser, tmp }) {
+    const file = join(tmp, 'offer.bin');
+    await randomFile(file, 1000);
+    const { sender, code } = await cliSends(relay, [file]);
+    const page = await openPage(browser, relay.webUrl);
+    await browserReceives(page, code);
+    await page.click('#receive-decline');
+    await waitState(page, 'receive', ['entry']);
+    assert(/Declined/.test(await textOf(page, 'receive-status')), 'the page says it declined');
+    const exit = await sender.exit();
+    const error = sender.events.find((e) => e.event === 'error');
+    assert(exit !== 0 && error && /declin/i.test(error.message), `the CLI should say the receiver declined:\n${sender.describe()}`);
+  },
+
   async 'share-link'({ relay, browser }) {
     const page = await openPage(browser, `${relay.webUrl}#42`);
     assert(await page.$eval('#code', (el) => el.value) === '42-', 'the link fills in the nameplate');

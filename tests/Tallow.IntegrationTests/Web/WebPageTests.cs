@@ -24,6 +24,7 @@ public sealed class WebPageTests
     [InlineData("browser-to-browser", 180)]
     [InlineData("wrong-code", 120)]
     [InlineData("tampered", 120)]
+    [InlineData("declined", 120)]
     [InlineData("share-link", 120)]
     public void Scenario_passes_in_headless_chromium(string scenario, int timeoutSeconds)
     {
