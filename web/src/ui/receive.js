@@ -28,6 +28,7 @@ export function setupReceive(wsUrl) {
     panel.dataset.state = state;
     show($('receive-offer'), state === 'offer' || state === 'progress' || state === 'done');
     show($('receive-decide'), state === 'offer');
+    if (state === 'offer') $('receive-accept').disabled = false;
     show($('receive-progress'), state === 'progress' || (state === 'done' && !offerText));
     show($('receive-cancel'), state === 'connecting' || state === 'progress');
     $('receive-connect').disabled = state === 'connecting' || state === 'offer' || state === 'progress';
@@ -88,12 +89,18 @@ export function setupReceive(wsUrl) {
   });
 
   $('receive-accept').addEventListener('click', async () => {
+    if (!receiving) return;
     const offer = receiving.offer;
     let destination;
+    $('receive-accept').disabled = true; // one answer per offer, even on a double click
     try {
       destination = await chooseDestination(offer); // first: pickers need the click's user gesture
     } catch (error) {
-      if (error && error.name === 'AbortError') { setText(status, 'No place to save was chosen. Accept again to choose one.'); return; }
+      if (error && error.name === 'AbortError') {
+        $('receive-accept').disabled = false;
+        setText(status, 'No place to save was chosen. Accept again to choose one.');
+        return;
+      }
       fail(error);
       return;
     }
