@@ -15,11 +15,12 @@ fi
 # test reads the installed man page; zbar-tools: zbarimg decodes the QR code `send --qr` draws;
 # openssh-server and openssh-client: the `tallow ssh` tests run a real sshd, ssh and ssh-keygen;
 # xvfb, xclip, xsel: the clipboard tests run two virtual X displays; chromium and nodejs (npm too
-# when no npm came with it): the web page's tests drive Debian's headless Chromium with puppeteer-core),
+# when no npm came with it) and unzip: the web page's tests drive Debian's headless Chromium with
+# puppeteer-core and check its zip downloads with unzip -t),
 # and the native toolchain NativeAOT links the CLI with (clang, which brings binutils' ld and
 # objcopy, and zlib1g-dev); installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client xvfb xclip xsel chromium nodejs; do
+for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client xvfb xclip xsel chromium nodejs unzip; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 command -v npm >/dev/null 2>&1 || need+=(npm)
