@@ -14,13 +14,16 @@ fi
 # Debian packages the test suites need (zsh and fish: the completion tests; man-db: the package
 # test reads the installed man page; zbar-tools: zbarimg decodes the QR code `send --qr` draws;
 # openssh-server and openssh-client: the `tallow ssh` tests run a real sshd, ssh and ssh-keygen;
-# xvfb, xclip, xsel: the clipboard tests run two virtual X displays),
+# xvfb, xclip, xsel: the clipboard tests run two virtual X displays; chromium and nodejs (npm too
+# when no npm came with it) and unzip: the web page's tests drive Debian's headless Chromium with
+# puppeteer-core and check its zip downloads with unzip -t),
 # and the native toolchain NativeAOT links the CLI with (clang, which brings binutils' ld and
 # objcopy, and zlib1g-dev); installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client xvfb xclip xsel; do
+for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client xvfb xclip xsel chromium nodejs unzip; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     echo "setup: installing ${need[*]}" >&2
@@ -28,6 +31,17 @@ if [ "${#need[@]}" -gt 0 ]; then
   else
     echo "setup: please install: ${need[*]} (needs root)" >&2
   fi
+fi
+
+# The web page: its pinned npm packages (web/: the bundled @noble libraries and esbuild;
+# web/e2e/: puppeteer-core), installed from the lock files only when missing.
+if command -v npm >/dev/null 2>&1; then
+  for dir in web web/e2e; do
+    if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
+      echo "setup: npm ci in $dir" >&2
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    fi
+  done
 fi
 
 echo "setup: restoring and building (Release; the CLI is compiled to a native binary, about a minute)..." >&2
