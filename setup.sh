@@ -20,9 +20,10 @@ fi
 # and the native toolchain NativeAOT links the CLI with (clang, which brings binutils' ld and
 # objcopy, and zlib1g-dev); installed only when missing.
 need=()
-for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client xvfb xclip xsel chromium nodejs unzip; do
+for pkg in iproute2 procps iptables curl microsocks clang zlib1g-dev python3 zsh fish man-db zbar-tools openssh-server openssh-client xvfb xclip xsel chromium unzip; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
+command -v node >/dev/null 2>&1 || need+=(nodejs)   # any Node.js ≥ 18 on PATH will do (this image's comes from NodeSource)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
