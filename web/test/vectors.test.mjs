@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { blake3 } from '@noble/hashes/blake3.js';
+import { blake3 } from '../src/protocol/blake3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromHex, toHex, utf8 } from '../src/protocol/bytes.js';
 import { CPace, calculateGenerator } from '../src/protocol/cpace.js';

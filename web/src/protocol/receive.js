@@ -3,7 +3,7 @@
 // FileDone{index, size, BLAKE3}, or raw FileBatch records for small files; End → Done. Every
 // file's BLAKE3 is checked (constant time) before its sink is closed; a mismatch aborts the sink,
 // sends ReceiverCancel{integrity} and rejects 'tampered'. Texts (≤ 16 MiB) are taken at once.
-import { blake3 } from '@noble/hashes/blake3.js';
+import { blake3 } from './blake3.js';
 import { equalConstantTime } from './bytes.js';
 import { TallowError } from './errors.js';
 import { CancelReason, Kind } from './kinds.js';

@@ -3,7 +3,7 @@
 // ReceiverCancel; each accepted file from its offset as Data records (on the Transfer window) and
 // FileDone{index, size, BLAKE3 of the whole file}; End; then Done, or Resend → those files from 0,
 // End, Done. Folders are offered as Directory entries before the files in them.
-import { blake3 } from '@noble/hashes/blake3.js';
+import { blake3 } from './blake3.js';
 import { utf8 } from './bytes.js';
 import { TallowError } from './errors.js';
 import { CancelReason, Kind } from './kinds.js';
