@@ -1,0 +1,181 @@
+// The byte stream of a browser client (api contract of issue 19): a server-side RFC 6455
+// WebSocket whose binary messages carry the same bytes a TCP client sends, message boundaries
+// meaning nothing. Reads return the payload bytes as they arrive (no reassembly, so nothing is
+// buffered here); a message longer than MaxMessageBytes is refused with close 1009, a text
+// message with 1003. A Close from the client reads as EOF; CloseOutputAsync (the relay passing
+// EOF on) sends our Close. WebSocket failures surface as IOException, as a socket's would, so the
+// session code treats both transports alike. Not thread-safe beyond one reader and one writer.
+using System.Net.WebSockets;
+
+namespace Tallow.Relay.Web;
+
+internal sealed class WebSocketTransport : Stream
+{
+    /// <summary>Largest message accepted from a client; the page sends chunks well below it.</summary>
+    public const int MaxMessageBytes = 1024 * 1024;
+
+    // A browser that vanished without a Close is found by TCP keep-alive (as for TCP clients);
+    // this unsolicited Pong keeps idle NAT and proxy mappings alive while a room waits.
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
+
+    private readonly WebSocket _webSocket;
+    private readonly Stream _inner;
+    private long _messageBytes;
+    private int _closeSent;
+    private int _disposed;
+    private bool _endOfStream;
+
+    private WebSocketTransport(WebSocket webSocket, Stream inner)
+    {
+        _webSocket = webSocket;
+        _inner = inner;
+    }
+
+    /// <summary>Wraps an upgraded connection (101 already sent); owns <paramref name="inner"/> (the TCP or TLS stream).</summary>
+    public static WebSocketTransport Create(Stream inner) =>
+        new(WebSocket.CreateFromStream(inner, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = KeepAliveInterval }), inner);
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty || _endOfStream)
+        {
+            return 0;
+        }
+
+        while (true)
+        {
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                result = await _webSocket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WebSocketException e)
+            {
+                throw new IOException("the WebSocket connection failed", e);
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                _endOfStream = true;
+                return 0;
+            }
+
+            if (result.MessageType == WebSocketMessageType.Text)
+            {
+                await RefuseAsync(WebSocketCloseStatus.InvalidMessageType, "binary messages only").ConfigureAwait(false);
+                throw new IOException("the WebSocket client sent a text message");
+            }
+
+            _messageBytes += result.Count;
+            if (_messageBytes > MaxMessageBytes)
+            {
+                await RefuseAsync(WebSocketCloseStatus.MessageTooBig, "message too big").ConfigureAwait(false);
+                throw new IOException("the WebSocket client sent a message over the size limit");
+            }
+
+            if (result.EndOfMessage)
+            {
+                _messageBytes = 0;
+            }
+
+            if (result.Count > 0)
+            {
+                return result.Count;
+            }
+        }
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                int length = Math.Min(buffer.Length, MaxMessageBytes);
+                await _webSocket.SendAsync(buffer[..length], WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                buffer = buffer[length..];
+            }
+        }
+        catch (WebSocketException e)
+        {
+            throw new IOException("the WebSocket connection failed", e);
+        }
+    }
+
+    /// <summary>Sends our Close (normal closure) once; reading continues until the client's Close.</summary>
+    public async ValueTask CloseOutputAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _closeSent, 1) != 0 || _webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        try
+        {
+            await _webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketException e)
+        {
+            throw new IOException("the WebSocket connection failed", e);
+        }
+    }
+
+    /// <summary>Closes with <paramref name="status"/> for a client that broke the transport's rules; never throws.</summary>
+    private async Task RefuseAsync(WebSocketCloseStatus status, string reason)
+    {
+        if (Interlocked.Exchange(ref _closeSent, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _webSocket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client is gone; the connection is dropped anyway.
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _webSocket.Abort();
+            _webSocket.Dispose();
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
