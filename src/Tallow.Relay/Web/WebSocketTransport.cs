@@ -1,10 +1,13 @@
 // The byte stream of a browser client (api contract of issue 19): a server-side RFC 6455
 // WebSocket whose binary messages carry the same bytes a TCP client sends, message boundaries
-// meaning nothing. Reads return the payload bytes as they arrive (no reassembly, so nothing is
-// buffered here); a message longer than MaxMessageBytes is refused with close 1009, a text
+// meaning nothing. Reads return the payload bytes as they arrive (no reassembly); a message longer than MaxMessageBytes is refused with close 1009, a text
 // message with 1003. A Close from the client reads as EOF; CloseOutputAsync (the relay passing
 // EOF on) sends our Close. WebSocket failures surface as IOException, as a socket's would, so the
 // session code treats both transports alike. Not thread-safe beyond one reader and one writer.
+// Cancelling a WebSocket's receive aborts the whole connection, but the relay session cancels its
+// control read to send an Error (timeouts, shutdown): so the receive runs uncancelled into our own
+// ReceiveBufferSize buffer, a cancelled ReadAsync only stops waiting for it, and the next ReadAsync
+// takes its result. The cost is one copy of the received bytes.
 using System.Net.WebSockets;
 
 namespace Tallow.Relay.Web;
@@ -18,8 +21,15 @@ internal sealed class WebSocketTransport : Stream
     // this unsolicited Pong keeps idle NAT and proxy mappings alive while a room waits.
     private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
 
+    // One receive's worth: the size of the relay's copy-path reads.
+    private const int ReceiveBufferSize = 64 * 1024;
+
     private readonly WebSocket _webSocket;
     private readonly Stream _inner;
+    private readonly byte[] _received = new byte[ReceiveBufferSize];
+    private int _receivedStart;
+    private int _receivedEnd;
+    private Task<ValueWebSocketReceiveResult>? _pendingReceive;
     private long _messageBytes;
     private int _closeSent;
     private int _disposed;
@@ -47,52 +57,69 @@ internal sealed class WebSocketTransport : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty || _endOfStream)
+        if (buffer.IsEmpty)
         {
             return 0;
         }
 
-        while (true)
+        while (_receivedStart == _receivedEnd)
         {
-            ValueWebSocketReceiveResult result;
-            try
+            if (_endOfStream)
             {
-                result = await _webSocket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
-            }
-            catch (WebSocketException e)
-            {
-                throw new IOException("the WebSocket connection failed", e);
-            }
-
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                _endOfStream = true;
                 return 0;
             }
 
-            if (result.MessageType == WebSocketMessageType.Text)
-            {
-                await RefuseAsync(WebSocketCloseStatus.InvalidMessageType, "binary messages only").ConfigureAwait(false);
-                throw new IOException("the WebSocket client sent a text message");
-            }
-
-            _messageBytes += result.Count;
-            if (_messageBytes > MaxMessageBytes)
-            {
-                await RefuseAsync(WebSocketCloseStatus.MessageTooBig, "message too big").ConfigureAwait(false);
-                throw new IOException("the WebSocket client sent a message over the size limit");
-            }
-
-            if (result.EndOfMessage)
-            {
-                _messageBytes = 0;
-            }
-
-            if (result.Count > 0)
-            {
-                return result.Count;
-            }
+            await ReceiveAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        int length = Math.Min(buffer.Length, _receivedEnd - _receivedStart);
+        _received.AsSpan(_receivedStart, length).CopyTo(buffer.Span);
+        _receivedStart += length;
+        return length;
+    }
+
+    /// <summary>Takes one receive's result (starting it when none is pending) into _received, or sets _endOfStream.</summary>
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        _pendingReceive ??= _webSocket.ReceiveAsync(_received.AsMemory(), CancellationToken.None).AsTask();
+        ValueWebSocketReceiveResult result;
+        try
+        {
+            result = await _pendingReceive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketException e)
+        {
+            _pendingReceive = null;
+            throw new IOException("the WebSocket connection failed", e);
+        }
+
+        _pendingReceive = null;
+        if (result.MessageType == WebSocketMessageType.Close)
+        {
+            _endOfStream = true;
+            return;
+        }
+
+        if (result.MessageType == WebSocketMessageType.Text)
+        {
+            await RefuseAsync(WebSocketCloseStatus.InvalidMessageType, "binary messages only").ConfigureAwait(false);
+            throw new IOException("the WebSocket client sent a text message");
+        }
+
+        _messageBytes += result.Count;
+        if (_messageBytes > MaxMessageBytes)
+        {
+            await RefuseAsync(WebSocketCloseStatus.MessageTooBig, "message too big").ConfigureAwait(false);
+            throw new IOException("the WebSocket client sent a message over the size limit");
+        }
+
+        if (result.EndOfMessage)
+        {
+            _messageBytes = 0;
+        }
+
+        _receivedStart = 0;
+        _receivedEnd = result.Count;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -174,6 +201,8 @@ internal sealed class WebSocketTransport : Stream
             _webSocket.Abort();
             _webSocket.Dispose();
             _inner.Dispose();
+            // A receive still pending ends with an error now: observe it.
+            _pendingReceive?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
         base.Dispose(disposing);

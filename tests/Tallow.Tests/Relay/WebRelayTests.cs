@@ -94,6 +94,7 @@ public sealed class WebRelayTests
         await tcp.Stream.WriteAsync(new byte[100_000], token);
         await tcp.DisposeAsync(); // the peer vanishes mid-conversation
         Assert.Equal(100_000, await WebTestKit.DrainAsync(web.Stream, token));
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, token); // what a browser does on the relay's Close
         await RelayTestKit.EventuallyAsync(() => socket.State is WebSocketState.CloseReceived or WebSocketState.Closed or WebSocketState.Aborted, token, "the WebSocket to close");
         if (socket.CloseStatus is { } status)
         {
@@ -122,11 +123,22 @@ public sealed class WebRelayTests
         CancellationToken token = RelayTestKit.Deadline(30);
         await using RelayServer server = await WebTestKit.StartAsync(null);
         using ClientWebSocket socket = await WebTestKit.OpenWebSocketAsync(server, token);
+        await using Stream stream = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
+        await using RelayConnection web = await RelayConnection.HandshakeAsync(stream, "web", null, RelayTestKit.ConnectTimeout, token);
+        uint nameplate = await web.AllocateAsync(0, token);
+        await using RelayConnection tcp = await RelayTestKit.ConnectAsync(server, token: token);
+        await tcp.ClaimAsync(nameplate, token);
+        await web.WaitForPeerAsync(token);
+        await tcp.WaitForPeerAsync(token);
+
+        // Paired: the bytes are forwarded as they come, until the message passes the limit.
+        Task<long> peer = WebTestKit.DrainAsync(tcp.Stream, token);
         byte[] huge = new byte[WebSocketTransport.MaxMessageBytes + 1];
         await socket.SendAsync(huge, WebSocketMessageType.Binary, endOfMessage: true, token);
         WebSocketReceiveResult result = await socket.ReceiveAsync(new byte[1024], token);
         Assert.Equal(WebSocketMessageType.Close, result.MessageType);
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, result.CloseStatus);
+        Assert.True(await peer <= WebSocketTransport.MaxMessageBytes, "no byte past the limit reaches the peer");
     }
 
     [Fact]
