@@ -1,8 +1,8 @@
 // The byte stream of a browser client (api contract of issue 19): a server-side RFC 6455
 // WebSocket whose binary messages carry the same bytes a TCP client sends, message boundaries
 // meaning nothing. Reads return the payload bytes as they arrive (no reassembly); a message longer than MaxMessageBytes is refused with close 1009, a text
-// message with 1003. A Close from the client reads as EOF; CloseOutputAsync (the relay passing
-// EOF on) sends our Close. WebSocket failures surface as IOException, as a socket's would, so the
+// message with 1003. A Close from the client reads as EOF and is answered with our Close at once;
+// CloseOutputAsync (the relay passing the peer's EOF on) sends our Close first. WebSocket failures surface as IOException, as a socket's would, so the
 // session code treats both transports alike. Not thread-safe beyond one reader and one writer.
 // Cancelling a WebSocket's receive aborts the whole connection, but the relay session cancels its
 // control read to send an Error (timeouts, shutdown): so the receive runs uncancelled into our own
@@ -96,7 +96,11 @@ internal sealed class WebSocketTransport : Stream
         _pendingReceive = null;
         if (result.MessageType == WebSocketMessageType.Close)
         {
+            // A browser ignores messages once it has sent Close (WHATWG WebSockets: only OPEN
+            // delivers), so its Close ends both directions: answer at once (RFC 6455 §5.5.1), and
+            // whatever the peer still sends fails here and ends the room.
             _endOfStream = true;
+            await RefuseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
             return;
         }
 
@@ -157,8 +161,8 @@ internal sealed class WebSocketTransport : Stream
         }
     }
 
-    /// <summary>Closes with <paramref name="status"/> for a client that broke the transport's rules; never throws.</summary>
-    private async Task RefuseAsync(WebSocketCloseStatus status, string reason)
+    /// <summary>Sends our Close with <paramref name="status"/> unless one went out already (bounded); never throws.</summary>
+    private async Task RefuseAsync(WebSocketCloseStatus status, string? reason)
     {
         if (Interlocked.Exchange(ref _closeSent, 1) != 0)
         {
