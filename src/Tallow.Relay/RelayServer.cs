@@ -55,6 +55,9 @@ public sealed class RelayServer : IAsyncDisposable
     /// <summary>The bound metrics address, or null without MetricsBind.</summary>
     public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
 
+    /// <summary>Whether this build carries the web page (web/dist was built before compiling); else --web serves only what WebRoot holds.</summary>
+    public static bool HasEmbeddedPage => WebContent.EmbeddedCount > 0;
+
     /// <summary>The bound web (HTTP or HTTPS) address, or null without WebBind.</summary>
     public IPEndPoint? WebEndPoint => _webEndpoint?.LocalEndPoint;
 

@@ -150,6 +150,11 @@ internal static class RelayServeCommand
                         + (certificate is null && !webEndPoint.Address.Equals(IPAddress.Loopback) && !webEndPoint.Address.Equals(IPAddress.IPv6Loopback)
                             ? "; browsers need HTTPS off localhost: add --tls (or --cert/--key)" : string.Empty));
                 }
+
+                if (server.WebEndPoint is not null && options.WebRoot is null && !RelayServer.HasEmbeddedPage)
+                {
+                    reporter.Warn("this tallow was built without the web page (web/dist was empty): the page answers 404 until you build it (web/build.sh) or give --web-root; the WebSocket endpoint works.");
+                }
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

@@ -105,6 +105,32 @@ public sealed class WebRelayTests
     }
 
     [Fact]
+    public async Task A_WebSocket_client_closing_ends_the_TCP_peer_after_its_last_bytes()
+    {
+        CancellationToken token = RelayTestKit.Deadline(30);
+        await using RelayServer server = await WebTestKit.StartAsync(null);
+        using ClientWebSocket socket = await WebTestKit.OpenWebSocketAsync(server, token);
+        await using Stream stream = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
+        await using RelayConnection web = await RelayConnection.HandshakeAsync(stream, "web", null, RelayTestKit.ConnectTimeout, token);
+        uint nameplate = await web.AllocateAsync(0, token);
+        await using RelayConnection tcp = await RelayTestKit.ConnectAsync(server, token: token);
+        await tcp.ClaimAsync(nameplate, token);
+        await web.WaitForPeerAsync(token);
+        await tcp.WaitForPeerAsync(token);
+
+        byte[] last = RandomNumberGenerator.GetBytes(70_000);
+        await web.Stream.WriteAsync(last, token);
+        using var close = CancellationTokenSource.CreateLinkedTokenSource(token);
+        close.CancelAfter(TimeSpan.FromSeconds(5)); // the relay answers the Close at once, not after the peer ends
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, close.Token);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        byte[] received = new byte[last.Length];
+        await tcp.Stream.ReadExactlyAsync(received, token);
+        Assert.Equal(last, received);
+        Assert.Equal(0, await WebTestKit.DrainAsync(tcp.Stream, token));
+    }
+
+    [Fact]
     public async Task A_relay_shutdown_ends_a_waiting_WebSocket_client_with_an_Error()
     {
         CancellationToken token = RelayTestKit.Deadline(30);
