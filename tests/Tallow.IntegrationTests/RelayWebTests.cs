@@ -51,7 +51,7 @@ public sealed class RelayWebTests : IDisposable
 
         byte[] up = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
         byte[] down = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
-        Task sendUp = browser.Stream.WriteAsync(up, token).AsTask();
+        Task sendUp = WriteChunkedAsync(browser.Stream, up, token); // one write is one WebSocket message: at most 1 MiB each
         Task sendDown = cli.Stream.WriteAsync(down, token).AsTask();
         byte[] gotUp = new byte[up.Length];
         byte[] gotDown = new byte[down.Length];
@@ -62,6 +62,14 @@ public sealed class RelayWebTests : IDisposable
         string scrape = await HttpGetAsync(metrics, "/metrics", token);
         Assert.Contains("tallow_relay_web_connections_total 1\n", scrape, StringComparison.Ordinal);
         Assert.Contains("tallow_relay_web_requests_total 2\n", scrape, StringComparison.Ordinal);
+    }
+
+    private static async Task WriteChunkedAsync(Stream stream, byte[] data, CancellationToken token)
+    {
+        for (int offset = 0; offset < data.Length; offset += 64 * 1024)
+        {
+            await stream.WriteAsync(data.AsMemory(offset, Math.Min(64 * 1024, data.Length - offset)), token);
+        }
     }
 
     private static async Task<string> HttpGetAsync(IPEndPoint endPoint, string path, CancellationToken token)
