@@ -1,7 +1,7 @@
 // The server side of the WebSocket opening handshake (RFC 6455 §4.2) for GET /ws. A request is
 // accepted only with Upgrade: websocket, Connection listing "upgrade", Sec-WebSocket-Version 13
-// and a Sec-WebSocket-Key of 16 base64 bytes. Origin (sent by every browser) must be this page's
-// own origin, scheme://Host, so a page from another site cannot use a visitor's browser as a
+// and a Sec-WebSocket-Key of 16 base64 bytes. Origin (sent by every browser) must name this
+// page's own host and port (the Host header; http or https, for TLS-terminating proxies), so a page from another site cannot use a visitor's browser as a
 // relay client; a request without Origin is not from a browser page and is allowed. No
 // subprotocol or extension is negotiated (no permessage-deflate).
 using System.Security.Cryptography;
@@ -62,18 +62,20 @@ internal static class WebSocketHandshake
     public static string Accept(string key) =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
 
-    /// <summary>Whether <paramref name="origin"/> is scheme://host[:port] of the page the browser loaded from this server.</summary>
+    /// <summary>
+    /// Whether <paramref name="origin"/> is http(s)://host[:port] of the page the browser loaded from this server.
+    /// The scheme is not compared with ours: behind a TLS-terminating proxy the page is https while this port is
+    /// plain, and a page of the same host and port is this server's page under either scheme.
+    /// </summary>
     internal static bool SameOrigin(string origin, string host, bool tls)
     {
-        string scheme = tls ? "https://" : "http://";
-        if (!origin.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        string authority = origin[scheme.Length..];
-        string defaultPort = tls ? ":443" : ":80";
-        return string.Equals(Normalise(authority, defaultPort), Normalise(host, defaultPort), StringComparison.OrdinalIgnoreCase);
+        _ = tls;
+        string? authority = origin.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? Normalise(origin["https://".Length..], ":443")
+            : origin.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? Normalise(origin["http://".Length..], ":80")
+            : null;
+        return authority is not null && authority.Length > 0
+            && (string.Equals(authority, Normalise(host, ":443"), StringComparison.OrdinalIgnoreCase)
+                || string.Equals(authority, Normalise(host, ":80"), StringComparison.OrdinalIgnoreCase));
     }
 
     // Browsers leave the default port out of Origin, while a Host header may carry it.

@@ -127,8 +127,14 @@ public sealed class WebPageTests : IDisposable
         Assert.Equal(403, reply.Status);
         HttpReply otherPort = await WebTestKit.GetAsync(server, "/ws", token, extraHeaders: Upgrade($"http://127.0.0.1:{server.WebEndPoint!.Port + 1}"));
         Assert.Equal(403, otherPort.Status);
-        HttpReply otherScheme = await WebTestKit.GetAsync(server, "/ws", token, extraHeaders: Upgrade(WebTestKit.Origin(server, tls: true)));
-        Assert.Equal(403, otherScheme.Status);
+        HttpReply otherHost = await WebTestKit.GetAsync(server, "/ws", token, extraHeaders: Upgrade($"http://localhost:{server.WebEndPoint!.Port}"));
+        Assert.Equal(403, otherHost.Status);
+        HttpReply notHttp = await WebTestKit.GetAsync(server, "/ws", token, extraHeaders: Upgrade($"file://{server.WebEndPoint}"));
+        Assert.Equal(403, notHttp.Status);
+
+        // The page's host and port under https (a TLS-terminating proxy in front of a plain web port) is the same page.
+        HttpReply proxied = await WebTestKit.GetAsync(server, "/ws", token, extraHeaders: Upgrade(WebTestKit.Origin(server, tls: true)));
+        Assert.Equal(101, proxied.Status);
         await Assert.ThrowsAsync<WebSocketException>(() => WebTestKit.OpenWebSocketAsync(server, token, origin: "null"));
 
         HttpReply accepted = await WebTestKit.GetAsync(server, "/ws", token, extraHeaders: Upgrade(WebTestKit.Origin(server)));
