@@ -119,6 +119,47 @@ public sealed class WebPageTests : IDisposable
     }
 
     [Fact]
+    public async Task One_address_holding_16_unfinished_requests_cannot_starve_the_others()
+    {
+        CancellationToken token = RelayTestKit.Deadline(30);
+        await using RelayServer server = await WebTestKit.StartAsync(_root);
+        var idle = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                idle.Add(socket);
+                socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0));
+                await socket.ConnectAsync(server.WebEndPoint!, token);
+                await socket.SendAsync("GET / HTTP/1.1\r\n"u8.ToArray(), token); // never finished
+            }
+
+            using var extra = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            extra.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0));
+            await extra.ConnectAsync(server.WebEndPoint!, token);
+            await extra.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(), token);
+            byte[] answer = new byte[1024];
+            int read;
+            try
+            {
+                read = await extra.ReceiveAsync(answer, token);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                read = 0;
+            }
+
+            Assert.Equal(0, read); // the 17th unfinished request from that address is closed unanswered
+            Assert.Equal(200, (await WebTestKit.GetAsync(server, "/", token)).Status); // another address is served
+        }
+        finally
+        {
+            idle.ForEach(socket => socket.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task A_cross_origin_upgrade_is_refused_with_403_and_a_same_origin_one_accepted()
     {
         CancellationToken token = RelayTestKit.Deadline(30);
