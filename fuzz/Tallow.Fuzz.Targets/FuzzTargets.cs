@@ -30,6 +30,7 @@ public static class FuzzTargets
         DnsTargets.DnsNameTarget,
         DnsTargets.Mdns,
         RelayConfigTarget.RelayConfig,
+        WebRequestTarget.WebRequest,
         ClientConfigTarget.ClientConfig,
         TerminalTextTarget.TerminalTextCleaning,
         SyncMessageTargets.SyncMessages,

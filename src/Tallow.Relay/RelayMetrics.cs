@@ -64,6 +64,8 @@ public sealed class RelayMetrics
     private long _routesDroppedTotal;
     private long _slowMembersTotal;
     private long _zeroCopyDirectionsTotal;
+    private long _webConnectionsTotal;
+    private long _webRequestsTotal;
 
     /// <summary>Every TCP connection accepted, including refused ones.</summary>
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
@@ -105,6 +107,12 @@ public sealed class RelayMetrics
 
     /// <summary>Routing-room members disconnected for taking no frame for RelayOptions.SlowMemberTimeout.</summary>
     public long SlowMembersTotal => Interlocked.Read(ref _slowMembersTotal);
+
+    /// <summary>WebSocket connections upgraded on the web port (each then runs as a relay session).</summary>
+    public long WebConnectionsTotal => Interlocked.Read(ref _webConnectionsTotal);
+
+    /// <summary>HTTP requests answered on the web port (pages, 4xx refusals), not counting upgrades.</summary>
+    public long WebRequestsTotal => Interlocked.Read(ref _webRequestsTotal);
 
     public long Rejections(RelayRejectionReason reason) => Interlocked.Read(ref _rejections[(int)reason]);
 
@@ -150,6 +158,10 @@ public sealed class RelayMetrics
 
     internal void SlowMemberDisconnected() => Interlocked.Increment(ref _slowMembersTotal);
 
+    internal void WebConnectionUpgraded() => Interlocked.Increment(ref _webConnectionsTotal);
+
+    internal void WebRequestAnswered() => Interlocked.Increment(ref _webRequestsTotal);
+
     internal void Rejected(RelayRejectionReason reason) => Interlocked.Increment(ref _rejections[(int)reason]);
 
     /// <summary>Prometheus text exposition format.</summary>
@@ -170,6 +182,8 @@ public sealed class RelayMetrics
         Append(text, "tallow_relay_routed_bytes_total", "counter", "Bytes of Routed frames written to chat-room members.", RoutedBytesTotal);
         Append(text, "tallow_relay_routes_dropped_total", "counter", "Route frames dropped (unknown member id or the sender itself).", RoutesDroppedTotal);
         Append(text, "tallow_relay_slow_members_total", "counter", "Chat-room members disconnected for not taking frames.", SlowMembersTotal);
+        Append(text, "tallow_relay_web_connections_total", "counter", "WebSocket connections upgraded on the web port (browser clients).", WebConnectionsTotal);
+        Append(text, "tallow_relay_web_requests_total", "counter", "HTTP requests answered on the web port (page files and refusals), upgrades not counted.", WebRequestsTotal);
         text.Append("# HELP tallow_relay_rejections_total Connections refused or closed by a limit, by reason.\n");
         text.Append("# TYPE tallow_relay_rejections_total counter\n");
         for (int i = 0; i < ReasonLabels.Length; i++)

@@ -35,6 +35,19 @@ public sealed record RelayOptions
     /// <summary>When set, Prometheus text metrics are served over HTTP on this endpoint.</summary>
     public IPEndPoint? MetricsBind { get; init; }
 
+    /// <summary>
+    /// When set, the relay also serves the web page and its WebSocket endpoint (GET /ws) here
+    /// (Web/WebEndpoint.cs); with TlsCertificate it speaks HTTPS with the same certificate. A
+    /// WebSocket client is a relay client like a TCP one: the same limits, rooms and metrics.
+    /// </summary>
+    public IPEndPoint? WebBind { get; init; }
+
+    /// <summary>
+    /// With WebBind: serve the page from this directory instead of the files embedded in the binary
+    /// (self-hosting, development). Null: the embedded web/dist files.
+    /// </summary>
+    public string? WebRoot { get; init; }
+
     /// <summary>Connections held at once (unpaired and paired); further ones get Error{TooManyConnections}.</summary>
     public int MaxConnections { get; init; } = 1000;
 

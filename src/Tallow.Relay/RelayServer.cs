@@ -7,8 +7,12 @@
 // every session (unpaired ones get Error{ShuttingDown}) and awaits every loop it started.
 // With RelayOptions.TlsCertificate the main port speaks TLS (§5.8, RelaySession.Tls.cs), also
 // for refusals at accept; the probe and metrics ports stay plaintext.
+// With RelayOptions.WebBind it also serves the web page and WebSocket clients (Web/WebEndpoint.cs,
+// HTTPS with the same certificate); an upgraded WebSocket is admitted under the same limits as a
+// TCP connection and runs the same RelaySession over its byte stream (RunWebSessionAsync).
 using System.Net;
 using System.Net.Sockets;
+using Tallow.Relay.Web;
 using Tallow.Wire;
 
 namespace Tallow.Relay;
@@ -31,6 +35,7 @@ public sealed class RelayServer : IAsyncDisposable
     private Task? _acceptLoop;
     private Task? _probeAcceptLoop;
     private MetricsEndpoint? _metricsEndpoint;
+    private WebEndpoint? _webEndpoint;
     private int _disposed;
 
     public RelayServer(RelayOptions options, Action<string>? log = null)
@@ -49,6 +54,12 @@ public sealed class RelayServer : IAsyncDisposable
 
     /// <summary>The bound metrics address, or null without MetricsBind.</summary>
     public IPEndPoint? MetricsEndPoint => _metricsEndpoint?.LocalEndPoint;
+
+    /// <summary>Whether this build carries the web page (web/dist was built before compiling); else --web serves only what WebRoot holds.</summary>
+    public static bool HasEmbeddedPage => WebContent.EmbeddedCount > 0;
+
+    /// <summary>The bound web (HTTP or HTTPS) address, or null without WebBind.</summary>
+    public IPEndPoint? WebEndPoint => _webEndpoint?.LocalEndPoint;
 
     public RelayMetrics Metrics => _context.Metrics;
 
@@ -75,8 +86,12 @@ public sealed class RelayServer : IAsyncDisposable
 
         Socket listener = Listen(_options.Bind);
         Socket? probeListener = null;
+        Socket? webListener = null;
         try
         {
+            WebContent? content = _options.WebBind is null ? null
+                : _options.WebRoot is null ? WebContent.Embedded() : WebContent.Directory(_options.WebRoot);
+
             if (_options.ProbeBind is not null)
             {
                 probeListener = Listen(_options.ProbeBind);
@@ -87,11 +102,18 @@ public sealed class RelayServer : IAsyncDisposable
             {
                 _metricsEndpoint = MetricsEndpoint.Start(_options.MetricsBind, _context.Metrics, _shutdown.Token);
             }
+
+            if (content is not null)
+            {
+                webListener = Listen(_options.WebBind!);
+                _webEndpoint = WebEndpoint.Start(webListener, _context, content, RunWebSessionAsync);
+            }
         }
         catch
         {
             listener.Dispose();
             probeListener?.Dispose();
+            webListener?.Dispose();
             throw;
         }
 
@@ -99,7 +121,8 @@ public sealed class RelayServer : IAsyncDisposable
         _probeListener = probeListener;
         _context.Write($"relay: listening on {LocalEndPoint}{(TlsFingerprint is { } fingerprint ? $" (TLS, SHA-256 fingerprint {fingerprint})" : string.Empty)}"
             + (ProbeEndPoint is null ? string.Empty : $", probe port on {ProbeEndPoint}")
-            + (MetricsEndPoint is null ? string.Empty : $", metrics on http://{MetricsEndPoint}/metrics"));
+            + (MetricsEndPoint is null ? string.Empty : $", metrics on http://{MetricsEndPoint}/metrics")
+            + (WebEndPoint is null ? string.Empty : $", web page on {(_context.Tls is null ? "http" : "https")}://{WebEndPoint}/"));
         _acceptLoop = AcceptLoopAsync(listener, probe: false, _shutdown.Token);
         if (probeListener is not null)
         {
@@ -239,6 +262,47 @@ public sealed class RelayServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs an upgraded WebSocket client (its stream owned) as a relay session, admitted under the same
+    /// connection limits as a TCP client (the per-address rate was taken when its HTTP connection was
+    /// accepted); a refusal is an Error frame over the WebSocket, which the page shows in words.
+    /// </summary>
+    private async Task RunWebSessionAsync(Stream transport, IPEndPoint remote)
+    {
+        _context.Metrics.ConnectionAccepted();
+        Refusal? refusal = null;
+        UInt128 address = AddressKey.Of(remote.Address);
+        if (!_context.AddressConnections.TryAcquire(address))
+        {
+            refusal = new Refusal(RelayErrorCode.TooManyConnections,
+                $"too many connections from your address (at most {_options.MaxConnectionsPerAddress} at once): close some, or retry later",
+                RelayRejectionReason.AddressConnectionLimit);
+        }
+        else if (_context.Metrics.ConnectionsActive >= _options.MaxConnections)
+        {
+            _context.AddressConnections.Release(address);
+            refusal = new Refusal(RelayErrorCode.TooManyConnections, "the relay is at its connection limit: try again later", RelayRejectionReason.TooManyConnections);
+        }
+
+        if (refusal is not null)
+        {
+            _context.Refused(remote.Address, refusal.Reason, $"relay: refused WebSocket client {remote} ({RelayMetrics.Label(refusal.Reason)})");
+            await RelaySession.SendErrorAndCloseAsync(transport, null, refusal, _shutdown.Token).ConfigureAwait(false);
+            return;
+        }
+
+        _context.Metrics.SessionStarted();
+        try
+        {
+            await new RelaySession(_context, transport, remote).RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _context.AddressConnections.Release(address);
+            _context.Metrics.SessionEnded();
+        }
+    }
+
     private void RefuseAtAccept(Socket socket, IPEndPoint remote, Refusal refusal)
     {
         _context.Refused(remote.Address, refusal.Reason, $"relay: refused {remote} ({RelayMetrics.Label(refusal.Reason)})");
@@ -292,6 +356,11 @@ public sealed class RelayServer : IAsyncDisposable
         if (_metricsEndpoint is not null)
         {
             await _metricsEndpoint.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_webEndpoint is not null)
+        {
+            await _webEndpoint.DisposeAsync().ConfigureAwait(false);
         }
 
         await _sessions.WhenAll().ConfigureAwait(false);

@@ -76,7 +76,7 @@ internal sealed partial class RelaySession
                 }
             }
 
-            partner.ShutdownSend();
+            await partner.ShutdownSendAsync().ConfigureAwait(false);
             if (room.DirectionEnded())
             {
                 CloseRoom(room);
@@ -116,15 +116,31 @@ internal sealed partial class RelaySession
         }
     }
 
-    private void ShutdownSend()
+    /// <summary>Passes EOF on: a TCP half-close, or a WebSocket Close frame (the browser answers with its own). Never throws.</summary>
+    private async ValueTask ShutdownSendAsync()
     {
         try
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            await HalfCloseAsync(_stream, _socket, _context.Shutdown).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
         {
             // Already closed: the room is ending anyway.
+        }
+    }
+
+    /// <summary>Half-closes a TCP socket, or sends a WebSocket's Close frame (<paramref name="socket"/> null), under the error-write bound.</summary>
+    private static async ValueTask HalfCloseAsync(Stream stream, Socket? socket, CancellationToken shutdown)
+    {
+        if (stream is Web.WebSocketTransport webSocket)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+            timeout.CancelAfter(ErrorWriteTimeout);
+            await webSocket.CloseOutputAsync(timeout.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            socket?.Shutdown(SocketShutdown.Send);
         }
     }
 
@@ -164,7 +180,7 @@ internal sealed partial class RelaySession
     }
 
     /// <summary>Sends Error{code, message}, half-closes, drains briefly and closes. Never throws.</summary>
-    internal static Task SendErrorAndCloseAsync(Stream stream, Socket socket, Refusal refusal, CancellationToken shutdown)
+    internal static Task SendErrorAndCloseAsync(Stream stream, Socket? socket, Refusal refusal, CancellationToken shutdown)
     {
         byte[] frame = new byte[Frame.HeaderSize + 1 + 2 + RelayProtocol.MaxErrorMessageBytes];
         int length = new ErrorMessage(refusal.Code, refusal.Message).Write(frame.AsSpan(Frame.HeaderSize));
@@ -173,7 +189,7 @@ internal sealed partial class RelaySession
     }
 
     /// <summary>Sends one last frame, half-closes, drains briefly and closes. Never throws.</summary>
-    internal static async Task SendAndCloseAsync(Stream stream, Socket socket, ReadOnlyMemory<byte> frame, CancellationToken shutdown)
+    internal static async Task SendAndCloseAsync(Stream stream, Socket? socket, ReadOnlyMemory<byte> frame, CancellationToken shutdown)
     {
         try
         {
@@ -182,7 +198,7 @@ internal sealed partial class RelaySession
                 await stream.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
             }
 
-            socket.Shutdown(SocketShutdown.Send);
+            await HalfCloseAsync(stream, socket, shutdown).ConfigureAwait(false);
             if (!shutdown.IsCancellationRequested)
             {
                 using var drain = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
@@ -196,7 +212,7 @@ internal sealed partial class RelaySession
                 }
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
         {
             // The client is gone or too slow; closing is all that is left.
         }

@@ -21,7 +21,8 @@ internal sealed partial class RelaySession
     /// <summary>Starts TLS when the relay serves it; false when the connection ended (it is closed then).</summary>
     private async Task<bool> StartTlsAsync()
     {
-        if (_context.Tls is null)
+ // A WebSocket client's TLS was done by the web port.
+        if (_context.Tls is null || _socket is null)
         {
             return true;
         }

@@ -22,6 +22,7 @@ internal sealed partial class RelaySession
         _context.Options.ZeroCopy && _context.Tls is null && OperatingSystem.IsLinux()
         && Volatile.Read(ref _stream) is NetworkStream && Volatile.Read(ref partner._stream) is NetworkStream
         && SocketWritable.Shared is not null
+        && _socket is not null && partner._socket is not null
         && SplicePipe.IsNonBlocking(_socket) && SplicePipe.IsNonBlocking(partner._socket);
 
     /// <summary>
@@ -33,8 +34,8 @@ internal sealed partial class RelaySession
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, partner._closed.Token);
         CancellationToken token = stop.Token;
-        SafeSocketHandle source = _socket.SafeHandle;
-        SafeSocketHandle destination = partner._socket.SafeHandle;
+        SafeSocketHandle source = _socket!.SafeHandle;
+        SafeSocketHandle destination = partner._socket!.SafeHandle;
         SocketWritable writable = SocketWritable.Shared!;
         var armed = new SocketWritable.Registration();
         SplicePipe? pipe = null;
@@ -75,7 +76,7 @@ internal sealed partial class RelaySession
                     // Wait for data holding neither buffer nor pipe; it ends with an exception when the socket is closed.
                     pipe.Release();
                     pipe = null;
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token).ConfigureAwait(false);
+                    await _socket!.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token).ConfigureAwait(false);
                     continue;
                 }
 

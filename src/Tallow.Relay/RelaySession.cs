@@ -8,7 +8,9 @@
 //  - the state only moves forward; Waiting/Spliced/Routing are set under the registry lock, timers
 //    only abort a session that is not Spliced (checked under _gate);
 //  - writes to the socket are serialised by _writeLock (control frames vs. spliced bytes);
-//  - with TLS (RelaySession.Tls.cs) the handshake comes first, under the hello timeout.
+//  - with TLS (RelaySession.Tls.cs) the handshake comes first, under the hello timeout;
+//  - a WebSocket client (Web/WebEndpoint.cs) runs the same machine over a WebSocketTransport
+//    stream (no socket of its own: _socket is null, TLS was done by the web port, never spliced).
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
@@ -36,8 +38,8 @@ internal sealed partial class RelaySession
     private const int ControlBufferSize = 2048;
 
     private readonly RelayContext _context;
-    private readonly Socket _socket;
-    private Stream _stream; // the NetworkStream, or the SslStream over it once TLS is up (RelaySession.Tls.cs)
+    private readonly Socket? _socket; // null for a WebSocket client
+    private Stream _stream; // the NetworkStream, the SslStream over it once TLS is up (RelaySession.Tls.cs), or a WebSocketTransport
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _controlCts;
     private readonly Lock _gate = new();
@@ -50,10 +52,21 @@ internal sealed partial class RelaySession
     private RelaySession? _partner;
 
     public RelaySession(RelayContext context, Socket socket, IPEndPoint remote)
+        : this(context, socket, new NetworkStream(socket, ownsSocket: true), remote)
+    {
+    }
+
+    /// <summary>A session over a WebSocket client's byte stream (Web/WebSocketTransport.cs); the stream is owned.</summary>
+    public RelaySession(RelayContext context, Stream webSocket, IPEndPoint remote)
+        : this(context, null, webSocket, remote)
+    {
+    }
+
+    private RelaySession(RelayContext context, Socket? socket, Stream stream, IPEndPoint remote)
     {
         _context = context;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _controlCts = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
         Remote = remote;
         SourceKey = AddressKey.Of(remote.Address);

@@ -1,5 +1,5 @@
 // The relay's TOML config file (`tallow relay serve --config PATH`): one top-level key per
-// `relay serve` option, named like the flag without its dashes (bind, pass, metrics, probe-port,
+// `relay serve` option, named like the flag without its dashes (bind, pass, metrics, web, web-root, probe-port,
 // max-connections, max-rooms, rate-per-ip, max-connections-per-ip, max-unpaired-per-ip,
 // max-failed-claims, failed-claim-window, failed-claim-block, room-capacity, room-rate, room-burst,
 // unpaired-timeout, idle-timeout).
@@ -15,7 +15,7 @@ internal sealed record RelayConfigFile
     /// <summary>Config files are tiny; anything larger is a mistake (and is not read into memory).</summary>
     public const long MaxFileBytes = 64 * 1024;
 
-    private const string KnownKeys = "bind, pass, metrics, probe-port, max-connections, max-rooms, rate-per-ip, max-connections-per-ip, "
+    private const string KnownKeys = "bind, pass, metrics, web, web-root, probe-port, max-connections, max-rooms, rate-per-ip, max-connections-per-ip, "
         + "max-unpaired-per-ip, max-failed-claims, failed-claim-window, failed-claim-block, room-capacity, room-rate, room-burst, "
         + "unpaired-timeout, idle-timeout, tls, cert, key";
 
@@ -28,6 +28,12 @@ internal sealed record RelayConfigFile
     public string? Metrics { get; init; }
 
     public int? ProbePort { get; init; }
+
+    /// <summary>Address of the web page and its WebSocket endpoint (--web).</summary>
+    public string? Web { get; init; }
+
+    /// <summary>Folder served instead of the built-in page (--web-root).</summary>
+    public string? WebRoot { get; init; }
 
     public int? MaxConnections { get; init; }
 
@@ -83,6 +89,8 @@ internal sealed record RelayConfigFile
                 "bind" => config with { Bind = toml.String(e) },
                 "pass" => config with { Pass = toml.NonEmpty(e, "remove the line for no password, or set one") },
                 "metrics" => config with { Metrics = toml.String(e) },
+                "web" => config with { Web = toml.String(e) },
+                "web-root" => config with { WebRoot = toml.NonEmpty(e, "remove the line to serve the built-in page") },
                 "probe-port" => config with { ProbePort = toml.Integer(e, 0, 65535) },
                 "max-connections" => config with { MaxConnections = toml.Integer(e, 1, int.MaxValue) },
                 "max-rooms" => config with { MaxRooms = toml.Integer(e, 1, int.MaxValue) },

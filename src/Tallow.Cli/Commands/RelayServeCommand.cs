@@ -10,6 +10,9 @@
 // --failed-claim-window/--failed-claim-block) take their defaults from RelayOptions, where the
 // reasoning behind each default is written. Chat rooms (docs/protocol.md "Chat rooms"): --room-capacity
 // caps their members, --room-rate/--room-burst pace each member's frames.
+// --web ADDR (issue 19): also serve the browser page and its WebSocket endpoint there (HTTPS with
+// the relay's certificate under --tls); --web-root DIR serves that directory instead of the page
+// embedded in the binary.
 using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography;
@@ -32,6 +35,16 @@ internal static class RelayServeCommand
             Description = "Port (on the --bind address) that answers NAT probes; default: the bind port + 1, 0 disables it",
         };
         var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics on this address, e.g. 127.0.0.1:9090" };
+        var web = new Option<string?>("--web")
+        {
+            HelpName = "ADDR",
+            Description = "Serve the browser page and its WebSocket endpoint on this address, e.g. [::]:443 (HTTPS with --tls/--cert)",
+        };
+        var webRoot = new Option<string?>("--web-root")
+        {
+            HelpName = "FOLDER",
+            Description = "With --web: serve the page from this folder instead of the copy built into tallow (self-hosting, development)",
+        };
         var maxConnections = new Option<int>("--max-connections") { DefaultValueFactory = _ => 1000, Description = "Most simultaneous connections" };
         var maxRooms = new Option<int>("--max-rooms") { DefaultValueFactory = _ => 10_000, Description = "Most simultaneous rooms" };
         var rate = new Option<double>("--rate-per-ip") { DefaultValueFactory = _ => 20, Description = "New connections per second per client address" };
@@ -86,7 +99,7 @@ internal static class RelayServeCommand
 
         var serve = new Command("serve", "Run a relay server")
         {
-            bind, probePort, pass, metrics, maxConnections, maxRooms, rate, perIp, unpairedPerIp, failedClaims, failedWindow, failedBlock,
+            bind, probePort, pass, metrics, web, webRoot, maxConnections, maxRooms, rate, perIp, unpairedPerIp, failedClaims, failedWindow, failedBlock,
             roomCapacity, roomRate, roomBurst, unpaired, idle, tls, cert, key, certOut, json, config,
         };
         serve.SetAction((result, ct) =>
@@ -109,20 +122,38 @@ internal static class RelayServeCommand
                 {
                     await server.StartAsync(ct).ConfigureAwait(false);
                 }
+                catch (DirectoryNotFoundException ex)
+                {
+                    throw new TallowException(FailureKind.Usage, $"--web-root: {ex.Message}.", ex);
+                }
                 catch (System.Net.Sockets.SocketException ex)
                 {
+                    string web = options.WebBind is null ? string.Empty : $" (or the --web address {options.WebBind})";
                     throw new TallowException(FailureKind.Network, options.ProbeBind is null
-                        ? $"cannot listen on {options.Bind}: {ex.Message}. Choose another --bind address or port."
-                        : $"cannot listen on {options.Bind} and its probe port {options.ProbeBind.Port}: {ex.Message}. Choose another --bind address or port, or another --probe-port (0 disables it).", ex);
+                        ? $"cannot listen on {options.Bind}{web}: {ex.Message}. Choose another --bind address or port."
+                        : $"cannot listen on {options.Bind} and its probe port {options.ProbeBind.Port}{web}: {ex.Message}. Choose another --bind address or port, or another --probe-port (0 disables it).", ex);
                 }
 
                 reporter.Event("relay_listening", ("address", server.LocalEndPoint.ToString()), ("probe", server.ProbeEndPoint?.ToString()),
                     ("metrics", server.MetricsEndPoint?.ToString()), ("auth", options.Password is not null),
-                    ("tls", certificate is not null), ("fingerprint", server.TlsFingerprint));
+                    ("tls", certificate is not null), ("fingerprint", server.TlsFingerprint), ("web", server.WebEndPoint?.ToString()));
                 reporter.Info($"Relay listening on {(certificate is null ? string.Empty : "tls://")}{server.LocalEndPoint}{(server.ProbeEndPoint is { } pe ? $", probe port {pe.Port}" : string.Empty)}{(server.MetricsEndPoint is { } me ? $", metrics on http://{me}/metrics" : string.Empty)}{(options.Password is null ? string.Empty : ", password required")}");
                 if (server.TlsFingerprint is { } fingerprint)
                 {
                     reporter.Info($"TLS certificate SHA-256 fingerprint: {fingerprint}");
+                }
+
+                if (server.WebEndPoint is { } webEndPoint)
+                {
+                    reporter.Info($"Web page on {(certificate is null ? "http" : "https")}://{webEndPoint}/"
+                        + (options.WebRoot is null ? string.Empty : $" (from {options.WebRoot})")
+                        + (certificate is null && !webEndPoint.Address.Equals(IPAddress.Loopback) && !webEndPoint.Address.Equals(IPAddress.IPv6Loopback)
+                            ? "; browsers need HTTPS off localhost: add --tls (or --cert/--key)" : string.Empty));
+                }
+
+                if (server.WebEndPoint is not null && options.WebRoot is null && !RelayServer.HasEmbeddedPage)
+                {
+                    reporter.Warn("this tallow was built without the web page (web/dist was empty): the page answers 404 until you build it (web/build.sh) or give --web-root; the WebSocket endpoint works.");
                 }
                 try
                 {

@@ -37,6 +37,13 @@ internal static class RelayServeSettings
         int? probePort = Given(result, "--probe-port") ? result.GetValue<int?>("--probe-port") : file.ProbePort;
         string? metricsText = Given(result, "--metrics") ? result.GetValue<string?>("--metrics") : file.Metrics;
         string metricsSource = Given(result, "--metrics") ? "--metrics" : Source(file, "metrics");
+        string? webText = Given(result, "--web") ? result.GetValue<string?>("--web") : file.Web;
+        string webSource = Given(result, "--web") ? "--web" : Source(file, "web");
+        string? webRoot = Given(result, "--web-root") ? result.GetValue<string?>("--web-root") : file.WebRoot;
+        if (webRoot is not null && webText is null)
+        {
+            throw new TallowException(FailureKind.Usage, "--web-root needs --web ADDR (the address to serve the page on).");
+        }
 
         int maxConnections = Pick(result, "--max-connections", file.MaxConnections, out string maxConnectionsSource);
         int maxRooms = Pick(result, "--max-rooms", file.MaxRooms, out string maxRoomsSource);
@@ -75,6 +82,8 @@ internal static class RelayServeSettings
             ProbeBind = RelayServeCommand.ProbeEndPoint(bind, probePort),
             Password = Password(result, file, environment, warn),
             MetricsBind = metricsText is null ? null : RelayServeCommand.ParseEndpoint(metricsText, metricsSource),
+            WebBind = webText is null ? null : RelayServeCommand.ParseEndpoint(webText, webSource),
+            WebRoot = webRoot,
             MaxConnections = maxConnections,
             MaxRooms = maxRooms,
             ConnectionsPerSecondPerIp = rate,

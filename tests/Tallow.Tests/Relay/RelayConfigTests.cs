@@ -275,6 +275,27 @@ public class RelayConfigTests
         }
     }
 
+    [Fact]
+    public void The_web_port_and_root_come_from_the_file_or_the_flags_and_the_root_needs_the_port()
+    {
+        RelayConfigFile file = RelayConfigFile.Parse("web = \"127.0.0.1:8080\"\nweb-root = \"/srv/page\"\n", "relay.toml");
+        Assert.Equal("127.0.0.1:8080", file.Web);
+        Assert.Equal("/srv/page", file.WebRoot);
+        RelayOptions fromFile = Resolve(file, []);
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:8080"), fromFile.WebBind);
+        Assert.Equal("/srv/page", fromFile.WebRoot);
+
+        RelayOptions fromFlags = Resolve(file, ["--web", "[::1]:8443", "--web-root", "/tmp/page"]);
+        Assert.Equal(IPEndPoint.Parse("[::1]:8443"), fromFlags.WebBind);
+        Assert.Equal("/tmp/page", fromFlags.WebRoot);
+
+        Assert.Null(Resolve(new RelayConfigFile(), []).WebBind);
+        TallowException rootAlone = Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--web-root", "/tmp/page"]));
+        Assert.Contains("--web", rootAlone.Message, StringComparison.Ordinal);
+        Assert.Throws<TallowException>(() => Resolve(new RelayConfigFile(), ["--web", "not an address"]));
+        Assert.Throws<TallowException>(() => RelayConfigFile.Parse("web-root = \"\"\n", "relay.toml"));
+    }
+
     private static RelayOptions Resolve(RelayConfigFile file, string[] flags, string? environmentPass = null) =>
         RelayServeSettings.Resolve(Parse(flags), file, name => name == RelayServeSettings.PasswordVariable ? environmentPass : null, _ => { });
 
