@@ -105,6 +105,7 @@ public sealed class RelayServer : IAsyncDisposable
 
             if (content is not null)
             {
+                content.SetRelayInfo(((IPEndPoint)listener.LocalEndPoint!).Port, TlsFingerprint);
                 webListener = Listen(_options.WebBind!);
                 _webEndpoint = WebEndpoint.Start(webListener, _context, content, RunWebSessionAsync);
             }

@@ -101,7 +101,11 @@ const scenarios = {
     const text = 'Hello from the browser ✓\nline two';
     const page = await openPage(browser, relay.webUrl);
     const code = await browserSends(page, { text });
-    const receiver = runTallow(['receive', '--relay', relay.address, '--json', '--yes', code], { cwd: tmp });
+    // The command exactly as the page shows it (its --relay comes from the relay's /relay.json).
+    await page.waitForFunction(() => document.getElementById('send-command').textContent.includes('--relay'), { timeout: 10000 });
+    const shown = (await textOf(page, 'send-command')).split(' ');
+    assert(shown[0] === 'tallow' && shown.at(-1) === code && shown.join(' ').includes(`--relay ${relay.address}`), `the page shows ${shown.join(' ')}`);
+    const receiver = runTallow([...shown.slice(1, -1), '--json', '--yes', code], { cwd: tmp });
     const got = await receiver.event('text_received', 60000);
     assert(got.text === text, `CLI got ${JSON.stringify(got.text)}`);
     assert(await receiver.exit() === 0, receiver.describe());

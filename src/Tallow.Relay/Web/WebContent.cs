@@ -19,8 +19,16 @@ internal sealed class WebContent
     private const long MaxRootFileBytes = 32 * 1024 * 1024;
     private const int MaxPathLength = 512;
 
+    /// <summary>
+    /// The one generated file: how a CLI reaches this relay, so the page's "tallow receive" command
+    /// carries the right --relay (the host is the one the browser used; only the port, TLS and the
+    /// certificate's pin come from here). Never anything secret.
+    /// </summary>
+    public const string RelayInfoName = "relay.json";
+
     private readonly Dictionary<string, WebFile>? _embedded;
     private readonly string? _root;
+    private WebFile? _relayInfo;
 
     private WebContent(Dictionary<string, WebFile>? embedded, string? root)
     {
@@ -78,12 +86,25 @@ internal sealed class WebContent
             return null;
         }
 
+        if (name == RelayInfoName && _relayInfo is not null)
+        {
+            return _relayInfo;
+        }
+
         if (_embedded is not null)
         {
             return _embedded.GetValueOrDefault(name);
         }
 
         return ReadUnderRoot(name);
+    }
+
+    /// <summary>Sets relay.json: the main port, whether it speaks TLS, and its certificate's SHA-256 pin (null without TLS).</summary>
+    public void SetRelayInfo(int port, string? tlsFingerprint)
+    {
+        string fingerprint = tlsFingerprint is null ? "null" : $"\"{tlsFingerprint}\"";
+        string json = $"{{\"port\":{port},\"tls\":{(tlsFingerprint is null ? "false" : "true")},\"fingerprint\":{fingerprint}}}\n";
+        _relayInfo = Describe(RelayInfoName, System.Text.Encoding.ASCII.GetBytes(json));
     }
 
     /// <summary>The relative file name a request path stands for, or null when it is not a plain path.</summary>

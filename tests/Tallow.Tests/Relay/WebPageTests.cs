@@ -214,6 +214,24 @@ public sealed class WebPageTests : IDisposable
     }
 
     [Fact]
+    public async Task Relay_json_tells_the_page_the_main_port_and_with_TLS_the_certificate_pin()
+    {
+        CancellationToken token = RelayTestKit.Deadline(30);
+        await using (RelayServer plain = await WebTestKit.StartAsync(_root))
+        {
+            HttpReply info = await WebTestKit.GetAsync(plain, "/relay.json", token);
+            Assert.Equal(200, info.Status);
+            Assert.Equal("application/json", info.Header("Content-Type"));
+            Assert.Equal($"{{\"port\":{plain.LocalEndPoint.Port},\"tls\":false,\"fingerprint\":null}}\n", Encoding.ASCII.GetString(info.Body));
+        }
+
+        using X509Certificate2 certificate = RelayCertificate.CreateSelfSigned(IPAddress.Loopback, TimeProvider.System);
+        await using RelayServer tls = await WebTestKit.StartAsync(_root, new RelayOptions { TlsCertificate = certificate });
+        HttpReply pinned = await WebTestKit.GetAsync(tls, "/relay.json", token, tls: certificate);
+        Assert.Equal($"{{\"port\":{tls.LocalEndPoint.Port},\"tls\":true,\"fingerprint\":\"{RelayCertificate.Fingerprint(certificate)}\"}}\n", Encoding.ASCII.GetString(pinned.Body));
+    }
+
+    [Fact]
     public async Task Without_web_root_the_embedded_web_dist_is_served()
     {
         CancellationToken token = RelayTestKit.Deadline(30);

@@ -8,6 +8,7 @@ import { describeError, errorKind } from './errors.js';
 import { ProgressMeter } from './progress.js';
 import { qrEncode } from './qr.js';
 import { shareLink } from './link.js';
+import { receiveCommandPrefix } from './relayinfo.js';
 
 const QR_SCALE = 6;
 const QR_QUIET = 4;
@@ -50,7 +51,9 @@ export function setupSend(wsUrl) {
   let code = '';
   let controller = null;
 
-  copyButton($('send-command-copy'), () => `tallow receive ${code}`);
+  let receiveCommand = 'tallow receive';
+  const commandReady = receiveCommandPrefix().then((prefix) => { receiveCommand = prefix; });
+  copyButton($('send-command-copy'), () => `${receiveCommand} ${code}`);
   copyButton($('send-link-copy'), () => $('send-link').textContent);
 
   const setState = (state, message = '') => {
@@ -119,7 +122,7 @@ export function setupSend(wsUrl) {
         onCode: (c) => {
           code = c;
           setText($('send-code'), c);
-          setText($('send-command'), `tallow receive ${c}`);
+          commandReady.then(() => { if (code === c) setText($('send-command'), `${receiveCommand} ${c}`); });
           const link = shareLink(window.location.href, c);
           setText($('send-link'), link ?? '');
           if (link) drawQr($('send-qr'), link);

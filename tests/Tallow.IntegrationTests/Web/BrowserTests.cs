@@ -10,7 +10,7 @@ using Tallow.IntegrationTests.Infrastructure;
 namespace Tallow.IntegrationTests.Web;
 
 [Collection(WebPageCollection.Name)]
-public sealed class WebPageTests
+public sealed class BrowserTests
 {
     private static string WebDir => Path.Combine(Repo.Root, "web");
 
