@@ -22,7 +22,6 @@ public sealed class RelayServer : IAsyncDisposable
     // Refusals at accept wait up to ~3 s for the client; beyond this many in flight (a flood),
     // further refused sockets are closed at once instead of answered.
     private const int MaxPendingRefusals = 256;
-    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RefusalHandshakeTimeout = TimeSpan.FromSeconds(3);
 
     private readonly RelayOptions _options;
@@ -124,10 +123,10 @@ public sealed class RelayServer : IAsyncDisposable
             + (ProbeEndPoint is null ? string.Empty : $", probe port on {ProbeEndPoint}")
             + (MetricsEndPoint is null ? string.Empty : $", metrics on http://{MetricsEndPoint}/metrics")
             + (WebEndPoint is null ? string.Empty : $", web page on {(_context.Tls is null ? "http" : "https")}://{WebEndPoint}/"));
-        _acceptLoop = AcceptLoopAsync(listener, probe: false, _shutdown.Token);
+        _acceptLoop = AcceptLoop.RunAsync(listener, socket => Admit(socket, probe: false), _context.Write, _context.Time, _shutdown.Token);
         if (probeListener is not null)
         {
-            _probeAcceptLoop = AcceptLoopAsync(probeListener, probe: true, _shutdown.Token);
+            _probeAcceptLoop = AcceptLoop.RunAsync(probeListener, socket => Admit(socket, probe: true), _context.Write, _context.Time, _shutdown.Token);
         }
 
         return Task.CompletedTask;
@@ -154,42 +153,6 @@ public sealed class RelayServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener, bool probe, CancellationToken token)
-    {
-        TimeSpan backoff = TimeSpan.FromMilliseconds(10);
-        while (!token.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
-                backoff = TimeSpan.FromMilliseconds(10);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException e)
-            {
-                // Typically EMFILE/ENFILE or an aborted handshake: back off instead of spinning.
-                _context.Write($"relay: accept failed ({e.SocketErrorCode}); retrying in {backoff.TotalMilliseconds:0} ms");
-                try
-                {
-                    await Task.Delay(backoff, _context.Time, token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
-                continue;
-            }
-
-            Admit(socket, probe);
-        }
-    }
-
     private void Admit(Socket socket, bool probe)
     {
         _context.Metrics.ConnectionAccepted();
@@ -197,19 +160,13 @@ public sealed class RelayServer : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
-            remote = (IPEndPoint)socket.RemoteEndPoint!;
-            if (remote.Address.IsIPv4MappedToIPv6)
-            {
-                remote = new IPEndPoint(remote.Address.MapToIPv4(), remote.Port);
-            }
+            remote = AcceptLoop.RemoteOf(socket);
 
             // Detect vanished peers of long-waiting rooms (no traffic while Waiting); a probe
             // lives for one exchange under its own timeout and needs none.
             if (!probe)
             {
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
-                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 15);
+                AcceptLoop.KeepAlive(socket);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

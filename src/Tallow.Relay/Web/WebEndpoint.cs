@@ -44,31 +44,8 @@ internal sealed class WebEndpoint : IAsyncDisposable
     public static WebEndpoint Start(Socket listener, RelayContext context, WebContent content, Func<Stream, IPEndPoint, Task> runSession)
     {
         var endpoint = new WebEndpoint(listener, context, content, runSession);
-        endpoint._loop = endpoint.AcceptLoopAsync();
+        endpoint._loop = AcceptLoop.RunAsync(listener, endpoint.Admit, context.Write, context.Time, endpoint._stop.Token);
         return endpoint;
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
-                continue;
-            }
-
-            Admit(socket);
-        }
     }
 
     private void Admit(Socket socket)
@@ -77,16 +54,8 @@ internal sealed class WebEndpoint : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
-            remote = (IPEndPoint)socket.RemoteEndPoint!;
-            if (remote.Address.IsIPv4MappedToIPv6)
-            {
-                remote = new IPEndPoint(remote.Address.MapToIPv4(), remote.Port);
-            }
-
-            // As for TCP clients: find browsers that vanished while their room waits.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 15);
+            remote = AcceptLoop.RemoteOf(socket);
+            AcceptLoop.KeepAlive(socket); // as for TCP clients: find browsers that vanished while their room waits
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
