@@ -100,6 +100,26 @@ function fsWriter(writable) {
   };
 }
 
+/** "name (n).ext" as the CLI numbers a name that is taken. */
+function numbered(name, n) {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+}
+
+/** A new file in the chosen folder: never an existing one (nothing there is replaced), like the CLI. */
+async function freeFileHandle(dir, name) {
+  for (let n = 0; n < 10000; n++) {
+    const candidate = n === 0 ? name : numbered(name, n);
+    try {
+      await dir.getFileHandle(candidate);
+    } catch (e) {
+      if (e.name === 'NotFoundError') return dir.getFileHandle(candidate, { create: true });
+      if (e.name !== 'TypeMismatchError') throw e; // a folder has this name: try the next one
+    }
+  }
+  throw new Error(`no free name for ${name} in the chosen folder`);
+}
+
 /**
  * Asks where to save (must run inside the click that accepted: pickers need a user gesture)
  * and returns { openFile(file), finish(folders), abort(), how } for Receiving.accept.
@@ -126,8 +146,7 @@ export async function chooseDestination(offer) {
       openFile: async (file) => {
         const parts = file.path.split('/');
         const d = await dir(parts.slice(0, -1));
-        const h = await d.getFileHandle(parts[parts.length - 1], { create: true });
-        return fsWriter(await h.createWritable());
+        return fsWriter(await (await freeFileHandle(d, parts[parts.length - 1])).createWritable());
       },
       finish: async (folders) => { for (const f of folders) await dir(f.split('/')); },
     };
