@@ -13,8 +13,9 @@ namespace Tallow.Relay;
 
 internal sealed partial class RelaySession
 {
-    // One buffer per direction: 64 KiB, grown once to 256 KiB when a read fills it (a bulk
-    // transfer), which quarters the read/write calls per byte; idle and chatty rooms stay small.
+    // Copy path (TLS, WebSocket, non-Linux): one buffer per direction while bytes move, none while
+    // waiting; 64 KiB, grown once to 256 KiB when a read fills it (a bulk transfer), which
+    // quarters the read/write calls per byte.
     private const int SpliceBufferSize = 64 * 1024;
     private const int BulkSpliceBufferSize = 256 * 1024;
 
@@ -57,9 +58,19 @@ internal sealed partial class RelaySession
             }
             else if (!endOfStream)
             {
-                buffer = ArrayPool<byte>.Shared.Rent(SpliceBufferSize);
+                int size = SpliceBufferSize;
                 while (true)
                 {
+                    if (buffer is null)
+                    {
+                        // Waiting holds no buffer: a zero-byte read returns once bytes (or the end) are
+                        // there, so an idle or chatty pair on a TLS or WebSocket relay costs no 64 KiB
+                        // per direction (a socket or SslStream supports it; a stream that returns at
+                        // once only makes the next read the one that waits).
+                        await _stream.ReadAsync(Memory<byte>.Empty, token).ConfigureAwait(false);
+                        buffer = ArrayPool<byte>.Shared.Rent(size);
+                    }
+
                     int read = await _stream.ReadAsync(buffer, token).ConfigureAwait(false);
                     if (read == 0)
                     {
@@ -67,11 +78,13 @@ internal sealed partial class RelaySession
                     }
 
                     await ForwardAsync(partner, room, buffer.AsMemory(0, read), token).ConfigureAwait(false);
-                    if (read == buffer.Length && buffer.Length < BulkSpliceBufferSize)
+                    if (read < buffer.Length || size < BulkSpliceBufferSize)
                     {
+                        // Not a full bulk read: give the buffer back (a full small one comes back
+                        // as the bulk size, which quarters the calls per byte of a transfer).
+                        size = read == buffer.Length ? BulkSpliceBufferSize : size;
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = null;
-                        buffer = ArrayPool<byte>.Shared.Rent(BulkSpliceBufferSize);
                     }
                 }
             }
