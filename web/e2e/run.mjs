@@ -70,6 +70,45 @@ const scenarios = {
     assert(await sender.exit() === 0, sender.describe());
   },
 
+  // Longer than the session's keep-alive (15 s) and silence (60 s) timers, through the relay's
+  // WebSocket: the offer waits 70 s for the user's Accept (both sides idle but for keep-alives),
+  // then 2 MiB arrive at 100 KB/s (about 21 s).
+  async 'cli-to-browser-idle-then-slow'({ relay, browser, tmp }) {
+    const file = join(tmp, 'slow.bin');
+    const hash = await randomFile(file, 2 * MiB);
+    const downloads = join(tmp, 'downloads');
+    mkdirSync(downloads);
+    const capture = await captureDownloads(browser, downloads);
+    const { sender, code } = await cliSends(relay, ['--throttle', '100KB', file]);
+    const page = await openPage(browser, relay.webUrl);
+    await browserReceives(page, code);
+    await new Promise((resolve) => setTimeout(resolve, 70000));
+    assert(await page.$eval('#receive', (el) => el.dataset.state) === 'offer', `after 70 s idle: ${await textOf(page, 'receive-status')}`);
+    await page.click('#receive-accept');
+    await waitState(page, 'receive', ['done', 'error'], 120000);
+    assert(await page.$eval('#receive', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'receive-status')}`);
+    const got = await capture.next();
+    assert(got.state === 'completed' && await sha256File(got.path) === hash, `download ${JSON.stringify(got)}`);
+    assert(await sender.exit() === 0, sender.describe());
+  },
+
+  // The browser sends at the CLI receiver's --throttle 100KB: 2 MiB in about 21 s, longer than the
+  // keep-alive, with the page waiting on the receiver's window updates all along.
+  async 'browser-to-cli-slow'({ relay, browser, tmp }) {
+    const file = join(tmp, 'slow.bin');
+    const hash = await randomFile(file, 2 * MiB);
+    const out = join(tmp, 'out');
+    mkdirSync(out);
+    const page = await openPage(browser, relay.webUrl);
+    const code = await browserSends(page, { files: [file] });
+    const receiver = runTallow(['receive', '--relay', relay.address, '--json', '--yes', '--throttle', '100KB', '--out', out, code]);
+    const exit = await receiver.exit(120000);
+    assert(exit === 0, `${receiver.describe()}\nbrowser: ${await textOf(page, 'send-status')}`);
+    assert(await sha256File(join(out, 'slow.bin')) === hash, 'the CLI received different bytes');
+    await waitState(page, 'send', ['done', 'error']);
+    assert(await page.$eval('#send', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'send-status')}`);
+  },
+
   async 'cli-to-browser-folder'({ relay, browser, tmp }) {
     const folder = join(tmp, 'tree');
     await makeFolder(folder);

@@ -1,7 +1,8 @@
 // The web page (issue 19) end to end: web/e2e/run.mjs drives Debian's headless Chromium with
 // puppeteer-core against a real `tallow relay serve --web --web-root web/dist` and real `tallow`
 // processes (CLI → browser and browser → CLI with hash checks for a text, a 100 MiB file and a
-// folder; browser → browser; a wrong code; a tampered record). Each scenario is one node process
+// folder; browser → browser; a wrong code; a tampered record; a 70 s idle offer, then 2 MiB at
+// 100 KB/s each way: longer than the keep-alive and silence timers). Each scenario is one node process
 // bounded by a timeout; on timeout its whole tree (relay, CLIs, Chromium) is killed by PID.
 // Also here: the page's own unit tests (zip writer, QR encoder) and the check that the committed
 // web/dist is exactly what web/build.sh makes from the sources, with its hash in the README.
@@ -18,6 +19,8 @@ public sealed class BrowserTests
     [InlineData("cli-to-browser-text", 120)]
     [InlineData("cli-to-browser-file", 300)]
     [InlineData("cli-to-browser-folder", 120)]
+    [InlineData("cli-to-browser-idle-then-slow", 240)]
+    [InlineData("browser-to-cli-slow", 180)]
     [InlineData("browser-to-cli-text", 120)]
     [InlineData("browser-to-cli-file", 300)]
     [InlineData("browser-to-cli-folder", 120)]
