@@ -35,6 +35,7 @@ internal sealed class ClipSession(OpenSession open, IClipboard clipboard, Report
     private readonly ClipEchoGuard _guard = new();
     private readonly SemaphoreSlim _clipboardLock = new(1, 1); // a poll's read-and-remember and a store's write-and-remember never interleave
     private bool _warnedTooLarge;
+    private int _notUtf8Polls;
     private long _lastReadBytes;
 
     private RecordSession Records => open.Records;
@@ -207,6 +208,19 @@ internal sealed class ClipSession(OpenSession open, IClipboard clipboard, Report
         }
 
         _warnedTooLarge = false;
+        if (read.State == ClipboardState.NotUtf8)
+        {
+            // Skipped, not fatal: usually the clipboard changed owner while it was read, and the
+            // next poll sees the new content; text that stays non-UTF-8 is said once.
+            if (_notUtf8Polls++ == 1)
+            {
+                reporter.Warn(ClipboardReader.NotUtf8Text + " It was not sent.");
+            }
+
+            return null;
+        }
+
+        _notUtf8Polls = 0;
         Interlocked.Exchange(ref _lastReadBytes, read.Content?.Bytes.LongLength ?? 0);
         if (read.Content is not ClipContent content || !_guard.IsNew(content))
         {

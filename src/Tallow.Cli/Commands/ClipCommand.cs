@@ -108,6 +108,7 @@ internal static class ClipCommand
         {
             ClipboardState.Content => read.Content!,
             ClipboardState.TooLarge => throw new TallowException(FailureKind.FileSystem, ClipboardReader.TooLarge(read.Type, maxBytes)),
+            ClipboardState.NotUtf8 => throw new TallowException(FailureKind.FileSystem, ClipboardReader.NotUtf8Text),
             _ => throw new TallowException(FailureKind.FileSystem, $"the clipboard ({clipboard.Name}) holds no text or image: copy something first."),
         };
     }
