@@ -44,7 +44,9 @@ if (parsed.Errors.Count > 0 || unknownOption is not null)
 }
 
 CommandRunner.CommandPath = UsageErrors.CommandPath(parsed.CommandResult);
-return await parsed.InvokeAsync().ConfigureAwait(false);
+int exitCode = await parsed.InvokeAsync().ConfigureAwait(false);
+Tallow.Cli.Output.JsonEvents.Flush(); // per-file events may still wait (JsonEvents)
+return exitCode;
 
 // System.CommandLine hands an unknown "--flag" to a variadic argument (send's paths, receive's
 // code) as a plain value. A dash-led value before "--" is an unknown option, not a path or a word.

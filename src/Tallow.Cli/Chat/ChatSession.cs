@@ -267,7 +267,7 @@ internal sealed class ChatSession(OpenSession open, IChatView view, ChatOptions 
         var clock = Stopwatch.StartNew();
         try
         {
-            var output = new OutputDirectory(options.OutDir, overwrite: false);
+            using var output = new OutputDirectory(options.OutDir, overwrite: false);
             using ReceivePlan plan = await FileReceiving.AcceptAsync(receiver, offer, output, null, resume: true, observer, ct).ConfigureAwait(false);
             view.Info(FileReceiving.Describe(plan, offer, summary, output));
             TransferSummary received = await receiver.ReceiveFilesAsync(offer, plan, output, ct).ConfigureAwait(false);

@@ -165,7 +165,7 @@ internal static class ReceiveCommand
         }
 
         // Created only now: an offer that is declined or refused leaves no new folder behind.
-        OutputDirectory? output = offer.Kind == TransferKind.Files || streamToFolder ? new OutputDirectory(args.OutDir, args.Overwrite) : null;
+        using OutputDirectory? output = offer.Kind == TransferKind.Files || streamToFolder ? new OutputDirectory(args.OutDir, args.Overwrite) : null;
 
         using ReceivePlan? plan = offer.Kind != TransferKind.Files ? null : await FileReceiving.AcceptAsync(receiver, offer, output!, Selection(selectedEntryIndices, only), args.Resume, reporter, ct).ConfigureAwait(false);
         if (plan is null)

@@ -20,13 +20,12 @@ internal static class SessionWarmup
             return;
         }
 
-        _ = Task.Run(() =>
+        // Two tasks, not one after the other: a `send --text` can finish before the crypto alone
+        // is loaded, and SQLite's load then landed on the receiver's exit (strace, ~6 ms).
+        _ = Task.Run(CryptoWarmup.Run);
+        if (HistorySettings.Enabled)
         {
-            CryptoWarmup.Run();
-            if (HistorySettings.Enabled)
-            {
-                HistoryStore.LoadNative();
-            }
-        });
+            _ = Task.Run(HistoryStore.LoadNative);
+        }
     }
 }

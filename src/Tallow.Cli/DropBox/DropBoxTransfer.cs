@@ -67,7 +67,7 @@ internal static class DropBoxTransfer
 
         string folder = DropBoxFolder.CreateUnique(outRoot, started, peer.Name);
         var clock = Stopwatch.StartNew();
-        var output = new OutputDirectory(folder, overwrite: false);
+        using var output = new OutputDirectory(folder, overwrite: false);
         TransferSummary received;
         using (ReceivePlan plan = await FileReceiving.AcceptAsync(receiver, offer, output, null, resume: false, observer, ct).ConfigureAwait(false))
         {

@@ -396,7 +396,8 @@ public sealed partial class PathSwitchingTransport
         try
         {
             using var timer = new PeriodicTimer(_timings.RelayPingInterval);
-            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false) && !_relayLost)
+            using CancellationTokenRegistration stop = token.Register(static t => ((PeriodicTimer)t!).Dispose(), timer); // no OperationCanceledException (see SecureChannel)
+            while (await timer.WaitForNextTickAsync().ConfigureAwait(false) && !_relayLost)
             {
                 await WriteRelayAsync(ping, token).ConfigureAwait(false);
             }

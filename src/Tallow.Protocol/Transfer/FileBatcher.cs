@@ -53,7 +53,7 @@ internal sealed class FileBatcher : IDisposable
         int read;
         try
         {
-            using SafeFileHandle handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using SafeFileHandle handle = NativePath.OpenForReading(localPath);
             read = ReadUpTo(handle, content.Span);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

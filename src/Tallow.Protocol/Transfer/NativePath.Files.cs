@@ -80,6 +80,25 @@ internal static partial class NativePath
         return handle;
     }
 
+    /// <summary>
+    /// open(2) for reading, without blocking on a FIFO put in a file's place (O_NONBLOCK; reading
+    /// it then fails). File.OpenHandle adds an flock and an fstat on open and an flock on close:
+    /// three more system calls per file of a many-small-files send.
+    /// </summary>
+    public static SafeFileHandle OpenForReading(string path)
+    {
+        const int EAccess = 13, EPerm = 1;
+        int fd = open(path, ORdOnly | ONonBlock | OCloExec, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            string message = Marshal.GetPInvokeErrorMessage(errno);
+            throw errno is EAccess or EPerm ? new UnauthorizedAccessException(message) : new IOException(message);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
     /// <summary>fsync(2) of a folder, so a rename in it survives a crash; false when the folder cannot be opened or synced.</summary>
     public static bool SyncDirectory(string path)
     {

@@ -122,24 +122,32 @@ internal static partial class NativePath
     /// Gives the open file the new name <paramref name="newPath"/> (linkat with AT_SYMLINK_FOLLOW on
     /// /proc/self/fd); never replaces an existing name, symlink or folder (<see cref="LinkResult.Exists"/>).
     /// <see cref="LinkResult.Unsupported"/>: the file system has no hard links (FAT, some network and FUSE file systems).
+    /// With <paramref name="directory"/>, <paramref name="newPath"/> is a name in that open folder.
     /// </summary>
-    public static LinkResult Link(SafeFileHandle handle, string newPath, out int errno)
+    public static LinkResult Link(SafeFileHandle handle, string newPath, out int errno, SafeFileHandle? directory = null)
     {
         const int AtFdCwd = -100;
         const int AtSymlinkFollow = 0x400;
         const int EExist = 17, EPerm = 1, EMlink = 31, ENoSys = 38, EOpNotSupp = 95;
-        bool added = false;
+        bool added = false, folderAdded = false;
         try
         {
             handle.DangerousAddRef(ref added);
+            directory?.DangerousAddRef(ref folderAdded);
+            int folder = directory is null ? AtFdCwd : (int)directory.DangerousGetHandle();
             string self = $"/proc/self/fd/{handle.DangerousGetHandle()}";
-            errno = linkat(AtFdCwd, self, AtFdCwd, newPath, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+            errno = linkat(AtFdCwd, self, folder, newPath, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
         }
         finally
         {
             if (added)
             {
                 handle.DangerousRelease();
+            }
+
+            if (folderAdded)
+            {
+                directory!.DangerousRelease();
             }
         }
 

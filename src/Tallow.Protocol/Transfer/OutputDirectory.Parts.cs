@@ -64,27 +64,6 @@ public sealed partial class OutputDirectory
     }
 
     /// <summary>
-    /// A file for content that is complete and verified before it is written (FileBatch): unnamed
-    /// (O_TMPFILE) in the entry's folder, so it needs no part name, sidecar or slot; where that is
-    /// not available, or an existing name may be replaced (--overwrite renames a part name), a part
-    /// file as <see cref="CreatePart"/> makes it, without a sidecar.
-    /// </summary>
-    public PartFile CreateVerified(IReadOnlyList<string> components, byte[] identity, Action<string> notice)
-    {
-        if (!_overwrite)
-        {
-            string directory = EnsureDirectory(components.Take(components.Count - 1).ToArray());
-            if (NativePath.OpenUnnamed(directory) is { } handle)
-            {
-                string name = components[^1];
-                return Guard(new PartFile(handle, SlotPaths(directory, name, 0).Part, directory, name, null, unnamed: true));
-            }
-        }
-
-        return CreatePart(components, identity, notice: notice, journal: false);
-    }
-
-    /// <summary>
     /// Why a part under this name is not continued. A valid sidecar of another identity is, for
     /// the same path, an earlier partial receive of another version: the sender's file changed
     /// (its size or modification time differs) since then.
@@ -296,14 +275,23 @@ public sealed partial class OutputDirectory
         for (int i = 0; i < components.Count - 1; i++)
         {
             directory = Path.Combine(directory, components[i]);
+            if (directory == _missingFolder)
+            {
+                return false; // a fresh receive's folder: one stat for its whole offer, not one per file
+            }
+
             if (!Directory.Exists(directory) || IsSymlink(directory))
             {
+                _missingFolder = directory;
                 return false;
             }
         }
 
         return true;
     }
+
+    /// <summary>The folder <see cref="TryLocate"/> last found missing (or not a plain folder).</summary>
+    private string? _missingFolder;
 
     /// <summary>Removes a file or link (never a link's target) of this offer's own stale state.</summary>
     private static void RemoveStale(string path)

@@ -49,12 +49,18 @@ public sealed partial class OutputDirectory
     public string EnsureDirectory(IReadOnlyList<string> components)
     {
         string target = components.Count == 0 ? _root : Path.Combine(_root, Path.Combine([.. components]));
+        if (target == _folderPath)
+        {
+            return target; // open and checked for verified files: they are made through the open folder, not this path
+        }
+
         if (target == _lastEnsured && NativePath.LStat(target, out ushort mode, out _, out _) == NativePath.StatResult.Found
             && (mode & 0xF000) == 0x4000) // S_IFDIR
         {
             return target;
         }
 
+        _missingFolder = null; // folders are made below: what planning found missing may exist now
         string current = _root;
         foreach (string component in components)
         {
@@ -86,7 +92,9 @@ public sealed partial class OutputDirectory
 
     private PartFile Guard(PartFile part)
     {
-        if (!IsInsideRoot(part.RealPath()))
+        // A file made in an open folder (OutputDirectory.Verified.cs) is where that folder is now.
+        string? real = part.Folder is null ? part.RealPath() : NativePath.RealPathOf(part.Folder) is { } folder ? folder + "/" : null;
+        if (!IsInsideRoot(real))
         {
             part.Discard();
             throw new TallowException(FailureKind.FileSystem, "refusing to write outside the output folder (a folder was replaced by a link while receiving).");
@@ -114,8 +122,11 @@ public sealed partial class OutputDirectory
     {
         for (int n = 0; n < 10_000; n++)
         {
-            string candidate = n == 0 ? target : Path.Combine(part.Directory, LocalNames.Numbered(part.FinalName, n));
-            NativePath.LinkResult linked = NativePath.Link(part.Handle, candidate, out int errno);
+            string name = n == 0 ? part.FinalName : LocalNames.Numbered(part.FinalName, n);
+            string candidate = n == 0 ? target : Path.Combine(part.Directory, name);
+            NativePath.LinkResult linked = part.Folder is null
+                ? NativePath.Link(part.Handle, candidate, out int errno)
+                : NativePath.Link(part.Handle, name, out errno, part.Folder);
             if (linked == NativePath.LinkResult.Unsupported && part.Unnamed)
             {
                 throw new TallowException(FailureKind.FileSystem, $"cannot save '{PathSanitizer.Printable(Relative(candidate))}' (error {errno}): this file system does not let a new file be named.");
@@ -207,7 +218,7 @@ public sealed partial class OutputDirectory
         {
             var permissions = ((UnixFileMode)(mode & 0x1FF) & ~Umask.Value) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
             File.SetUnixFileMode(handle, permissions);
-            File.SetLastWriteTimeUtc(handle, ToUtc(modifiedUnixSeconds));
+            NativePath.SetModified(handle, Math.Clamp(modifiedUnixSeconds, 0, MaxUnixSeconds));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -231,7 +242,9 @@ public sealed partial class OutputDirectory
         }
     }
 
-    private static DateTime ToUtc(long unixSeconds) => DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unixSeconds, 0, 253_402_300_799)).UtcDateTime;
+    private const long MaxUnixSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+    private static DateTime ToUtc(long unixSeconds) => DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unixSeconds, 0, MaxUnixSeconds)).UtcDateTime;
 
     /// <summary>The process umask, read from /proc/self/status (022 when unknown).</summary>
     private static readonly Lazy<UnixFileMode> Umask = new(() =>

@@ -15,8 +15,9 @@ public sealed class PartFile : IDisposable
 {
     private readonly ResumeJournal? _journal;
 
-    internal PartFile(SafeFileHandle handle, string partPath, string directory, string finalName, ResumeJournal? journal, bool unnamed = false)
+    internal PartFile(SafeFileHandle handle, string partPath, string directory, string finalName, ResumeJournal? journal, bool unnamed = false, SafeFileHandle? folder = null)
     {
+        Folder = folder;
         Handle = handle;
         PartPath = partPath;
         Directory = directory;
@@ -29,6 +30,9 @@ public sealed class PartFile : IDisposable
     internal bool Unnamed { get; }
 
     public SafeFileHandle Handle { get; }
+
+    /// <summary>The open, checked folder it was made in (OutputDirectory.Verified.cs; not owned): its final name is given relative to it.</summary>
+    internal SafeFileHandle? Folder { get; }
 
     public string PartPath { get; }
 

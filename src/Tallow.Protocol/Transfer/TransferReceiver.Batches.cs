@@ -125,14 +125,10 @@ public sealed partial class TransferReceiver
     private string SaveVerified(OutputDirectory output, string[] components, OfferEntry entry, ReadOnlyMemory<byte> content)
     {
         PartFile part = output.CreateVerified(components, ResumeSidecar.IdentityOf(entry), _observer.OnNotice);
-        try
-        {
-            RandomAccess.Write(part.Handle, content.Span, 0);
-        }
-        catch (IOException ex)
+        if (!NativePath.WriteAll(part.Handle, content.Span, out int errno))
         {
             part.Discard();
-            throw ContentSinks.WriteFailed(part, ex);
+            throw ContentSinks.WriteFailed(part, new IOException(System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)));
         }
 
         return output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);

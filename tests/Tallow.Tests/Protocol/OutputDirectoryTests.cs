@@ -247,6 +247,37 @@ public class OutputDirectoryTests
         Assert.False(File.Exists(Path.Combine(outside, "d", "f.txt")));
     }
 
+    [Fact]
+    public void Verified_files_go_through_the_open_folder_and_one_moved_out_is_caught_at_commit()
+    {
+        using var dir = new TempDir();
+        string root = dir.Combine("out");
+        string outside = dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        using var output = new OutputDirectory(root, overwrite: false);
+
+        PartFile first = output.CreateVerified(["d", "a.txt"], new byte[32], _ => { });
+        Write(first, "one");
+        Assert.Equal(Path.Combine(root, "d", "a.txt"), output.Commit(first, 1_700_000_000, 0x1A4, _ => { }));
+        Assert.Equal("one", File.ReadAllText(Path.Combine(root, "d", "a.txt")));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000).UtcDateTime, File.GetLastWriteTimeUtc(Path.Combine(root, "d", "a.txt")));
+        var numbered = new List<string>();
+        PartFile again = output.CreateVerified(["d", "a.txt"], new byte[32], _ => { });
+        Write(again, "two");
+        Assert.Equal(Path.Combine(root, "d", "a (1).txt"), output.Commit(again, 0, 0x1A4, numbered.Add));
+        Assert.Single(numbered);
+
+        // The folder of the next file is moved out of the root and a link put in its place.
+        PartFile second = output.CreateVerified(["d", "b.txt"], new byte[32], _ => { });
+        Write(second, "three");
+        Directory.Move(Path.Combine(root, "d"), Path.Combine(outside, "d"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "d"), Path.Combine(outside, "d"));
+
+        var ex = Assert.Throws<TallowException>(() => output.Commit(second, 0, 0x1A4, _ => { }));
+        Assert.Equal(FailureKind.FileSystem, ex.Kind);
+        Assert.False(File.Exists(Path.Combine(outside, "d", "b.txt")));
+    }
+
     [Theory]
     [InlineData("a.txt", 1, "a (1).txt")]
     [InlineData("a.txt", 2, "a (2).txt")]
