@@ -19,6 +19,8 @@ public static class PathSanitizer
         "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ReservedLookup = ReservedNames.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>Splits and validates; on failure <paramref name="reason"/> says why (safe to print: it escapes the name).</summary>
     public static bool TrySplit(string path, out string[] components, out string reason)
     {
@@ -85,8 +87,11 @@ public static class PathSanitizer
             return false;
         }
 
-        string stem = name.Split('.')[0].TrimEnd(' ');
-        if (ReservedNames.Contains(stem))
+        // The part before the first dot, as a span: Split allocated an array and strings for every
+        // component of every offered path (a tenth of a 100,000-file receive's CPU, perf).
+        int dot = name.IndexOf('.', StringComparison.Ordinal);
+        ReadOnlySpan<char> stem = name.AsSpan(0, dot < 0 ? name.Length : dot).TrimEnd(' ');
+        if (stem.Length is 3 or 4 && ReservedLookup.Contains(stem))
         {
             reason = "reserved device name";
             return false;
