@@ -99,21 +99,39 @@ public sealed partial class PathSwitchingTransport
                 throw new IOException("the peer asked to resume at a record this side cannot replay");
             }
 
-            foreach (SentFrame sent in _unacknowledged)
+            // Taken out of the window, not copied from it: an ack still arriving from the dying
+            // direct path (OnAck) gave a frame's array back to the pool while it was being
+            // replayed, and a frame read into that array meanwhile reached the peer as a tampered
+            // record (seen in CI once FrameArrays reused arrays of any length in a size class).
+            while (_unacknowledged.TryDequeue(out SentFrame sent))
             {
                 if ((ulong)sent.Index >= from)
                 {
                     replay.Add(sent);
                 }
+                else
+                {
+                    FramePool.Return(sent.Array);
+                }
+            }
+
+            _unacknowledgedBytes = 0;
+        }
+
+        try
+        {
+            foreach (SentFrame sent in replay)
+            {
+                await WriteRelayAsync(sent.Array.AsMemory(0, sent.Length), _lifetime.Token).ConfigureAwait(false);
             }
         }
-
-        foreach (SentFrame sent in replay)
+        finally
         {
-            await WriteRelayAsync(sent.Array.AsMemory(0, sent.Length), _lifetime.Token).ConfigureAwait(false);
+            foreach (SentFrame sent in replay)
+            {
+                FramePool.Return(sent.Array);
+            }
         }
-
-        ReleaseRetransmitBuffer();
     }
 
     private static async Task AwaitFailoverAsync(Task failover)
