@@ -24,6 +24,13 @@ async function browserReceives(page, code) {
   await waitState(page, 'receive', ['offer', 'done', 'error'], 60000);
 }
 
+// Accepts the offer shown and waits until the page says the receive is done.
+async function browserAccepts(page, timeoutMs) {
+  await page.click('#receive-accept');
+  await waitState(page, 'receive', ['done', 'error'], timeoutMs);
+  assert(await page.$eval('#receive', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'receive-status')}`);
+}
+
 async function browserSends(page, how) {
   await page.click('#tab-send');
   if (how.text) await page.type('#send-text', how.text);
@@ -61,9 +68,7 @@ const scenarios = {
     const page = await openPage(browser, relay.webUrl);
     await browserReceives(page, code);
     assert((await textOf(page, 'receive-files')).includes('big.bin'), 'offer lists big.bin');
-    await page.click('#receive-accept');
-    await waitState(page, 'receive', ['done', 'error'], 300000);
-    assert(await page.$eval('#receive', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'receive-status')}`);
+    await browserAccepts(page, 300000);
     const got = await capture.next();
     assert(got.state === 'completed' && got.name === 'big.bin', `download ${JSON.stringify(got)}`);
     assert(await sha256File(got.path) === hash, 'the downloaded file differs from the one sent');
@@ -84,9 +89,7 @@ const scenarios = {
     await browserReceives(page, code);
     await new Promise((resolve) => setTimeout(resolve, 70000));
     assert(await page.$eval('#receive', (el) => el.dataset.state) === 'offer', `after 70 s idle: ${await textOf(page, 'receive-status')}`);
-    await page.click('#receive-accept');
-    await waitState(page, 'receive', ['done', 'error'], 120000);
-    assert(await page.$eval('#receive', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'receive-status')}`);
+    await browserAccepts(page, 120000);
     const got = await capture.next();
     assert(got.state === 'completed' && await sha256File(got.path) === hash, `download ${JSON.stringify(got)}`);
     assert(await sender.exit() === 0, sender.describe());
@@ -121,9 +124,7 @@ const scenarios = {
     await browserReceives(page, code);
     const listed = await textOf(page, 'receive-files');
     assert(listed.includes('tree/run.sh') && listed.includes('hidden') && listed.includes('executable'), `offer: ${listed}`);
-    await page.click('#receive-accept');
-    await waitState(page, 'receive', ['done', 'error'], 120000);
-    assert(await page.$eval('#receive', (el) => el.dataset.state) === 'done', `browser: ${await textOf(page, 'receive-status')}`);
+    await browserAccepts(page, 120000);
     const got = await capture.next();
     assert(got.state === 'completed' && got.name === 'tree.zip', `download ${JSON.stringify(got)}`);
     const out = join(tmp, 'unzipped');
@@ -194,9 +195,7 @@ const scenarios = {
     const capture = await captureDownloads(browser, downloads, context);
     const receiving = await openPage(browser, relay.webUrl, { context });
     await browserReceives(receiving, code);
-    await receiving.click('#receive-accept');
-    await waitState(receiving, 'receive', ['done', 'error'], 120000);
-    assert(await receiving.$eval('#receive', (el) => el.dataset.state) === 'done', `receiver: ${await textOf(receiving, 'receive-status')}`);
+    await browserAccepts(receiving, 120000);
     await waitState(sending, 'send', ['done', 'error']);
     assert(await sending.$eval('#send', (el) => el.dataset.state) === 'done', `sender: ${await textOf(sending, 'send-status')}`);
     const got = await capture.next();
