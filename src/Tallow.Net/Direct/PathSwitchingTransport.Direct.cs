@@ -396,8 +396,7 @@ public sealed partial class PathSwitchingTransport
         try
         {
             using var timer = new PeriodicTimer(_timings.RelayPingInterval);
-            using CancellationTokenRegistration stop = token.Register(static t => ((PeriodicTimer)t!).Dispose(), timer); // no OperationCanceledException (see SecureChannel)
-            while (await timer.WaitForNextTickAsync().ConfigureAwait(false) && !_relayLost)
+            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false) && !_relayLost)
             {
                 await WriteRelayAsync(ping, token).ConfigureAwait(false);
             }

@@ -250,10 +250,9 @@ public sealed class RoomConnection : IAsyncDisposable
     private async Task PingLoopAsync()
     {
         using var timer = new PeriodicTimer(PingInterval);
-        using CancellationTokenRegistration stop = _lifetime.Token.Register(static t => ((PeriodicTimer)t!).Dispose(), timer); // no OperationCanceledException (see SecureChannel)
         try
         {
-            while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(_lifetime.Token).ConfigureAwait(false))
             {
                 await WriteAsync(Frame.Encode(FrameType.Ping, []), _lifetime.Token).ConfigureAwait(false);
             }

@@ -191,11 +191,7 @@ public sealed class SecureChannel : IAsyncDisposable
         try
         {
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _keepAliveInterval.TotalMilliseconds / 3)), _time);
-            // Ended by disposing the timer, not by a cancelled wait: PeriodicTimer builds a stack
-            // trace string for its OperationCanceledException, ~10 ms of NativeAOT metadata work
-            // on the path of every command's exit (perf, send --text).
-            using CancellationTokenRegistration stop = _lifetime.Token.Register(static t => ((PeriodicTimer)t!).Dispose(), timer);
-            while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(_lifetime.Token).ConfigureAwait(false))
             {
                 if (_time.GetElapsedTime(Volatile.Read(ref _lastSendTicks)) >= _keepAliveInterval)
                 {
