@@ -14,9 +14,11 @@ internal sealed class P2PReporter(Reporter reporter) : IP2PObserver
         reporter.Info("Attempting P2P direct connection...");
     }
 
-    public void Upgraded(IPEndPoint peer)
+    public void Upgraded(IPEndPoint peer, HandshakeRtt rtt)
     {
-        reporter.Event("p2p_upgrade", ("address", peer.ToString()));
+        reporter.Event("p2p_upgrade", ("address", peer.ToString()), ("rtt_ms", Milliseconds(rtt.RoundTrip)),
+            ("kernel_min_rtt_ms", rtt.KernelMinRtt is TimeSpan min ? Milliseconds(min) : null),
+            ("kernel_rtt_mismeasured", rtt.KernelMismeasured), ("congestion_control", rtt.CongestionControl));
         reporter.History.Path = "direct";
         reporter.Info($"Upgraded to direct P2P connection ({peer})");
     }
@@ -37,4 +39,6 @@ internal sealed class P2PReporter(Reporter reporter) : IP2PObserver
             _ => $"P2P direct connection unavailable ({text}), continuing via relay",
         });
     }
+
+    private static double Milliseconds(TimeSpan t) => Math.Round(t.TotalMilliseconds, 2);
 }

@@ -2,6 +2,7 @@
 // only after both sides proved the session's direct-path key on it (DirectProof), so a port
 // scanner, a wrong peer or a self-connect through our own listener never carries a record.
 // After the proof the same FrameReader keeps reading: it may already hold the peer's bytes.
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Tallow.Wire;
@@ -13,8 +14,9 @@ public sealed class DirectConnection : IAsyncDisposable
     private readonly Socket _socket;
     private int _disposed;
 
-    private DirectConnection(Socket socket, ActivityStream stream, FrameReader reader, IPEndPoint remote, byte[] id)
+    private DirectConnection(Socket socket, ActivityStream stream, FrameReader reader, IPEndPoint remote, byte[] id, HandshakeRtt rtt)
     {
+        Rtt = rtt;
         _socket = socket;
         Stream = stream;
         Reader = reader;
@@ -27,6 +29,9 @@ public sealed class DirectConnection : IAsyncDisposable
 
     /// <summary>The initiator's hello nonce: how both sides name this connection in P2PSelect.</summary>
     public byte[] Id { get; }
+
+    /// <summary>The round trip of the proof exchange and the kernel's view of it.</summary>
+    public HandshakeRtt Rtt { get; }
 
     internal ActivityStream Stream { get; }
 
@@ -48,6 +53,7 @@ public sealed class DirectConnection : IAsyncDisposable
             socket.NoDelay = true;
             IPEndPoint remote = Unmap((IPEndPoint)socket.RemoteEndPoint!);
             byte[] nonce = DirectPathKey.NewNonce();
+            long helloSent = Stopwatch.GetTimestamp();
             byte[] hello = new byte[DirectHelloMessage.Size];
             new DirectHelloMessage(key.Role, nonce).Write(hello);
             await stream.WriteAsync(Frame.Encode(FrameType.DirectHello, hello), deadline.Token).ConfigureAwait(false);
@@ -72,7 +78,8 @@ public sealed class DirectConnection : IAsyncDisposable
                 return await FailAsync(stream, reader).ConfigureAwait(false);
             }
 
-            return new DirectConnection(socket, stream, reader, remote, nonceI);
+            HandshakeRtt rtt = HandshakeRtt.Read(socket, Stopwatch.GetElapsedTime(helloSent));
+            return new DirectConnection(socket, stream, reader, remote, nonceI, rtt);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

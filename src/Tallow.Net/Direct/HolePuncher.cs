@@ -1,5 +1,6 @@
 // Dials every remote candidate from the shared port P while accepting on P (TCP simultaneous
-// open, DESIGN.md §9.3), and proves the session key on every connection that forms (§9.4).
+// open, DESIGN.md §9.3; the responder dials half a second later so the SYNs do not cross, see
+// PunchOptions.ResponderDialDelay), and proves the session key on every connection that forms (§9.4).
 // The initiator takes the first proven connection; the responder looks up the one the
 // initiator selected. Connections nobody takes are closed on dispose.
 using System.Collections.Concurrent;
@@ -134,6 +135,11 @@ public sealed class HolePuncher : IAsyncDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         deadline.CancelAfter(_options.CandidateTimeout);
+        if (!_key.IsInitiator && !await DelayAsync(_options.ResponderDialDelay, deadline.Token).ConfigureAwait(false))
+        {
+            return;
+        }
+
         bool firstAttempt = true;
         while (!deadline.IsCancellationRequested && !_firstProven.Task.IsCompleted)
         {
@@ -171,14 +177,24 @@ public sealed class HolePuncher : IAsyncDisposable
                 socket.Dispose();
             }
 
-            try
-            {
-                await Task.Delay(_options.RetryDelay, deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await DelayAsync(_options.RetryDelay, deadline.Token).ConfigureAwait(false))
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>False when <paramref name="token"/> ended the wait.</summary>
+    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(delay, token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

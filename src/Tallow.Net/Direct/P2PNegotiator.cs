@@ -26,7 +26,8 @@ public interface IP2PObserver
 {
     void Attempting();
 
-    void Upgraded(IPEndPoint peer);
+    /// <summary>The session moved to the direct connection to <paramref name="peer"/>; <paramref name="rtt"/> is its round trip as measured and as the kernel saw it.</summary>
+    void Upgraded(IPEndPoint peer, HandshakeRtt rtt);
 
     void FellBack(P2PFallbackReason reason);
 }
@@ -146,7 +147,7 @@ public static class P2PNegotiator
             throw;
         }
 
-        observer.Upgraded(chosen.RemoteEndPoint);
+        observer.Upgraded(chosen.RemoteEndPoint, chosen.Rtt);
         return chosen;
     }
 
@@ -186,7 +187,7 @@ public static class P2PNegotiator
             channel.ResumeReads();
         }
 
-        observer.Upgraded(chosen.RemoteEndPoint);
+        observer.Upgraded(chosen.RemoteEndPoint, chosen.Rtt);
         return chosen;
     }
 

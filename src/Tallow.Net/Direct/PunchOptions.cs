@@ -27,6 +27,18 @@ public sealed record PunchOptions
     /// </summary>
     public int FirstSynTtl { get; init; } = 2;
 
+    /// <summary>
+    /// The responder starts dialing this much later than the initiator, so the two SYNs do not
+    /// cross (HandshakeRtt: a crossing leaves the kernel an RTT sample far too small, and BBR then
+    /// crawls for 10 s). The initiator's SYN reaches the responder's listener first where nothing
+    /// filters it (a normal handshake); where a NAT or firewall drops it, the responder's later SYN
+    /// reaches the initiator while its own SYN waits for retransmission (also a clean handshake).
+    /// It must exceed the one-way delay plus the skew of the two starts (at most the relay's one-way
+    /// delay); through NATs it costs nothing, as the initiator's first SYN at the normal TTL leaves
+    /// only a second after its low-TTL one.
+    /// </summary>
+    public TimeSpan ResponderDialDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long the first SYN is given to leave before the TTL is restored.</summary>
     public TimeSpan LowTtlHold { get; init; } = TimeSpan.FromMilliseconds(50);
 }

@@ -445,7 +445,7 @@ internal sealed class SilentObserver : Tallow.Net.Direct.IP2PObserver
     {
     }
 
-    public void Upgraded(System.Net.IPEndPoint peer)
+    public void Upgraded(System.Net.IPEndPoint peer, Tallow.Net.Direct.HandshakeRtt rtt)
     {
     }
 

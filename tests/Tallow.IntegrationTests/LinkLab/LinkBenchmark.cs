@@ -111,6 +111,10 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
                 {
                     output.WriteLine(run.Describe());
                 }
+                else if (!relay)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LINKBENCH | {label} direct: {rate:F1} MB/s, kernel min RTT sender {KernelMinRtt(run.Sender)}, receiver {KernelMinRtt(run.Receiver)}"));
+                }
             }
         }
 
@@ -177,6 +181,11 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
             server.WaitForExit(5000);
         }
     }
+
+    /// <summary>The p2p_upgrade's kernel_min_rtt_ms (a crossing SYN leaves it far under the link's RTT), or "-" (an older binary).</summary>
+    private static string KernelMinRtt(TallowProcess process) =>
+        Check.Events(process, "p2p_upgrade") is [JsonElement e, ..] && e.TryGetProperty("kernel_min_rtt_ms", out JsonElement ms) && ms.ValueKind == JsonValueKind.Number
+            ? ms.GetDouble().ToString("F2", CultureInfo.InvariantCulture) + " ms" : "-";
 
     private static long RssKib(int pid)
     {

@@ -18,7 +18,7 @@ public class WebPeerIntentTests
 
         public void Attempting() => Events.Add("attempting");
 
-        public void Upgraded(IPEndPoint peer) => Events.Add("upgraded");
+        public void Upgraded(IPEndPoint peer, HandshakeRtt rtt) => Events.Add("upgraded");
 
         public void FellBack(P2PFallbackReason reason) => Events.Add("fellback:" + reason);
     }
