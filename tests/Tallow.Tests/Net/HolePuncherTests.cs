@@ -140,4 +140,51 @@ public class HolePuncherTests
         Assert.Null(await puncher.TakeAsync(DirectPathKey.NewNonce(), cts.Token).WithTimeout(20));
         Assert.True(clock.Elapsed < Options.ProofTimeout + TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
     }
+
+    [Fact]
+    public async Task The_responder_dials_late_so_the_initiators_syn_meets_its_listener_not_its_syn()
+    {
+        PunchOptions options = Options with { ResponderDialDelay = TimeSpan.FromSeconds(3) };
+        byte[] key = DirectTestKit.RandomKey();
+        Socket listenerI = Listen();
+        Socket listenerR = Listen();
+        using var keyI = new DirectPathKey(key, isInitiator: true);
+        using var keyR = new DirectPathKey(key, isInitiator: false);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var initiator = new HolePuncher(listenerI, keyI, options, cts.Token);
+        await using var responder = new HolePuncher(listenerR, keyR, options, cts.Token);
+        var clock = Stopwatch.StartNew();
+        initiator.Start([HostCandidate(listenerR)]);
+        responder.Start([HostCandidate(listenerI)]);
+
+        await using DirectConnection? chosen = await initiator.WaitForFirstAsync(cts.Token).WithTimeout(15);
+        Assert.NotNull(chosen);
+        Assert.True(clock.Elapsed < options.ResponderDialDelay, $"took {clock.Elapsed}: the initiator's own dial should have done it");
+        await using DirectConnection? match = await responder.TakeAsync(chosen!.Id, cts.Token).WithTimeout(15);
+        Assert.NotNull(match);
+        Assert.Equal(1, responder.ConnectsCompleted); // the accepted one: the responder had not dialed yet
+    }
+
+    [Fact]
+    public async Task Where_only_the_responder_can_reach_the_peer_its_dial_comes_after_the_delay()
+    {
+        PunchOptions options = Options with { ResponderDialDelay = TimeSpan.FromSeconds(1) };
+        byte[] key = DirectTestKit.RandomKey();
+        Socket listenerI = Listen();
+        Socket listenerR = Listen();
+        using var keyI = new DirectPathKey(key, isInitiator: true);
+        using var keyR = new DirectPathKey(key, isInitiator: false);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var initiator = new HolePuncher(listenerI, keyI, options, cts.Token);
+        await using var responder = new HolePuncher(listenerR, keyR, options, cts.Token);
+        var clock = Stopwatch.StartNew();
+        initiator.Start([]); // as if a NAT dropped everything the initiator sent
+        responder.Start([HostCandidate(listenerI)]);
+
+        await using DirectConnection? chosen = await initiator.WaitForFirstAsync(cts.Token).WithTimeout(15);
+        Assert.NotNull(chosen);
+        Assert.True(clock.Elapsed >= options.ResponderDialDelay - TimeSpan.FromMilliseconds(50), $"connected after {clock.Elapsed}, before the responder's delay");
+        await using DirectConnection? match = await responder.TakeAsync(chosen!.Id, cts.Token).WithTimeout(15);
+        Assert.NotNull(match);
+    }
 }
