@@ -20,9 +20,12 @@ internal static partial class NativePath
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    /// <summary>As above, in an open folder: no path is walked, so no symlink can lead elsewhere.</summary>
-    public static SafeFileHandle? OpenUnnamed(SafeFileHandle directory) =>
-        OpenAtNoFollow(directory, ".", OReadWrite | TmpFileFlag | DirectoryFlag, 0x180, out _);
+    /// <summary>
+    /// As above, in an open folder: no path is walked, so no symlink can lead elsewhere. The file is
+    /// made with <paramref name="mode"/> (less the umask, as every file this process creates).
+    /// </summary>
+    public static SafeFileHandle? OpenUnnamed(SafeFileHandle directory, int mode = 0x180) =>
+        OpenAtNoFollow(directory, ".", OReadWrite | TmpFileFlag | DirectoryFlag, mode, out _);
 
     /// <summary>Writes all of <paramref name="content"/> at offset 0; false with the errno when a write fails.</summary>
     public static unsafe bool WriteAll(SafeFileHandle file, ReadOnlySpan<byte> content, out int errno)

@@ -108,7 +108,7 @@ public sealed partial class OutputDirectory
     {
         Guard(part);
         part.DeleteSidecar();
-        ApplyMetadata(part.Handle, modifiedUnixSeconds, mode);
+        ApplyMetadata(part.Handle, modifiedUnixSeconds, part.ModeSet ? null : mode);
         string target = Path.Combine(part.Directory, part.FinalName);
         string saved = _overwrite && File.Exists(target) && !IsSymlink(target) && !Directory.Exists(target)
             ? Replace(part, target)
@@ -212,12 +212,15 @@ public sealed partial class OutputDirectory
     /// set-id or sticky), limited by this process's umask like any file it creates, and always
     /// readable and writable by the owner.
     /// </summary>
-    private static void ApplyMetadata(SafeFileHandle handle, long modifiedUnixSeconds, uint mode)
+    private static void ApplyMetadata(SafeFileHandle handle, long modifiedUnixSeconds, uint? mode)
     {
         try
         {
-            var permissions = ((UnixFileMode)(mode & 0x1FF) & ~Umask.Value) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            File.SetUnixFileMode(handle, permissions);
+            if (mode is uint bits)
+            {
+                File.SetUnixFileMode(handle, Permissions(bits));
+            }
+
             NativePath.SetModified(handle, Math.Clamp(modifiedUnixSeconds, 0, MaxUnixSeconds));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
@@ -225,6 +228,10 @@ public sealed partial class OutputDirectory
             // Metadata is best effort; the content is what was verified.
         }
     }
+
+    /// <summary>The sender's rwx bits for user, group and other, less the umask, always with the owner's rw.</summary>
+    private static UnixFileMode Permissions(uint mode) =>
+        ((UnixFileMode)(mode & 0x1FF) & ~Umask.Value) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Gives a received folder the sender's modification time (after its content is written).</summary>
     public static void SetFolderTime(string path, long modifiedUnixSeconds)

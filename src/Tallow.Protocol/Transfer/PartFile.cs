@@ -29,6 +29,9 @@ public sealed class PartFile : IDisposable
     /// <summary>An O_TMPFILE file (NativePath.OpenUnnamed): it never had the part name, and gets only the final one.</summary>
     internal bool Unnamed { get; }
 
+    /// <summary>Made with its final permission bits (OutputDirectory.CreateVerified): commit sets only the time.</summary>
+    internal bool ModeSet { get; init; }
+
     public SafeFileHandle Handle { get; }
 
     /// <summary>The open, checked folder it was made in (OutputDirectory.Verified.cs; not owned): its final name is given relative to it.</summary>

@@ -124,7 +124,7 @@ public sealed partial class TransferReceiver
     /// <summary>Writes verified content to a fresh part file and gives it the final name.</summary>
     private string SaveVerified(OutputDirectory output, string[] components, OfferEntry entry, ReadOnlyMemory<byte> content)
     {
-        PartFile part = output.CreateVerified(components, ResumeSidecar.IdentityOf(entry), _observer.OnNotice);
+        PartFile part = output.CreateVerified(components, ResumeSidecar.IdentityOf(entry), entry.Mode, _observer.OnNotice);
         if (!NativePath.WriteAll(part.Handle, content.Span, out int errno))
         {
             part.Discard();

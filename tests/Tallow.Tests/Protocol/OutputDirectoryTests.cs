@@ -238,7 +238,7 @@ public class OutputDirectoryTests
         Directory.CreateDirectory(outside);
         using var output = new OutputDirectory(root, overwrite: false);
 
-        PartFile part = verified ? output.CreateVerified(["d", "f.txt"], new byte[32], _ => { }) : output.CreatePart(["d", "f.txt"]);
+        PartFile part = verified ? output.CreateVerified(["d", "f.txt"], new byte[32], 0x1A4, _ => { }) : output.CreatePart(["d", "f.txt"]);
         Write(part, "data");
         // An attacker with local access moves the folder out of the root while the file is open.
         Directory.Move(Path.Combine(root, "d"), Path.Combine(outside, "d"));
@@ -256,7 +256,7 @@ public class OutputDirectoryTests
         string root = dir.Combine("out");
         using var output = new OutputDirectory(root, overwrite: false);
 
-        PartFile first = output.CreateVerified(["d", "a.txt"], new byte[32], _ => { });
+        PartFile first = output.CreateVerified(["d", "a.txt"], new byte[32], 0x1ED, _ => { });
         Write(first, "one");
         string saved = output.Commit(first, 1_700_000_000, 0x1ED, _ => { });
         Assert.Equal(Path.Combine(root, "d", "a.txt"), saved);
@@ -265,11 +265,20 @@ public class OutputDirectoryTests
         Assert.True(File.GetUnixFileMode(saved).HasFlag(UnixFileMode.UserExecute));
 
         var notices = new List<string>();
-        PartFile again = output.CreateVerified(["d", "a.txt"], new byte[32], _ => { });
+        PartFile again = output.CreateVerified(["d", "a.txt"], new byte[32], 0x1A4, _ => { });
         Write(again, "two");
         Assert.Equal(Path.Combine(root, "d", "a (1).txt"), output.Commit(again, 0, 0x1A4, notices.Add));
         Assert.Single(notices);
         Assert.Equal("one", File.ReadAllText(saved));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(Path.Combine(root, "d", "a (1).txt")));
+
+        // Never set-id or sticky, always the owner's read and write, and the umask applies (022 or stricter here).
+        PartFile odd = output.CreateVerified(["d", "b.txt"], new byte[32], 0xF24, _ => { }); // 07444: r--r--r-- with setuid, setgid, sticky
+        Write(odd, "three");
+        string oddSaved = output.Commit(odd, 0, 0xF24, _ => { });
+        UnixFileMode oddMode = File.GetUnixFileMode(oddSaved);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, oddMode & (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+        Assert.Equal((UnixFileMode)0, oddMode & (UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.StickyBit | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite));
     }
 
     [Theory]
