@@ -144,47 +144,69 @@ public class HolePuncherTests
     [Fact]
     public async Task The_responder_dials_late_so_the_initiators_syn_meets_its_listener_not_its_syn()
     {
-        PunchOptions options = Options with { ResponderDialDelay = TimeSpan.FromSeconds(3) };
-        byte[] key = DirectTestKit.RandomKey();
-        Socket listenerI = Listen();
-        Socket listenerR = Listen();
-        using var keyI = new DirectPathKey(key, isInitiator: true);
-        using var keyR = new DirectPathKey(key, isInitiator: false);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var initiator = new HolePuncher(listenerI, keyI, options, cts.Token);
-        await using var responder = new HolePuncher(listenerR, keyR, options, cts.Token);
+        await using var pair = new PuncherPair(Options with { ResponderDialDelay = TimeSpan.FromSeconds(3) });
         var clock = Stopwatch.StartNew();
-        initiator.Start([HostCandidate(listenerR)]);
-        responder.Start([HostCandidate(listenerI)]);
+        pair.Initiator.Start([HostCandidate(pair.ListenerR)]);
+        pair.Responder.Start([HostCandidate(pair.ListenerI)]);
 
-        await using DirectConnection? chosen = await initiator.WaitForFirstAsync(cts.Token).WithTimeout(15);
+        await using DirectConnection? chosen = await pair.Initiator.WaitForFirstAsync(pair.Token).WithTimeout(15);
         Assert.NotNull(chosen);
-        Assert.True(clock.Elapsed < options.ResponderDialDelay, $"took {clock.Elapsed}: the initiator's own dial should have done it");
-        await using DirectConnection? match = await responder.TakeAsync(chosen!.Id, cts.Token).WithTimeout(15);
+        Assert.True(clock.Elapsed < pair.Options.ResponderDialDelay, $"took {clock.Elapsed}: the initiator's own dial should have done it");
+        await using DirectConnection? match = await pair.Responder.TakeAsync(chosen!.Id, pair.Token).WithTimeout(15);
         Assert.NotNull(match);
-        Assert.Equal(1, responder.ConnectsCompleted); // the accepted one: the responder had not dialed yet
+        Assert.Equal(1, pair.Responder.ConnectsCompleted); // the accepted one: the responder had not dialed yet
     }
 
     [Fact]
     public async Task Where_only_the_responder_can_reach_the_peer_its_dial_comes_after_the_delay()
     {
-        PunchOptions options = Options with { ResponderDialDelay = TimeSpan.FromSeconds(1) };
-        byte[] key = DirectTestKit.RandomKey();
-        Socket listenerI = Listen();
-        Socket listenerR = Listen();
-        using var keyI = new DirectPathKey(key, isInitiator: true);
-        using var keyR = new DirectPathKey(key, isInitiator: false);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var initiator = new HolePuncher(listenerI, keyI, options, cts.Token);
-        await using var responder = new HolePuncher(listenerR, keyR, options, cts.Token);
+        await using var pair = new PuncherPair(Options with { ResponderDialDelay = TimeSpan.FromSeconds(1) });
         var clock = Stopwatch.StartNew();
-        initiator.Start([]); // as if a NAT dropped everything the initiator sent
-        responder.Start([HostCandidate(listenerI)]);
+        pair.Initiator.Start([]); // as if a NAT dropped everything the initiator sent
+        pair.Responder.Start([HostCandidate(pair.ListenerI)]);
 
-        await using DirectConnection? chosen = await initiator.WaitForFirstAsync(cts.Token).WithTimeout(15);
+        await using DirectConnection? chosen = await pair.Initiator.WaitForFirstAsync(pair.Token).WithTimeout(15);
         Assert.NotNull(chosen);
-        Assert.True(clock.Elapsed >= options.ResponderDialDelay - TimeSpan.FromMilliseconds(50), $"connected after {clock.Elapsed}, before the responder's delay");
-        await using DirectConnection? match = await responder.TakeAsync(chosen!.Id, cts.Token).WithTimeout(15);
+        Assert.True(clock.Elapsed >= pair.Options.ResponderDialDelay - TimeSpan.FromMilliseconds(50), $"connected after {clock.Elapsed}, before the responder's delay");
+        await using DirectConnection? match = await pair.Responder.TakeAsync(chosen!.Id, pair.Token).WithTimeout(15);
         Assert.NotNull(match);
+    }
+
+    /// <summary>An initiator and a responder with one session key, each on its own shared port.</summary>
+    private sealed class PuncherPair : IAsyncDisposable
+    {
+        private readonly DirectPathKey _keyI;
+        private readonly DirectPathKey _keyR;
+        private readonly CancellationTokenSource _cts = new(TimeSpan.FromSeconds(30));
+
+        public PuncherPair(PunchOptions options)
+        {
+            byte[] key = DirectTestKit.RandomKey();
+            Options = options;
+            (_keyI, _keyR) = (new DirectPathKey(key, isInitiator: true), new DirectPathKey(key, isInitiator: false));
+            Initiator = new HolePuncher(ListenerI, _keyI, options, _cts.Token);
+            Responder = new HolePuncher(ListenerR, _keyR, options, _cts.Token);
+        }
+
+        public PunchOptions Options { get; }
+
+        public Socket ListenerI { get; } = Listen();
+
+        public Socket ListenerR { get; } = Listen();
+
+        public HolePuncher Initiator { get; }
+
+        public HolePuncher Responder { get; }
+
+        public CancellationToken Token => _cts.Token;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Initiator.DisposeAsync();
+            await Responder.DisposeAsync();
+            _keyI.Dispose();
+            _keyR.Dispose();
+            _cts.Dispose();
+        }
     }
 }
