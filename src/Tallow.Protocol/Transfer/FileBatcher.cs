@@ -1,5 +1,5 @@
-// The sender's side of FileBatch (protocol.md "Small files"): whole small files are read and
-// hashed one by one into a chunk-sized batch, and the batch goes out as one record (zstd-packed
+// The sender's side of FileBatch (protocol.md "Small files"): whole small files are read one by
+// one into a chunk-sized batch, hashed together (Blake3Batch), and the batch goes out as one record (zstd-packed
 // when that pays, like a chunk) once the next file would not fit, a file that is not batched
 // comes, or the transfer ends. Each file keeps its own whole-file BLAKE3 in the batch, so the
 // receiver verifies and saves every file separately, exactly as after a FileDone.
@@ -66,8 +66,7 @@ internal sealed class FileBatcher : IDisposable
             throw await TransferSender.ChangedWhileSendingAsync(_channel, ct).ConfigureAwait(false);
         }
 
-        byte[] hash = Blake3.Hasher.Hash(content.Span).AsSpan().ToArray();
-        _files.Add((new BatchedFile(index, (uint)size, hash), offeredPath));
+        _files.Add((new BatchedFile(index, (uint)size, ReadOnlyMemory<byte>.Empty), offeredPath)); // hashed with the others at FlushAsync
         _contentLength += size;
     }
 
@@ -97,6 +96,7 @@ internal sealed class FileBatcher : IDisposable
             return;
         }
 
+        HashAll();
         Span<byte> body = _raw.Body.Span;
         int header = FileBatchMessage.HeaderSize(_files.Count);
         FileBatchMessage.WriteHeader(body[1..], _files.ConvertAll(f => f.File));
@@ -131,6 +131,23 @@ internal sealed class FileBatcher : IDisposable
 
         _files.Clear();
         _contentLength = 0;
+    }
+
+    /// <summary>Every batched file's whole-file BLAKE3 at once (Blake3Batch: the small ones share SIMD lanes).</summary>
+    private void HashAll()
+    {
+        var inputs = new (int Offset, int Length)[_files.Count];
+        for (int i = 0, position = 0; i < _files.Count; position += (int)_files[i].File.Size, i++)
+        {
+            inputs[i] = (position, (int)_files[i].File.Size);
+        }
+
+        byte[] hashes = new byte[_files.Count * Blake3Batch.HashSize];
+        Blake3Batch.Hash(_contents.AsSpan(0, _contentLength), inputs, hashes);
+        for (int i = 0; i < _files.Count; i++)
+        {
+            _files[i] = (_files[i].File with { Hash = hashes.AsMemory(i * Blake3Batch.HashSize, Blake3Batch.HashSize) }, _files[i].Path);
+        }
     }
 
     public void Dispose()

@@ -55,24 +55,32 @@ public sealed partial class TransferReceiver
             throw await ProtocolViolationAsync("a batch of files that does not match the offer", ct).ConfigureAwait(false);
         }
 
-        int position = contentStart;
-        foreach (BatchedFile file in files)
+        // Every file's hash at once (Blake3Batch: the small ones share SIMD lanes); each is checked
+        // just before it is saved, so the files before a bad one are kept, as after a FileDone.
+        var inputs = new (int Offset, int Length)[files.Length];
+        for (int i = 0, position = contentStart; i < files.Length; position += (int)files[i].Size, i++)
         {
-            ReadOnlyMemory<byte> content = payload.Slice(position, (int)file.Size);
-            position += (int)file.Size;
+            inputs[i] = (position, (int)files[i].Size);
+        }
+
+        byte[] hashes = new byte[files.Length * Blake3Batch.HashSize];
+        Blake3Batch.Hash(payload.Span, inputs, hashes);
+        for (int i = 0; i < files.Length; i++)
+        {
+            BatchedFile file = files[i];
             OfferEntry entry = offer.Entries[(int)file.Index];
-            byte[] hash = Blake3.Hasher.Hash(content.Span).AsSpan().ToArray();
-            if (!CryptographicOperations.FixedTimeEquals(hash, file.Hash.Span))
+            if (!CryptographicOperations.FixedTimeEquals(hashes.AsSpan(i * Blake3Batch.HashSize, Blake3Batch.HashSize), file.Hash.Span))
             {
                 await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
                 throw new TallowException(FailureKind.Error, $"'{PathSanitizer.Printable(entry.Path)}' failed verification (its hash did not match): it was discarded. Try the transfer again.");
             }
 
+            ReadOnlyMemory<byte> content = payload.Slice(inputs[i].Offset, inputs[i].Length);
             PathSanitizer.TrySplit(entry.Path, out string[] components, out _);
             string saved = SaveVerified(output, components, entry, content);
             long wire = (long)file.Size * record.Body.Length / payload.Length; // its share of the record
             progress.Add(file.Size, wire);
-            _observer.OnFileCompleted(new FileReport(output.Relative(saved), file.Size, Convert.ToHexStringLower(hash), 0, wire, 1, packed ? 1 : 0));
+            _observer.OnFileCompleted(new FileReport(output.Relative(saved), file.Size, Convert.ToHexStringLower(hashes.AsSpan(i * Blake3Batch.HashSize, Blake3Batch.HashSize)), 0, wire, 1, packed ? 1 : 0));
         }
 
         return files.Length;

@@ -1,0 +1,60 @@
+// Blake3Batch against the Blake3 package: every length class of a small input (empty, inside one
+// block, block and chunk edges, every chunk count up to the lane limit and past it), alone and
+// mixed in one batch, at any offset of a shared buffer.
+using Tallow.Protocol.Transfer;
+
+namespace Tallow.Tests.Protocol;
+
+public sealed class Blake3BatchTests
+{
+    private static readonly int[] EdgeLengths =
+        [0, 1, 63, 64, 65, 127, 128, 1000, 1023, 1024, 1025, 2047, 2048, 2049, 3072, 3073, 4096, 5000, 6144, 7167, 7168, 7169, 8191, 8192, 8193, 20000];
+
+    [Fact]
+    public void Every_edge_length_alone_hashes_as_the_package_does()
+    {
+        var random = new Random(1);
+        foreach (int length in EdgeLengths)
+        {
+            byte[] data = new byte[length + 3];
+            random.NextBytes(data);
+            byte[] hash = new byte[32];
+            Blake3Batch.Hash(data, [(3, length)], hash);
+            Assert.True(Expected(data.AsSpan(3, length)).SequenceEqual(hash), $"length {length}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 8192)]
+    [InlineData(2, 300)]
+    [InlineData(3, 9000)]
+    [InlineData(4, 1100)]
+    public void A_batch_of_mixed_lengths_hashes_each_input_as_the_package_does(int seed, int maxLength)
+    {
+        var random = new Random(seed);
+        int count = random.Next(1, 120);
+        var inputs = new (int Offset, int Length)[count];
+        int total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int length = i < EdgeLengths.Length && seed == 1 ? Math.Min(EdgeLengths[i], maxLength) : random.Next(0, maxLength + 1);
+            inputs[i] = (total, length);
+            total += length;
+        }
+
+        byte[] data = new byte[total];
+        random.NextBytes(data);
+        byte[] hashes = new byte[count * 32];
+        Blake3Batch.Hash(data, inputs, hashes);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.True(Expected(data.AsSpan(inputs[i].Offset, inputs[i].Length)).SequenceEqual(hashes.AsSpan(i * 32, 32)), $"input {i}, length {inputs[i].Length}");
+        }
+    }
+
+    [Fact]
+    public void Too_small_a_hash_buffer_is_refused() =>
+        Assert.Throws<ArgumentException>(() => Blake3Batch.Hash(new byte[10], [(0, 5), (5, 5)], new byte[63]));
+
+    private static byte[] Expected(ReadOnlySpan<byte> input) => Blake3.Hasher.Hash(input).AsSpan().ToArray();
+}
