@@ -184,7 +184,7 @@ public sealed class MirrorCommit(string root, string? backupRoot, ITransferObser
     private bool Confined(string path, out string full)
     {
         full = Path.Combine(root, path);
-        if (PathSanitizer.TrySplit(path, out _, out _) && !SyncTree.IsState(path) && SyncTree.ParentsAreFolders(root, path))
+        if (PathSanitizer.IsSafePath(path, out _) && !SyncTree.IsState(path) && SyncTree.ParentsAreFolders(root, path))
         {
             return true;
         }

@@ -53,7 +53,7 @@ public static class SyncCodec
         for (uint i = 0; i < count; i++)
         {
             if (!r.TryReadByte(out byte type) || type > (byte)SyncEntryType.Other
-                || !r.TryReadString(PathSanitizer.MaxPathBytes, out string path) || !PathSanitizer.TrySplit(path, out _, out _)
+                || !r.TryReadString(PathSanitizer.MaxPathBytes, out string path) || !PathSanitizer.IsSafePath(path, out _)
                 || !r.TryReadUInt64(out ulong size) || size > long.MaxValue
                 || !r.TryReadInt64(out long mtime)
                 || !r.TryReadUInt32(out uint mode))
@@ -124,7 +124,7 @@ public static class SyncCodec
         for (uint i = 0; i < count; i++)
         {
             if (!r.TryReadByte(out byte kind) || kind is < (byte)SyncOpKind.Directory or > (byte)SyncOpKind.Delete
-                || !r.TryReadString(PathSanitizer.MaxPathBytes, out string path) || !PathSanitizer.TrySplit(path, out _, out _))
+                || !r.TryReadString(PathSanitizer.MaxPathBytes, out string path) || !PathSanitizer.IsSafePath(path, out _))
             {
                 return false;
             }
@@ -284,7 +284,7 @@ public static class SyncCodec
 
         for (uint i = 0; i < count; i++)
         {
-            if (!r.TryReadString(PathSanitizer.MaxPathBytes, out string path) || !PathSanitizer.TrySplit(path, out _, out _))
+            if (!r.TryReadString(PathSanitizer.MaxPathBytes, out string path) || !PathSanitizer.IsSafePath(path, out _))
             {
                 return false;
             }

@@ -148,7 +148,7 @@ public static class SyncTree
     /// <summary>One lstat (statx, no symlink followed) of an entry: its type, mode, size and time; null when it is gone or skipped.</summary>
     private static SyncEntry? Describe(string full, string path, Action<string>? warn)
     {
-        if (!PathSanitizer.TrySplit(path, out _, out string reason))
+        if (!PathSanitizer.IsSafePath(path, out string reason))
         {
             warn?.Invoke($"skipping '{PathSanitizer.Printable(path)}': {reason}.");
             return null; // neither side can name it on the wire

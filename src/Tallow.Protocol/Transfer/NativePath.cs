@@ -119,15 +119,15 @@ internal static partial class NativePath
     }
 
     /// <summary>
-    /// Gives the open file the new name <paramref name="newPath"/> (linkat with AT_SYMLINK_FOLLOW on
-    /// /proc/self/fd); never replaces an existing name, symlink or folder (<see cref="LinkResult.Exists"/>).
+    /// Gives the open file the new name <paramref name="newPath"/> (linkat of the descriptor itself,
+    /// else with AT_SYMLINK_FOLLOW on /proc/self/fd); never replaces an existing name, symlink or folder (<see cref="LinkResult.Exists"/>).
     /// <see cref="LinkResult.Unsupported"/>: the file system has no hard links (FAT, some network and FUSE file systems).
     /// With <paramref name="directory"/>, <paramref name="newPath"/> is a name in that open folder.
     /// </summary>
     public static LinkResult Link(SafeFileHandle handle, string newPath, out int errno, SafeFileHandle? directory = null)
     {
         const int AtFdCwd = -100;
-        const int AtSymlinkFollow = 0x400;
+        const int AtSymlinkFollow = 0x400, AtEmptyPath = 0x1000;
         const int EExist = 17, EPerm = 1, EMlink = 31, ENoSys = 38, EOpNotSupp = 95;
         bool added = false, folderAdded = false;
         try
@@ -135,8 +135,23 @@ internal static partial class NativePath
             handle.DangerousAddRef(ref added);
             directory?.DangerousAddRef(ref folderAdded);
             int folder = directory is null ? AtFdCwd : (int)directory.DangerousGetHandle();
-            string self = $"/proc/self/fd/{handle.DangerousGetHandle()}";
-            errno = linkat(AtFdCwd, self, folder, newPath, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+            int fd = (int)handle.DangerousGetHandle();
+            // linkat(fd, "", AT_EMPTY_PATH) names the open file without a path walk through /proc;
+            // the kernel allows it with CAP_DAC_READ_SEARCH (or, since Linux 6.10, to the opener)
+            // and otherwise says ENOENT, which is also what a file with no name left says: then
+            // /proc/self/fd decides, and once it succeeds where the empty path did not, is used from then on.
+            errno = -1;
+            if (!EmptyPathRefused)
+            {
+                errno = linkat(fd, "", folder, newPath, AtEmptyPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
+            }
+
+            if (errno is -1 or ENoEnt)
+            {
+                bool retry = errno == ENoEnt;
+                errno = linkat(AtFdCwd, $"/proc/self/fd/{fd}", folder, newPath, AtSymlinkFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+                EmptyPathRefused |= retry && errno != ENoEnt;
+            }
         }
         finally
         {
@@ -159,6 +174,9 @@ internal static partial class NativePath
             _ => LinkResult.Failed,
         };
     }
+
+    /// <summary>The kernel refused linkat(fd, "", AT_EMPTY_PATH) and /proc/self/fd did the job: it is used from then on.</summary>
+    internal static bool EmptyPathRefused { get; set; }
 
     [LibraryImport("libc", EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);

@@ -92,7 +92,13 @@ public sealed partial class OutputDirectory
 
     private PartFile Guard(PartFile part)
     {
-        // A file made in an open folder (OutputDirectory.Verified.cs) is where that folder is now.
+        // A file made in an open folder (OutputDirectory.Verified.cs) is where that folder is now,
+        // checked once per group of commits (RecheckFolder).
+        if (part.Folder is not null && part.Folder == _folderChecked)
+        {
+            return part;
+        }
+
         string? real = part.Folder is null ? part.RealPath() : NativePath.RealPathOf(part.Folder) is { } folder ? folder + "/" : null;
         if (!IsInsideRoot(real))
         {
@@ -100,6 +106,7 @@ public sealed partial class OutputDirectory
             throw new TallowException(FailureKind.FileSystem, "refusing to write outside the output folder (a folder was replaced by a link while receiving).");
         }
 
+        _folderChecked = part.Folder ?? _folderChecked;
         return part;
     }
 

@@ -65,6 +65,7 @@ public sealed partial class TransferReceiver
 
         byte[] hashes = new byte[files.Length * Blake3Batch.HashSize];
         Blake3Batch.Hash(payload.Span, inputs, hashes);
+        output.RecheckFolder(); // where the open folder is: checked at this batch's first commit into it
         for (int i = 0; i < files.Length; i++)
         {
             BatchedFile file = files[i];

@@ -64,7 +64,7 @@ public sealed partial class TransferReceiver
 
         foreach (OfferEntry entry in offer.Entries)
         {
-            if (!PathSanitizer.TrySplit(entry.Path, out _, out string reason))
+            if (!PathSanitizer.IsSafePath(entry.Path, out string reason))
             {
                 await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Protocol, "unsafe path in offer", ct).ConfigureAwait(false);
                 throw new TallowException(FailureKind.FileSystem, $"the sender offered an unsafe path '{PathSanitizer.Printable(entry.Path)}' ({reason}): the transfer was refused and nothing was written.");

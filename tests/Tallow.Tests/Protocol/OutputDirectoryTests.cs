@@ -250,6 +250,51 @@ public class OutputDirectoryTests
     }
 
     [Fact]
+    public void Where_the_kernel_refuses_to_link_a_descriptor_itself_proc_self_fd_names_the_file()
+    {
+        using var dir = new TempDir();
+        using var output = new OutputDirectory(dir.Path, overwrite: false);
+        bool before = NativePath.EmptyPathRefused;
+        try
+        {
+            NativePath.EmptyPathRefused = true; // as for a user without CAP_DAC_READ_SEARCH before Linux 6.10
+            PartFile verified = output.CreateVerified(["d", "v.txt"], new byte[32], 0x1A4, _ => { });
+            Write(verified, "verified");
+            Assert.Equal(Path.Combine(dir.Path, "d", "v.txt"), output.Commit(verified, 0, 0x1A4, _ => { }));
+            Assert.Equal("verified", File.ReadAllText(Path.Combine(dir.Path, "d", "v.txt")));
+            Assert.Equal("part", File.ReadAllText(Receive(output, "part", [], "d", "p.txt")));
+        }
+        finally
+        {
+            NativePath.EmptyPathRefused = before;
+        }
+    }
+
+    [Fact]
+    public void A_group_of_commits_checks_the_open_folder_again_after_RecheckFolder()
+    {
+        using var dir = new TempDir();
+        string root = dir.Combine("out");
+        string outside = dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        using var output = new OutputDirectory(root, overwrite: false);
+
+        PartFile first = output.CreateVerified(["d", "a.txt"], new byte[32], 0x1A4, _ => { });
+        Write(first, "one");
+        output.Commit(first, 0, 0x1A4, _ => { }); // checks the folder and trusts it until RecheckFolder
+        PartFile second = output.CreateVerified(["d", "b.txt"], new byte[32], 0x1A4, _ => { });
+        Write(second, "two");
+        Directory.Move(Path.Combine(root, "d"), Path.Combine(outside, "d"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "d"), Path.Combine(outside, "d"));
+
+        output.RecheckFolder(); // the next batch
+        var ex = Assert.Throws<TallowException>(() => output.Commit(second, 0, 0x1A4, _ => { }));
+        Assert.Equal(FailureKind.FileSystem, ex.Kind);
+        Assert.False(File.Exists(Path.Combine(outside, "d", "b.txt")));
+        Assert.Equal("one", File.ReadAllText(Path.Combine(outside, "d", "a.txt")));
+    }
+
+    [Fact]
     public void Verified_files_are_named_through_the_open_folder_with_time_mode_and_free_names()
     {
         using var dir = new TempDir();
