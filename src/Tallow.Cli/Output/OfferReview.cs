@@ -51,6 +51,7 @@ internal sealed partial class OfferReview
         var tops = new Dictionary<string, Builder>(StringComparer.Ordinal);
         var hidden = new List<string>();
         var hiddenSeen = new HashSet<string>(StringComparer.Ordinal);
+        string[]? previous = null;
         for (int index = 0; index < offer.Entries.Count; index++)
         {
             OfferEntry entry = offer.Entries[index];
@@ -59,7 +60,8 @@ internal sealed partial class OfferReview
                 continue;
             }
 
-            string[] parts = entry.Path.Split('/');
+            string[] parts = PathSanitizer.SplitLike(entry.Path, previous);
+            previous = parts;
             if (!tops.TryGetValue(parts[0], out Builder? top))
             {
                 top = new Builder(parts[0]) { Exists = Present(Path.Combine(root, parts[0])) };
@@ -152,9 +154,13 @@ internal sealed partial class OfferReview
         public void Add(OfferEntry entry, string[] parts)
         {
             _folder |= parts.Length > 1 || entry.Type == EntryType.Directory;
-            if (parts.Skip(1).Any(p => p.StartsWith('.')))
+            for (int i = 1; i < parts.Length; i++)
             {
-                _hiddenInside++;
+                if (parts[i].StartsWith('.'))
+                {
+                    _hiddenInside++;
+                    break;
+                }
             }
 
             if (entry.Type == EntryType.File)

@@ -3,6 +3,7 @@
 // not look". The sync tree watcher (Sync/EntryState.cs) compares these fields between a walk and
 // a single look at one path, so both go through this one call and always agree.
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Tallow.Protocol.Transfer;
 
@@ -21,14 +22,33 @@ internal static partial class NativePath
     }
 
     /// <summary>statx(2) of <paramref name="path"/> without following a final symlink; mtime in nanoseconds since the Unix epoch.</summary>
-    public static unsafe StatResult LStat(string path, out ushort mode, out long size, out long mtimeNanoseconds)
+    public static StatResult LStat(string path, out ushort mode, out long size, out long mtimeNanoseconds) =>
+        LStat(null, path, out mode, out size, out mtimeNanoseconds);
+
+    /// <summary>As above for a name in an open folder (no walk of the folder's path: a scan looks at many names of one folder).</summary>
+    public static unsafe StatResult LStat(SafeFileHandle? folder, string path, out ushort mode, out long size, out long mtimeNanoseconds)
     {
         const int AtFdCwd = -100;
         const int AtSymlinkNoFollow = 0x100;
         const uint Mask = 0x1 | 0x2 | 0x40 | 0x200; // STATX_TYPE | STATX_MODE | STATX_MTIME | STATX_SIZE
         const int ENotDir = 20;
         byte* buffer = stackalloc byte[StatxSize];
-        if (statxChecked(AtFdCwd, path, AtSymlinkNoFollow, Mask, buffer) != 0)
+        bool added = false;
+        int result;
+        try
+        {
+            folder?.DangerousAddRef(ref added);
+            result = statxChecked(folder is null ? AtFdCwd : (int)folder.DangerousGetHandle(), path, AtSymlinkNoFollow, Mask, buffer);
+        }
+        finally
+        {
+            if (added)
+            {
+                folder!.DangerousRelease();
+            }
+        }
+
+        if (result != 0)
         {
             mode = 0;
             size = 0;

@@ -92,13 +92,7 @@ public sealed partial class OutputDirectory
 
     private PartFile Guard(PartFile part)
     {
-        // A file made in an open folder (OutputDirectory.Verified.cs) is where that folder is now,
-        // checked once per group of commits (RecheckFolder).
-        if (part.Folder is not null && part.Folder == _folderChecked)
-        {
-            return part;
-        }
-
+        // A file made in an open folder (OutputDirectory.Verified.cs) is where that folder is now.
         string? real = part.Folder is null ? part.RealPath() : NativePath.RealPathOf(part.Folder) is { } folder ? folder + "/" : null;
         if (!IsInsideRoot(real))
         {
@@ -106,7 +100,6 @@ public sealed partial class OutputDirectory
             throw new TallowException(FailureKind.FileSystem, "refusing to write outside the output folder (a folder was replaced by a link while receiving).");
         }
 
-        _folderChecked = part.Folder ?? _folderChecked;
         return part;
     }
 
@@ -114,6 +107,12 @@ public sealed partial class OutputDirectory
     public string Commit(PartFile part, long modifiedUnixSeconds, uint mode, Action<string> notice)
     {
         Guard(part);
+        return Name(part, modifiedUnixSeconds, mode, notice);
+    }
+
+    /// <summary>Commit for a file whose location was checked already (a batch's open, checked folder).</summary>
+    private string Name(PartFile part, long modifiedUnixSeconds, uint mode, Action<string> notice)
+    {
         part.DeleteSidecar();
         ApplyMetadata(part.Handle, modifiedUnixSeconds, part.ModeSet ? null : mode);
         string target = Path.Combine(part.Directory, part.FinalName);

@@ -23,7 +23,10 @@ public static class PathSanitizer
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ReservedLookup = ReservedNames.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Splits and validates; on failure <paramref name="reason"/> says why (safe to print: it escapes the name).</summary>
-    public static bool TrySplit(string path, out string[] components, out string reason)
+    public static bool TrySplit(string path, out string[] components, out string reason) => TrySplit(path, null, out components, out reason);
+
+    /// <summary>As above, sharing the strings of <paramref name="previous"/> (see <see cref="SplitLike"/>).</summary>
+    public static bool TrySplit(string path, string[]? previous, out string[] components, out string reason)
     {
         components = [];
         if (!IsSafePath(path, out reason))
@@ -31,8 +34,28 @@ public static class PathSanitizer
             return false;
         }
 
-        components = path.Split('/');
+        components = SplitLike(path, previous);
         return true;
+    }
+
+    /// <summary>
+    /// <c>path.Split('/')</c>, reusing the strings of <paramref name="previous"/> (the previous
+    /// entry's components) where a component is the same at the same depth: the many entries of
+    /// one folder share its components instead of each making them again (Split was a quarter of
+    /// planning a 100,000-file receive).
+    /// </summary>
+    public static string[] SplitLike(string path, string[]? previous)
+    {
+        var parts = new string[path.AsSpan().Count('/') + 1];
+        int k = 0;
+        foreach (Range range in path.AsSpan().Split('/'))
+        {
+            ReadOnlySpan<char> part = path.AsSpan(range);
+            parts[k] = previous is not null && k < previous.Length && part.SequenceEqual(previous[k]) ? previous[k] : part.ToString();
+            k++;
+        }
+
+        return parts;
     }
 
     /// <summary>Validates like <see cref="TrySplit"/> without making the components (nothing is allocated for a good path).</summary>

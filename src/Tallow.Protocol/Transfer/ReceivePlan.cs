@@ -57,6 +57,7 @@ public sealed class ReceivePlan : IDisposable
         var folders = new HashSet<int>();
         long bytes = 0;
         int resumed = 0;
+        string[]? previous = null;
         for (int i = 0; i < offer.Entries.Count; i++)
         {
             OfferEntry entry = offer.Entries[i];
@@ -73,9 +74,10 @@ public sealed class ReceivePlan : IDisposable
 
             long size = entry.Size == TransferOffer.UnknownSize ? 0 : (long)entry.Size;
             HeldContent held = HeldContent.Nothing;
-            if (output is not null && PathSanitizer.TrySplit(entry.Path, out string[] components, out _))
+            if (output is not null && PathSanitizer.TrySplit(entry.Path, previous, out string[] components, out _))
             {
                 held = output.Inspect(components, entry, notice, resume: resumed < MaxResumedFiles);
+                previous = components;
             }
 
             if (held.SameSizeAndTime)

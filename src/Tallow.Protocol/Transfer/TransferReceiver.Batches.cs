@@ -2,12 +2,11 @@
 // of an offer that may batch, the next record is looked at first. A FileBatch carries that file
 // and the planned files right after it, whole; each must be exactly the next planned file
 // (fresh: not resumed, not a content check), with its offered size. Every file's BLAKE3 is
-// checked against its content before anything is created; then it is saved like any received
-// file: time, mode and the final name through OutputDirectory.Commit, with no resume sidecar (the
-// content is complete and verified). Any other record is kept for
-// the per-file path (ReceiveContentAsync reads it first).
-// The file is written unnamed (O_TMPFILE) where the file system allows, so the only name it ever
-// gets is the final one; elsewhere through a part file as above.
+// checked against its content before anything is created; the files up to the first that fails
+// are saved (OutputDirectory.SaveVerified: time, mode and the final name, several at once, no
+// resume sidecar: the content is complete and verified) and reported in order, then the failure
+// stops the transfer, as after a FileDone. Any other record is kept for the per-file path
+// (ReceiveContentAsync reads it first).
 using System.Security.Cryptography;
 using Tallow.Protocol.Records;
 using Tallow.Protocol.Transfer.Resume;
@@ -55,8 +54,7 @@ public sealed partial class TransferReceiver
             throw await ProtocolViolationAsync("a batch of files that does not match the offer", ct).ConfigureAwait(false);
         }
 
-        // Every file's hash at once (Blake3Batch: the small ones share SIMD lanes); each is checked
-        // just before it is saved, so the files before a bad one are kept, as after a FileDone.
+        // Every file's hash at once (Blake3Batch: the small ones share SIMD lanes).
         var inputs = new (int Offset, int Length)[files.Length];
         for (int i = 0, position = contentStart; i < files.Length; position += (int)files[i].Size, i++)
         {
@@ -65,23 +63,48 @@ public sealed partial class TransferReceiver
 
         byte[] hashes = new byte[files.Length * Blake3Batch.HashSize];
         Blake3Batch.Hash(payload.Span, inputs, hashes);
-        output.RecheckFolder(); // where the open folder is: checked at this batch's first commit into it
-        for (int i = 0; i < files.Length; i++)
+        int good = 0;
+        while (good < files.Length && CryptographicOperations.FixedTimeEquals(hashes.AsSpan(good * Blake3Batch.HashSize, Blake3Batch.HashSize), files[good].Hash.Span))
         {
-            BatchedFile file = files[i];
-            OfferEntry entry = offer.Entries[(int)file.Index];
-            if (!CryptographicOperations.FixedTimeEquals(hashes.AsSpan(i * Blake3Batch.HashSize, Blake3Batch.HashSize), file.Hash.Span))
+            good++;
+        }
+
+        var verified = new VerifiedFile[good];
+        string[]? components = null;
+        for (int i = 0; i < good; i++)
+        {
+            OfferEntry entry = offer.Entries[(int)files[i].Index];
+            PathSanitizer.TrySplit(entry.Path, components, out components, out _);
+            verified[i] = new VerifiedFile(components, payload.Slice(inputs[i].Offset, inputs[i].Length), entry.Mode, entry.ModifiedUnixSeconds, () => ResumeSidecar.IdentityOf(entry));
+        }
+
+        SavedFile[] saved = output.SaveVerified(verified);
+        TallowException? failure = null;
+        for (int i = 0; i < good; i++)
+        {
+            saved[i].Notices?.ForEach(_observer.OnNotice);
+            if (saved[i].Path is not { } path)
             {
-                await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
-                throw new TallowException(FailureKind.Error, $"'{PathSanitizer.Printable(entry.Path)}' failed verification (its hash did not match): it was discarded. Try the transfer again.");
+                failure ??= saved[i].Failure;
+                continue;
             }
 
-            ReadOnlyMemory<byte> content = payload.Slice(inputs[i].Offset, inputs[i].Length);
-            PathSanitizer.TrySplit(entry.Path, out string[] components, out _);
-            string saved = SaveVerified(output, components, entry, content);
+            BatchedFile file = files[i];
             long wire = (long)file.Size * record.Body.Length / payload.Length; // its share of the record
             progress.Add(file.Size, wire);
-            _observer.OnFileCompleted(new FileReport(output.Relative(saved), file.Size, Convert.ToHexStringLower(hashes.AsSpan(i * Blake3Batch.HashSize, Blake3Batch.HashSize)), 0, wire, 1, packed ? 1 : 0));
+            _observer.OnFileCompleted(new FileReport(output.Relative(path), file.Size, Convert.ToHexStringLower(hashes.AsSpan(i * Blake3Batch.HashSize, Blake3Batch.HashSize)), 0, wire, 1, packed ? 1 : 0));
+        }
+
+        if (failure is not null)
+        {
+            throw failure;
+        }
+
+        if (good < files.Length)
+        {
+            // The files before the bad one are kept, as after a FileDone.
+            await _channel.SendReasonAsync(RecordKind.ReceiverCancel, CancelReason.Integrity, "a file failed verification", ct).ConfigureAwait(false);
+            throw new TallowException(FailureKind.Error, $"'{PathSanitizer.Printable(offer.Entries[(int)files[good].Index].Path)}' failed verification (its hash did not match): it was discarded. Try the transfer again.");
         }
 
         return files.Length;
@@ -128,18 +151,5 @@ public sealed partial class TransferReceiver
         }
 
         return true;
-    }
-
-    /// <summary>Writes verified content to a fresh part file and gives it the final name.</summary>
-    private string SaveVerified(OutputDirectory output, string[] components, OfferEntry entry, ReadOnlyMemory<byte> content)
-    {
-        PartFile part = output.CreateVerified(components, ResumeSidecar.IdentityOf(entry), entry.Mode, _observer.OnNotice);
-        if (!NativePath.WriteAll(part.Handle, content.Span, out int errno))
-        {
-            part.Discard();
-            throw ContentSinks.WriteFailed(part, new IOException(System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)));
-        }
-
-        return output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);
     }
 }

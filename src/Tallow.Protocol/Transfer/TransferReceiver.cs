@@ -148,10 +148,11 @@ public sealed partial class TransferReceiver
         var resend = new List<PlannedFile>();
         int saved = 0;
         int next = 0;
+        string[]? components = null;
         for (int i = 0; i < offer.Entries.Count; i++)
         {
             OfferEntry entry = offer.Entries[i];
-            PathSanitizer.TrySplit(entry.Path, out string[] components, out _);
+            PathSanitizer.TrySplit(entry.Path, components, out components, out _);
             if (entry.Type == EntryType.Directory)
             {
                 if (plan.IncludesFolder(i))
@@ -198,8 +199,8 @@ public sealed partial class TransferReceiver
             foreach (PlannedFile file in resend)
             {
                 OfferEntry entry = offer.Entries[file.Index];
-                PathSanitizer.TrySplit(entry.Path, out string[] components, out _);
-                await ReceiveFileAsync(entry, file, components, output, progress, ct).ConfigureAwait(false); // from 0: saved or thrown
+                PathSanitizer.TrySplit(entry.Path, out string[] parts, out _);
+                await ReceiveFileAsync(entry, file, parts, output, progress, ct).ConfigureAwait(false); // from 0: saved or thrown
                 saved++;
             }
 

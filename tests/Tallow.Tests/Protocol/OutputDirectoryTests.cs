@@ -270,8 +270,46 @@ public class OutputDirectoryTests
         }
     }
 
+    private static VerifiedFile Verified(string text, long modified, params string[] components) =>
+        new(components, Encoding.UTF8.GetBytes(text), 0x1A4, modified, () => new byte[32]);
+
     [Fact]
-    public void A_group_of_commits_checks_the_open_folder_again_after_RecheckFolder()
+    public void A_batch_saves_its_files_at_once_across_many_folders_in_order_with_their_own_notices()
+    {
+        using var dir = new TempDir();
+        using var output = new OutputDirectory(dir.Path, overwrite: false);
+        Directory.CreateDirectory(Path.Combine(dir.Path, "f07"));
+        File.WriteAllText(Path.Combine(dir.Path, "f07", "x3.txt"), "here before");
+
+        // 80 folders (more than are opened at once) of 3 files each, enough to be saved in parallel.
+        var files = new List<VerifiedFile>();
+        for (int f = 0; f < 80; f++)
+        {
+            for (int x = 0; x < 3; x++)
+            {
+                files.Add(Verified($"{f}/{x}", 1_600_000_000 + (f * 3) + x, $"f{f:D2}", $"x{x + 1}.txt"));
+            }
+        }
+
+        SavedFile[] saved = output.SaveVerified(files);
+
+        Assert.Equal(files.Count, saved.Length);
+        for (int i = 0; i < files.Count; i++)
+        {
+            string expected = i == (7 * 3) + 2 ? Path.Combine(dir.Path, "f07", "x3 (1).txt") : Path.Combine(dir.Path, string.Join('/', files[i].Components));
+            Assert.Null(saved[i].Failure);
+            Assert.Equal(expected, saved[i].Path);
+            Assert.Equal($"{i / 3}/{i % 3}", File.ReadAllText(expected));
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_600_000_000 + i).UtcDateTime, File.GetLastWriteTimeUtc(expected));
+            Assert.Equal(i == (7 * 3) + 2 ? 1 : 0, saved[i].Notices?.Count ?? 0);
+        }
+
+        Assert.Equal("here before", File.ReadAllText(Path.Combine(dir.Path, "f07", "x3.txt")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + OutputDirectory.PartSuffix, SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_folder_moved_out_and_replaced_by_a_link_between_batches_fails_the_next_batch()
     {
         using var dir = new TempDir();
         string root = dir.Combine("out");
@@ -279,19 +317,13 @@ public class OutputDirectoryTests
         Directory.CreateDirectory(outside);
         using var output = new OutputDirectory(root, overwrite: false);
 
-        PartFile first = output.CreateVerified(["d", "a.txt"], new byte[32], 0x1A4, _ => { });
-        Write(first, "one");
-        output.Commit(first, 0, 0x1A4, _ => { }); // checks the folder and trusts it until RecheckFolder
-        PartFile second = output.CreateVerified(["d", "b.txt"], new byte[32], 0x1A4, _ => { });
-        Write(second, "two");
+        Assert.NotNull(output.SaveVerified([Verified("one", 0, "d", "a.txt")])[0].Path);
         Directory.Move(Path.Combine(root, "d"), Path.Combine(outside, "d"));
         Directory.CreateSymbolicLink(Path.Combine(root, "d"), Path.Combine(outside, "d"));
 
-        output.RecheckFolder(); // the next batch
-        var ex = Assert.Throws<TallowException>(() => output.Commit(second, 0, 0x1A4, _ => { }));
+        var ex = Assert.Throws<TallowException>(() => output.SaveVerified([Verified("two", 0, "d", "b.txt")]));
         Assert.Equal(FailureKind.FileSystem, ex.Kind);
         Assert.False(File.Exists(Path.Combine(outside, "d", "b.txt")));
-        Assert.Equal("one", File.ReadAllText(Path.Combine(outside, "d", "a.txt")));
     }
 
     [Fact]
