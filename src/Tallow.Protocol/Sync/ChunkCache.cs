@@ -255,7 +255,7 @@ public sealed class ChunkCache
             }
 
             byte[] content = new byte[length];
-            return ContentChunker.ReadUpTo(handle, content, 0) == content.Length ? content : null;
+            return NativePath.ReadUpTo(handle, content, 0) == content.Length ? content : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

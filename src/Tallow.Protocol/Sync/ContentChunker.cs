@@ -33,6 +33,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Tallow.Protocol.Transfer;
 
 namespace Tallow.Protocol.Sync;
 
@@ -157,26 +158,8 @@ public static class ContentChunker
 
     /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; a file that ends first is an IOException.</summary>
     private static int ReadFully(SafeFileHandle handle, Span<byte> destination, long offset) =>
-        ReadUpTo(handle, destination, offset) == destination.Length ? destination.Length
+        NativePath.ReadUpTo(handle, destination, offset) == destination.Length ? destination.Length
             : throw new IOException("the file ended early (it was shortened while being chunked)");
-
-    /// <summary>Reads into <paramref name="destination"/> from <paramref name="offset"/> until it is full or the file ends; returns how many bytes were read.</summary>
-    internal static int ReadUpTo(SafeFileHandle handle, Span<byte> destination, long offset)
-    {
-        int total = 0;
-        while (total < destination.Length)
-        {
-            int read = RandomAccess.Read(handle, destination[total..], offset + total);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
-    }
 
     /// <summary>
     /// Rolls the gear hash over data[from..to) two bytes a step; returns the chunk length at the

@@ -278,7 +278,7 @@ public sealed class LocalChunkStore
         try
         {
             using SafeFileHandle? handle = OpenInsideRoot(file.RelativePath);
-            if (handle is null || ContentChunker.ReadUpTo(handle, target, location.Offset) != target.Length)
+            if (handle is null || NativePath.ReadUpTo(handle, target, location.Offset) != target.Length)
             {
                 return false; // gone, not a regular file in the mirror, or shorter now
             }

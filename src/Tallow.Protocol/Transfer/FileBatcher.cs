@@ -54,7 +54,7 @@ internal sealed class FileBatcher : IDisposable
         try
         {
             using SafeFileHandle handle = NativePath.OpenForReading(localPath);
-            read = ReadUpTo(handle, content.Span);
+            read = NativePath.ReadUpTo(handle, content.Span); // growth after the offer is ignored
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -68,24 +68,6 @@ internal sealed class FileBatcher : IDisposable
 
         _files.Add((new BatchedFile(index, (uint)size, ReadOnlyMemory<byte>.Empty), offeredPath)); // hashed with the others at FlushAsync
         _contentLength += size;
-    }
-
-    /// <summary>Reads from the start until the span is full or the file ends (growth after the offer is ignored).</summary>
-    private static int ReadUpTo(SafeFileHandle handle, Span<byte> destination)
-    {
-        int filled = 0;
-        while (filled < destination.Length)
-        {
-            int n = RandomAccess.Read(handle, destination[filled..], filled);
-            if (n == 0)
-            {
-                break;
-            }
-
-            filled += n;
-        }
-
-        return filled;
     }
 
     /// <summary>Sends what is batched (nothing when empty), then reports each of its files as sent.</summary>

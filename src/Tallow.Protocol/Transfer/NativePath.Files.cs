@@ -99,6 +99,56 @@ internal static partial class NativePath
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>
+    /// Reads from <paramref name="offset"/> until <paramref name="destination"/> is full or the
+    /// file ends and returns how many bytes were read, with pread(2): RandomAccess.Read first asks
+    /// every new handle whether it can seek (an lseek per file of a many-small-files send). A
+    /// failed read throws IOException.
+    /// </summary>
+    public static unsafe int ReadUpTo(SafeFileHandle file, Span<byte> destination, long offset = 0)
+    {
+        const int EIntr = 4;
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            int fd = (int)file.DangerousGetHandle();
+            int filled = 0;
+            fixed (byte* start = destination)
+            {
+                while (filled < destination.Length)
+                {
+                    nint n = pread(fd, start + filled, (nuint)(destination.Length - filled), offset + filled);
+                    if (n < 0 && Marshal.GetLastPInvokeError() is int errno)
+                    {
+                        if (errno == EIntr)
+                        {
+                            continue;
+                        }
+
+                        throw new IOException(Marshal.GetPInvokeErrorMessage(errno));
+                    }
+
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    filled += (int)n;
+                }
+            }
+
+            return filled;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>fsync(2) of a folder, so a rename in it survives a crash; false when the folder cannot be opened or synced.</summary>
     public static bool SyncDirectory(string path)
     {
@@ -114,6 +164,9 @@ internal static partial class NativePath
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static unsafe partial nint pread(int fd, byte* buffer, nuint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int fsync(int fd);
