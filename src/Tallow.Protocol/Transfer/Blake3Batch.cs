@@ -7,6 +7,7 @@
 // into its tree (parents, then the root) one compression at a time. Inputs of 8 KiB and more, and
 // machines without AVX2, use the package. The result is the standard BLAKE3 hash
 // (checked against the package in Blake3BatchTests).
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -39,7 +40,30 @@ internal static class Blake3Batch
         }
 
         bool lanes = Avx2.IsSupported; // the lanes' message transpose is AVX2; elsewhere the package
-        var chunks = new List<(int Input, int Chunk, int Offset, int Length)>();
+        int capacity = 0;
+        foreach ((int _, int length) in inputs)
+        {
+            capacity += lanes && length < LaneLimit ? Math.Max(1, (length + ChunkSize - 1) / ChunkSize) : 0;
+        }
+
+        // Pooled: a batch's chunk list and chaining values were a tenth of its allocations.
+        (int Input, int Chunk, int Offset, int Length)[] chunks = ArrayPool<(int, int, int, int)>.Shared.Rent(capacity);
+        uint[] cvs = ArrayPool<uint>.Shared.Rent(capacity * 8);
+        try
+        {
+            HashInLanes(data, inputs, hashes, lanes, chunks, cvs);
+        }
+        finally
+        {
+            ArrayPool<(int, int, int, int)>.Shared.Return(chunks);
+            ArrayPool<uint>.Shared.Return(cvs);
+        }
+    }
+
+    /// <summary>The package's hash for inputs of <see cref="LaneLimit"/> or more; the others' chunks eight at a time in the lanes.</summary>
+    private static void HashInLanes(ReadOnlySpan<byte> data, ReadOnlySpan<(int Offset, int Length)> inputs, Span<byte> hashes, bool lanes, (int Input, int Chunk, int Offset, int Length)[] chunks, uint[] cvs)
+    {
+        int count = 0;
         for (int i = 0; i < inputs.Length; i++)
         {
             (int offset, int length) = inputs[i];
@@ -49,31 +73,25 @@ internal static class Blake3Batch
                 continue;
             }
 
-            int count = Math.Max(1, (length + ChunkSize - 1) / ChunkSize);
-            for (int c = 0; c < count; c++)
+            int pieces = Math.Max(1, (length + ChunkSize - 1) / ChunkSize);
+            for (int c = 0; c < pieces; c++)
             {
-                chunks.Add((i, c, offset + (c * ChunkSize), Math.Min(ChunkSize, length - (c * ChunkSize))));
+                chunks[count++] = (i, c, offset + (c * ChunkSize), Math.Min(ChunkSize, length - (c * ChunkSize)));
             }
         }
 
-        if (chunks.Count == 0)
+        for (int first = 0; first < count; first += 8)
         {
-            return;
-        }
-
-        uint[] cvs = new uint[chunks.Count * 8];
-        for (int first = 0; first < chunks.Count; first += 8)
-        {
-            CompressChunks(data, inputs, chunks, first, cvs);
+            CompressChunks(data, inputs, chunks.AsSpan(0, count), first, cvs);
         }
 
         // Each lane-hashed input's chunks are consecutive in the list: merge them into its root.
         Span<uint> root = stackalloc uint[8];
-        for (int start = 0; start < chunks.Count;)
+        for (int start = 0; start < count;)
         {
             int input = chunks[start].Input;
             int end = start + 1;
-            while (end < chunks.Count && chunks[end].Input == input)
+            while (end < count && chunks[end].Input == input)
             {
                 end++;
             }
@@ -97,9 +115,9 @@ internal static class Blake3Batch
     }
 
     /// <summary>Up to eight chunks (from <paramref name="first"/>) in the lanes; their chaining values go to <paramref name="cvs"/>.</summary>
-    private static void CompressChunks(ReadOnlySpan<byte> data, ReadOnlySpan<(int Offset, int Length)> inputs, List<(int Input, int Chunk, int Offset, int Length)> chunks, int first, uint[] cvs)
+    private static void CompressChunks(ReadOnlySpan<byte> data, ReadOnlySpan<(int Offset, int Length)> inputs, ReadOnlySpan<(int Input, int Chunk, int Offset, int Length)> chunks, int first, uint[] cvs)
     {
-        int lanes = Math.Min(8, chunks.Count - first);
+        int lanes = Math.Min(8, chunks.Length - first);
         Span<int> blocks = stackalloc int[8];
         Span<bool> single = stackalloc bool[8];
         Span<uint> counter = stackalloc uint[8];
