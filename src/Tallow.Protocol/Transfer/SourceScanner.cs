@@ -107,7 +107,7 @@ public static class SourceScanner
 
         Array.Sort(names, string.CompareOrdinal);
         string[] paths = Array.ConvertAll(names, name => Path.Join(full, name));
-        PlainFile?[] plain = LookAll(full, names);
+        PlainFile?[] plain = LookAll(full, names, paths);
         for (int i = 0; i < names.Length; i++)
         {
             string name = names[i];
@@ -169,20 +169,20 @@ public static class SourceScanner
     /// is a regular file and not a link, or null (folders, links, other types, a failed look),
     /// which the general path takes. A folder's many entries are looked at on several threads.
     /// </summary>
-    private static PlainFile?[] LookAll(string folder, string[] names)
+    private static PlainFile?[] LookAll(string folder, string[] names, string[] paths)
     {
         var plain = new PlainFile?[names.Length];
         using SafeFileHandle? open = names.Length > 1 ? NativePath.OpenDirectoryNoFollow(folder, out _) : null;
+        void LookAt(int i) => plain[i] = Look(open, open is null ? paths[i] : names[i]);
         if (names.Length >= 64 && ScanWorkers > 1)
         {
-            Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = ScanWorkers }, i =>
-                plain[i] = open is null ? Look(null, Path.Join(folder, names[i])) : Look(open, names[i]));
+            Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = ScanWorkers }, LookAt);
         }
         else
         {
             for (int i = 0; i < names.Length; i++)
             {
-                plain[i] = open is null ? Look(null, Path.Join(folder, names[i])) : Look(open, names[i]);
+                LookAt(i);
             }
         }
 
