@@ -18,11 +18,26 @@ public sealed class CodeEntryTests(OpenRelayFixture fixture) : IClassFixture<Ope
     private static Dictionary<string, string?> CodeEnv(string code) => new() { ["TALLOW_CODE"] = code };
 
     /// <summary>The arguments of a running process; fails when it has already ended (a zombie's cmdline is empty).</summary>
-    private static string[] CommandLine(int pid)
+    /// <summary>
+    /// /proc/PID/cmdline of a running process. Right after Process.Start it can still be empty:
+    /// the kernel lets the parent go on before the new program's arguments are set up, and on a
+    /// busy machine the test reads in that gap; it looks again, for at most two seconds.
+    /// </summary>
+    private static async Task<string[]> CommandLineAsync(int pid)
     {
-        string[] args = Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{pid}/cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(args.Length > 1, $"pid {pid} has no command line: it ended before it could be checked");
-        return args;
+        for (int attempt = 0; ; attempt++)
+        {
+            string[] args = File.Exists($"/proc/{pid}/cmdline")
+                ? Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{pid}/cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries)
+                : [];
+            if (args.Length > 1 || attempt == 200)
+            {
+                Assert.True(args.Length > 1, $"pid {pid} has no command line: it ended before it could be checked");
+                return args;
+            }
+
+            await Task.Delay(10);
+        }
     }
 
     private static void AssertNoCodeWord(string[] commandLine, string code)
@@ -45,7 +60,7 @@ public sealed class CodeEntryTests(OpenRelayFixture fixture) : IClassFixture<Ope
         // --throttle keeps it running for about two seconds, long enough to look at it.
         await using TallowProcess receiver = TallowProcess.Start(["receive", "--relay", fixture.Relay.Address, "--out", outDir, "--yes", "--throttle", "1500KB"], environment: CodeEnv(code));
 
-        string[] commandLine = CommandLine(receiver.Pid);
+        string[] commandLine = await CommandLineAsync(receiver.Pid);
         Assert.Equal("receive", commandLine[1]);
         AssertNoCodeWord(commandLine, code);
 
@@ -96,7 +111,7 @@ public sealed class CodeEntryTests(OpenRelayFixture fixture) : IClassFixture<Ope
         Dictionary<string, double> after = await relay.ReadMetricsAsync();
         Assert.Equal(before["tallow_relay_connections_total"], after["tallow_relay_connections_total"]); // the receiver has not connected
         Assert.Equal(0, after["tallow_relay_pairings_total"]);
-        AssertNoCodeWord(CommandLine(pid), code);
+        AssertNoCodeWord(await CommandLineAsync(pid), code);
 
         await receiver.TypeAsync("\u0015" + code + "\r"); // Ctrl-U, then the right code
         int exit = await receiver.WaitForExitAsync(Wait);

@@ -40,13 +40,19 @@ public class RoutingRoomMembershipTests
         await using RoomMember creator = await RoomMember.CreateAsync(server, 4, token);
 
         // The creator floods Route{to 1} before member 1 exists: dropped until it is admitted, then
-        // delivered, but never ahead of member 1's Opened and RoomMembers.
+        // delivered, but never ahead of member 1's Opened and RoomMembers. 3000 at once, then one a
+        // millisecond until the joiner has seen one (on a busy machine the joiner may connect only
+        // after the first 3000 are gone), within the test's deadline.
         bool stop = false;
         Task flood = Task.Run(async () =>
         {
-            for (int i = 0; i < 3000 && !Volatile.Read(ref stop); i++)
+            for (int i = 0; i < 100_000 && !Volatile.Read(ref stop); i++)
             {
                 await creator.RouteAsync(1, [(byte)i], token);
+                if (i >= 3000)
+                {
+                    await Task.Delay(1, token);
+                }
             }
         }, CancellationToken.None);
 
