@@ -7,7 +7,7 @@
 // (openat O_TMPFILE, pwrite, futimens, linkat of the descriptor, close): no path is walked, so a
 // folder swapped for a link meanwhile cannot lead a file elsewhere, and a folder moved out of the
 // output folder is caught at the next batch. A receive of 100,000 small files went from 13
-// system calls per file, one at a time, to 5, two at a time.
+// system calls per file, one file at a time, to 5, several files at a time.
 // Where that is not possible (--overwrite may replace a name; a file system without O_TMPFILE),
 // each file takes the one-by-one way: CreateVerified, then Commit.
 using Microsoft.Win32.SafeHandles;
@@ -135,7 +135,7 @@ public sealed partial class OutputDirectory : IDisposable
         catch (Exception ex) when (ex is TallowException or IOException or UnauthorizedAccessException)
         {
             part.Dispose();
-            return new SavedFile(null, ex as TallowException ?? new TallowException(FailureKind.FileSystem, $"cannot save '{PathSanitizer.Printable(name)}': {ex.Message}", ex), notices);
+            return Failed(ex, name, notices);
         }
     }
 
@@ -149,18 +149,22 @@ public sealed partial class OutputDirectory : IDisposable
             Write(part, file.Content.Span);
             return new SavedFile(Commit(part, file.ModifiedUnixSeconds, file.Mode, notice), null, notices);
         }
-        catch (TallowException ex)
+        catch (Exception ex) when (ex is TallowException or IOException or UnauthorizedAccessException)
         {
-            return new SavedFile(null, ex, notices);
+            return Failed(ex, file.Components[^1], notices);
         }
     }
+
+    /// <summary>A file that could not be saved: the error as the receive reports it (a file system failure).</summary>
+    private static SavedFile Failed(Exception ex, string name, List<string>? notices) =>
+        new(null, ex as TallowException ?? new TallowException(FailureKind.FileSystem, $"cannot save '{PathSanitizer.Printable(name)}': {ex.Message}", ex), notices);
 
     private static void Write(PartFile part, ReadOnlySpan<byte> content)
     {
         if (!NativePath.WriteAll(part.Handle, content, out int errno))
         {
             part.Discard();
-            throw new TallowException(FailureKind.FileSystem, $"writing '{PathSanitizer.Printable(part.PartPath)}' failed: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+            throw ContentSinks.WriteFailed(part, new IOException(System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)));
         }
     }
 
