@@ -166,6 +166,14 @@ public sealed partial class PtyProcess : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         while (true)
         {
+            // Exited: its last output may still be on its way through the pump, so the text is
+            // looked at once more after the pump has read everything (bounded by the timeout).
+            bool exited = _process.HasExited;
+            if (exited)
+            {
+                await Task.WhenAny(_pump, Task.Delay(timeout));
+            }
+
             string text = Text;
             int at = from <= text.Length ? text.IndexOf(expected, from, StringComparison.Ordinal) : -1;
             if (at >= 0)
@@ -173,7 +181,7 @@ public sealed partial class PtyProcess : IAsyncDisposable
                 return at + expected.Length;
             }
 
-            if (_process.HasExited || clock.Elapsed > timeout)
+            if (exited || clock.Elapsed > timeout)
             {
                 throw new TimeoutException($"the terminal did not show '{expected}' within {timeout} (exited: {_process.HasExited}).\n--- terminal:\n{text}");
             }
