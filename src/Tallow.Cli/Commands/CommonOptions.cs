@@ -91,6 +91,7 @@ internal sealed class CommonOptions
     /// <summary>Sets the history switch from --no-history and the config file's `history` key (TALLOW_NO_HISTORY is read by HistorySettings).</summary>
     public void ApplyHistory(ParseResult result)
     {
+        History.HistorySettings.CommandRecords = true;
         History.HistorySettings.DisabledByFlag = result.GetValue(NoHistory);
         try
         {

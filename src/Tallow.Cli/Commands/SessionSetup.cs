@@ -80,7 +80,6 @@ internal static class SessionSetup
         ParseResult result, CommonOptions common, Reporter reporter, CreateRequest request,
         Func<SessionOptions, uint, CancellationToken, Task<PeerSession>> openRoom, CancellationToken ct)
     {
-        SessionWarmup.Start();
         int words = common.Words is null ? request.Words : common.ResolveWords(result); // --words, else the config file
         if (words < CodePhrase.MinWordCount || words > CodePhrase.MaxWordCount)
         {
@@ -132,6 +131,8 @@ internal static class SessionSetup
             {
                 reporter.QrCode(withRelay); // the code included: scanning it is the point (it is on the screen anyway)
             }
+
+            SessionWarmup.Start(); // only now: on 2 cores its loads slowed the way to the code (~10 ms of `send --text`)
 
             return new Announced(peer, code, embedded, announcer);
         }

@@ -1,7 +1,8 @@
-// Started as a session command begins (SessionSetup): on a thread-pool thread, while the relay
-// connection and the wait for the peer go on, it loads what the critical path needs later:
-// the native crypto (CryptoWarmup) and, when this transfer will be recorded, SQLite for the
-// history (loading and initialising libe_sqlite3 costs 10–40 ms at the very end otherwise).
+// Started as a session command begins (SessionSetup; a creator once its code is shown, so that
+// it does not slow the way to the code): on thread-pool threads, while the relay connection and
+// the wait for the peer go on, it loads what the critical path needs later: the native crypto
+// (CryptoWarmup) and, when this transfer will be recorded, the history, opened (HistoryStore.Prepare:
+// loading SQLite and recovering its log cost 4–40 ms at the very end otherwise).
 // Measured on `send --text`: it takes these loads off the path between the peers meeting and
 // the receiver's exit.
 using Tallow.Cli.History;
@@ -23,9 +24,9 @@ internal static class SessionWarmup
         // Two tasks, not one after the other: a `send --text` can finish before the crypto alone
         // is loaded, and SQLite's load then landed on the receiver's exit (strace, ~6 ms).
         _ = Task.Run(CryptoWarmup.Run);
-        if (HistorySettings.Enabled)
+        if (HistorySettings.CommandRecords && HistorySettings.Enabled)
         {
-            _ = Task.Run(HistoryStore.LoadNative);
+            HistoryStore.Prepare(HistoryStore.DefaultPath);
         }
     }
 }

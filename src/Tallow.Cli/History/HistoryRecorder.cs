@@ -20,7 +20,7 @@ internal static class HistoryRecorder
         try
         {
             HistoryEntry entry = ToEntry(draft, exitCode, failure);
-            using HistoryStore store = HistoryStore.Open(HistoryStore.DefaultPath, create: true)!;
+            using HistoryStore store = HistoryStore.TakePrepared(HistoryStore.DefaultPath) ?? HistoryStore.Open(HistoryStore.DefaultPath, create: true)!;
             store.Append(entry);
         }
         catch (Exception ex) // the history is a convenience: nothing it does may fail a transfer

@@ -5,6 +5,9 @@ namespace Tallow.Cli.History;
 
 internal static class HistorySettings
 {
+    /// <summary>True in a command that records its transfer (send, receive, sync, watch: CommonOptions.ApplyHistory).</summary>
+    public static bool CommandRecords { get; set; }
+
     /// <summary>Set by --no-history.</summary>
     public static bool DisabledByFlag { get; set; }
 

@@ -39,6 +39,7 @@ public sealed class SecureChannel : IAsyncDisposable
     private readonly TimeProvider _time;
     private long _lastSendTicks;
     private Task? _keepAliveTask;
+    private PeriodicTimer? _keepAliveTimer;
 
     public SecureChannel(Stream stream, FrameReader reader, SessionKeys keys, bool isInitiator, TimeSpan? keepAliveInterval = null, TimeSpan? receiveTimeout = null, TimeProvider? time = null)
         : this(new StreamFrameTransport(stream, reader), keys, isInitiator, keepAliveInterval, receiveTimeout, time)
@@ -71,7 +72,11 @@ public sealed class SecureChannel : IAsyncDisposable
     /// <summary>Starts sending keep-alive records whenever nothing was sent for the interval.</summary>
     public void StartKeepAlive()
     {
-        _keepAliveTask ??= Task.Run(KeepAliveLoopAsync);
+        if (_keepAliveTask is null)
+        {
+            _keepAliveTimer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _keepAliveInterval.TotalMilliseconds / 3)), _time);
+            _keepAliveTask = Task.Run(() => KeepAliveLoopAsync(_keepAliveTimer));
+        }
     }
 
     public async ValueTask SendAsync(RecordKind kind, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -186,12 +191,12 @@ public sealed class SecureChannel : IAsyncDisposable
     /// </summary>
     public byte[]? DetachLastRecord() => _transport.DetachCurrentFrame();
 
-    private async Task KeepAliveLoopAsync()
+    /// <summary>Ends when the timer is disposed (DisposeAsync: no exception on the way out, whose first throw costs milliseconds in a native binary).</summary>
+    private async Task KeepAliveLoopAsync(PeriodicTimer timer)
     {
         try
         {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _keepAliveInterval.TotalMilliseconds / 3)), _time);
-            while (await timer.WaitForNextTickAsync(_lifetime.Token).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
             {
                 if (_time.GetElapsedTime(Volatile.Read(ref _lastSendTicks)) >= _keepAliveInterval)
                 {
@@ -221,7 +226,8 @@ public sealed class SecureChannel : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _lifetime.CancelAsync().ConfigureAwait(false);
+        _keepAliveTimer?.Dispose();
+        await _lifetime.CancelAsync().ConfigureAwait(false); // a keep-alive being sent
         if (_keepAliveTask is not null)
         {
             await _keepAliveTask.ConfigureAwait(false);

@@ -3,7 +3,9 @@
 // and (when it pays) compressed on another thread, so disk, CPU and network overlap. Each slot
 // is a record buffer for the raw chunk plus, once compression is tried, one for the zstd frame; the
 // bytes go from the file straight into the buffer that is sealed in place. Memory is four
-// chunks at most, whatever the file size.
+// chunks at most, whatever the file size. A slot's buffers are as large as the content needs, up
+// to a chunk: a 5-byte text does not allocate (and at the end zero, page by page) a megabyte.
+using System.Numerics;
 using Tallow.Protocol.Records;
 using Tallow.Protocol.Transfer.Compression;
 using Tallow.Wire;
@@ -12,15 +14,15 @@ namespace Tallow.Protocol.Transfer;
 
 internal sealed class ChunkPipeline : IDisposable
 {
-    private readonly Slot _a;
-    private readonly Slot _b;
+    private readonly int _chunkSize;
+    private readonly Slot _a = new();
+    private readonly Slot _b = new();
     private readonly ChunkCompressor? _compressor;
 
     public ChunkPipeline(int chunkSize, CompressionMode mode)
     {
+        _chunkSize = chunkSize;
         _compressor = mode == CompressionMode.Never ? null : new ChunkCompressor(mode);
-        _a = new Slot(chunkSize);
-        _b = new Slot(chunkSize);
     }
 
     /// <summary>What one entry cost on the wire.</summary>
@@ -67,7 +69,8 @@ internal sealed class ChunkPipeline : IDisposable
 
     private async Task PrepareAsync(Slot slot, Stream source, long length, long position, Blake3.Hasher? hasher, CancellationToken ct)
     {
-        slot.RawLength = await FillAsync(source, slot.Raw, length, position, ct).ConfigureAwait(false);
+        int want = length < 0 ? _chunkSize : (int)Math.Min(_chunkSize, length - position);
+        slot.RawLength = want == 0 ? 0 : await FillAsync(source, slot.Fit(want, _chunkSize), want, ct).ConfigureAwait(false);
         slot.PackedLength = 0;
         if (slot.RawLength == 0)
         {
@@ -82,15 +85,9 @@ internal sealed class ChunkPipeline : IDisposable
         }
     }
 
-    /// <summary>Fills the buffer's body as far as possible (a full chunk unless the source ends).</summary>
-    private static async ValueTask<int> FillAsync(Stream source, RecordBuffer buffer, long length, long position, CancellationToken ct)
+    /// <summary>Fills <paramref name="want"/> bytes of the buffer's body, fewer only where the source ends.</summary>
+    private static async ValueTask<int> FillAsync(Stream source, RecordBuffer buffer, int want, CancellationToken ct)
     {
-        int want = buffer.BodyCapacity;
-        if (length >= 0)
-        {
-            want = (int)Math.Min(want, length - position);
-        }
-
         int filled = 0;
         try
         {
@@ -120,14 +117,30 @@ internal sealed class ChunkPipeline : IDisposable
         _compressor?.Dispose();
     }
 
-    private sealed class Slot(int chunkSize) : IDisposable
+    private sealed class Slot : IDisposable
     {
         private RecordBuffer? _packed;
 
-        public RecordBuffer Raw { get; } = new(chunkSize);
+        public RecordBuffer Raw { get; private set; } = new(0);
 
-        /// <summary>The compressed form's buffer, made on first use (a transfer that never compresses never has it).</summary>
-        public RecordBuffer Packed => _packed ??= new RecordBuffer(chunkSize);
+        /// <summary>The compressed form's buffer (as large as Raw), made on first use: a transfer that never compresses never has it.</summary>
+        public RecordBuffer Packed => _packed ??= new RecordBuffer(Raw.BodyCapacity);
+
+        /// <summary>
+        /// Raw, grown to hold <paramref name="want"/> bytes when it cannot (to the next power of two,
+        /// at most <paramref name="chunkSize"/>, so files of growing sizes cost few allocations).
+        /// Only called while the slot is not being sent.
+        /// </summary>
+        public RecordBuffer Fit(int want, int chunkSize)
+        {
+            if (Raw.BodyCapacity < want)
+            {
+                Dispose();
+                Raw = new RecordBuffer((int)Math.Min(chunkSize, BitOperations.RoundUpToPowerOf2((uint)want)));
+            }
+
+            return Raw;
+        }
 
         public int RawLength { get; set; }
 
@@ -137,6 +150,7 @@ internal sealed class ChunkPipeline : IDisposable
         {
             Raw.Dispose();
             _packed?.Dispose();
+            _packed = null;
         }
     }
 }

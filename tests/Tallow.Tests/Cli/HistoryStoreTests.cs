@@ -40,6 +40,22 @@ public sealed class HistoryStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_prepared_history_is_handed_out_once_and_only_for_its_own_path()
+    {
+        HistoryStore.Prepare(Db);
+        Assert.Null(HistoryStore.TakePrepared(Db + "-elsewhere")); // opened for another path: closed, not handed out
+        HistoryStore.Prepare(Db);
+        using (HistoryStore store = HistoryStore.TakePrepared(Db)!)
+        {
+            store.Append(Entry("prepared"));
+        }
+
+        Assert.Null(HistoryStore.TakePrepared(Db));
+        using HistoryStore reader = HistoryStore.Open(Db, create: false)!;
+        Assert.Equal(["prepared"], reader.Newest(10).Select(e => e.Names[0]));
+    }
+
+    [Fact]
     public void A_missing_history_is_not_created_by_reading() =>
         Assert.Null(HistoryStore.Open(Db, create: false));
 
