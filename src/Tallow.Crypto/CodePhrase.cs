@@ -3,7 +3,6 @@
 // The whole normalised code is the CPace password; only the nameplate ever reaches the relay.
 // Custom codes without a numeric nameplate are mapped to one by Argon2id (slow hash, fixed salt), so the relay
 // cannot cheaply test guesses against the nameplate it sees.
-using System.Collections.ObjectModel;
 using System.Reflection;
 using System.Text;
 
@@ -26,22 +25,19 @@ public static class CodePhrase
 
     private const string WordListResource = "eff_large_wordlist.txt";
 
-    private static readonly Lazy<ReadOnlyCollection<string>> s_words = new(LoadWords);
-    // Sorted (ordinal) copy for lookups: a binary search over 7772 words costs nothing to set up,
-    // where building a FrozenSet took 5–10 ms of every process's start (measured with perf).
-    private static readonly Lazy<string[]> s_sorted = new(SortWords);
+    private static readonly Lazy<CodeWordList> s_words = new(LoadWords);
 
-    /// <summary>The 7772 code words (EFF large list without its hyphenated words), in list order.</summary>
-    public static IReadOnlyList<string> Words => s_words.Value;
+    /// <summary>The 7772 code words (EFF large list without its hyphenated words), in ordinal order (the list's own).</summary>
+    public static IReadOnlyList<string> Words => s_words.Value.Strings;
 
     /// <summary>True when <paramref name="word"/> (lowercase) is one of the code words.</summary>
-    public static bool IsWord(string word) => Array.BinarySearch(s_sorted.Value, word, StringComparer.Ordinal) >= 0;
+    public static bool IsWord(string word) => s_words.Value.Contains(word);
 
     /// <summary>The code words in ordinal order (CodeSpelling completes and corrects against it).</summary>
-    internal static string[] SortedWords => s_sorted.Value;
+    internal static string[] SortedWords => s_words.Value.Strings;
 
     /// <summary>Bits of entropy of one uniformly chosen word, log2(7772).</summary>
-    public static double BitsPerWord => Math.Log2(Words.Count);
+    public static double BitsPerWord => Math.Log2(s_words.Value.Count);
 
     /// <summary>
     /// Builds "&lt;nameplate&gt;-w1-...-wN" with words chosen uniformly by RandomNumberGenerator.GetInt32.
@@ -54,7 +50,7 @@ public static class CodePhrase
         ArgumentOutOfRangeException.ThrowIfLessThan(wordCount, MinWordCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(wordCount, MaxWordCount);
 
-        var words = Words;
+        CodeWordList words = s_words.Value;
         var builder = new StringBuilder();
         builder.Append(nameplate.ToString(System.Globalization.CultureInfo.InvariantCulture));
         for (var i = 0; i < wordCount; i++)
@@ -192,43 +188,12 @@ public static class CodePhrase
 
     private static bool IsSeparator(char c) => c is '-' or '_' || char.IsWhiteSpace(c);
 
-    private static string[] SortWords()
-    {
-        string[] sorted = [.. s_words.Value];
-        for (int i = 1; i < sorted.Length; i++)
-        {
-            if (string.CompareOrdinal(sorted[i - 1], sorted[i]) > 0)
-            {
-                Array.Sort(sorted, StringComparer.Ordinal); // the embedded list is sorted: this is only a guard
-                break;
-            }
-        }
-
-        return sorted;
-    }
-
-    private static ReadOnlyCollection<string> LoadWords()
+    private static CodeWordList LoadWords()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(WordListResource)
             ?? throw new InvalidOperationException($"Embedded resource {WordListResource} is missing.");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var words = new List<string>(7776);
-        while (reader.ReadLine() is { } line)
-        {
-            // Tolerate the dice-number format "11111\tabacus" as well as one word per line.
-            var word = line.Trim();
-            var tab = word.LastIndexOf('\t');
-            if (tab >= 0)
-            {
-                word = word[(tab + 1)..].Trim();
-            }
-
-            if (word.Length > 0 && !word.Contains('-', StringComparison.Ordinal))
-            {
-                words.Add(word);
-            }
-        }
-
-        return words.AsReadOnly();
+        byte[] text = new byte[stream.Length];
+        stream.ReadExactly(text);
+        return CodeWordList.Load(text);
     }
 }
