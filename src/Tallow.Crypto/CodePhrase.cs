@@ -192,6 +192,11 @@ public static class CodePhrase
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(WordListResource)
             ?? throw new InvalidOperationException($"Embedded resource {WordListResource} is missing.");
+        if (stream is UnmanagedMemoryStream embedded)
+        {
+            return CodeWordList.Load(embedded); // in place: the resource is part of the loaded image
+        }
+
         byte[] text = new byte[stream.Length];
         stream.ReadExactly(text);
         return CodeWordList.Load(text);

@@ -1,9 +1,11 @@
-// The code words (DESIGN.md §3), read once from the embedded EFF list into one byte array and the
-// start of each word, in ordinal order (the list is sorted; a guard sorts it if not). Looking a word
-// up is a binary search over those bytes, and no string is made until a caller wants the words as
-// strings: generating a code makes three, completion and corrections (the interactive path) the
-// whole list. Making 7772 strings first thing, with the heap the collector commits for them, cost
-// 2–3 ms of every process's start (perf); a StreamReader line by line and a FrozenSet cost more.
+// The code words (DESIGN.md §3), looked up in place in the embedded EFF list (the binary's own
+// bytes, not copied): where each word starts and how long it is, in ordinal order (the list is
+// sorted; a guard sorts the index if not). Looking a word up is a binary search over those bytes,
+// and no string is made until a caller wants the words as strings: generating a code makes three,
+// completion and corrections (the interactive path) the whole list. Making 7772 strings first
+// thing, with the heap the collector commits for them, cost 2–3 ms of every process's start
+// (perf); a StreamReader line by line and a FrozenSet cost more.
+using System.Buffers;
 using System.Text;
 
 namespace Tallow.Crypto;
@@ -13,13 +15,14 @@ internal sealed class CodeWordList
     /// <summary>No list word is longer; longer input is no word without looking.</summary>
     private const int MaxWordBytes = 32;
 
-    private readonly byte[] _text;
-    private readonly int[] _starts; // word i is _text[_starts[i].._starts[i + 1]]
+    private readonly ReadOnlyMemory<byte> _text;
+    private readonly int[] _starts;
+    private readonly byte[] _lengths;
     private string[]? _strings;
 
-    private CodeWordList(byte[] text, int[] starts) => (_text, _starts) = (text, starts);
+    private CodeWordList(ReadOnlyMemory<byte> text, int[] starts, byte[] lengths) => (_text, _starts, _lengths) = (text, starts, lengths);
 
-    public int Count => _starts.Length - 1;
+    public int Count => _starts.Length;
 
     /// <summary>Word <paramref name="index"/> in ordinal order, as a new string.</summary>
     public string this[int index] => Encoding.ASCII.GetString(Word(index));
@@ -70,24 +73,35 @@ internal sealed class CodeWordList
         return false;
     }
 
+    /// <summary>The list in this process's image (an embedded resource), indexed where it lies.</summary>
+    public static unsafe CodeWordList Load(UnmanagedMemoryStream embedded) =>
+        Load(new FixedMemory(embedded.PositionPointer, checked((int)embedded.Length)).Memory);
+
     /// <summary>
-    /// Reads one word per line (or the dice-number form "11111\tabacus"), leaving out words with a
-    /// hyphen; throws when a word is not lowercase-safe ASCII (the embedded list always is).
+    /// Indexes one word per line (or the dice-number form "11111\tabacus"), leaving out words with a
+    /// hyphen; throws when a word is not printable ASCII (the embedded list always is).
+    /// <paramref name="list"/> must stay as it is for the list's lifetime.
     /// </summary>
-    public static CodeWordList Load(ReadOnlySpan<byte> list)
+    public static CodeWordList Load(ReadOnlyMemory<byte> list)
     {
-        var words = new List<(int Start, int Length)>(7776);
-        byte[] text = new byte[list.Length];
-        int length = 0;
-        foreach (Range line in list.Split((byte)'\n'))
+        ReadOnlySpan<byte> span = list.Span;
+        int lines = span.Count((byte)'\n') + 1;
+        int[] starts = new int[lines];
+        byte[] lengths = new byte[lines];
+        int count = 0;
+        foreach (Range line in span.Split((byte)'\n'))
         {
-            ReadOnlySpan<byte> word = list[line].Trim(" \t\r"u8);
+            (int offset, int length) = line.GetOffsetAndLength(span.Length);
+            ReadOnlySpan<byte> word = span.Slice(offset, length);
             int tab = word.LastIndexOf((byte)'\t');
             if (tab >= 0)
             {
-                word = word[(tab + 1)..].Trim(" \t"u8);
+                offset += tab + 1;
+                word = word[(tab + 1)..];
             }
 
+            int lead = word.Length - word.TrimStart(" \t\r"u8).Length;
+            word = word.Trim(" \t\r"u8);
             if (word.Length == 0 || word.Contains((byte)'-'))
             {
                 continue;
@@ -98,42 +112,20 @@ internal sealed class CodeWordList
                 throw new InvalidOperationException("the code word list holds a word that is not printable ASCII.");
             }
 
-            words.Add((length, word.Length));
-            word.CopyTo(text.AsSpan(length));
-            length += word.Length;
+            starts[count] = offset + lead;
+            lengths[count] = (byte)word.Length;
+            count++;
         }
 
-        byte[] packed = text[..length];
-        if (!IsSorted(packed, words))
-        {
-            words.Sort((a, b) => packed.AsSpan(a.Start, a.Length).SequenceCompareTo(packed.AsSpan(b.Start, b.Length)));
-            byte[] sorted = new byte[length];
-            int at = 0;
-            for (int i = 0; i < words.Count; i++)
-            {
-                packed.AsSpan(words[i].Start, words[i].Length).CopyTo(sorted.AsSpan(at));
-                words[i] = (at, words[i].Length);
-                at += words[i].Length;
-            }
-
-            packed = sorted;
-        }
-
-        int[] starts = new int[words.Count + 1];
-        for (int i = 0; i < words.Count; i++)
-        {
-            starts[i] = words[i].Start;
-        }
-
-        starts[^1] = length;
-        return new CodeWordList(packed, starts);
+        var words = new CodeWordList(list, starts[..count], lengths[..count]);
+        return words.IsSorted() ? words : words.Sorted();
     }
 
-    private static bool IsSorted(byte[] text, List<(int Start, int Length)> words)
+    private bool IsSorted()
     {
-        for (int i = 1; i < words.Count; i++)
+        for (int i = 1; i < Count; i++)
         {
-            if (text.AsSpan(words[i - 1].Start, words[i - 1].Length).SequenceCompareTo(text.AsSpan(words[i].Start, words[i].Length)) > 0)
+            if (Word(i - 1).SequenceCompareTo(Word(i)) > 0)
             {
                 return false;
             }
@@ -142,5 +134,28 @@ internal sealed class CodeWordList
         return true;
     }
 
-    private ReadOnlySpan<byte> Word(int index) => _text.AsSpan(_starts[index], _starts[index + 1] - _starts[index]);
+    private CodeWordList Sorted()
+    {
+        int[] order = [.. Enumerable.Range(0, Count)];
+        Array.Sort(order, (a, b) => Word(a).SequenceCompareTo(Word(b)));
+        return new CodeWordList(_text, [.. order.Select(i => _starts[i])], [.. order.Select(i => _lengths[i])]);
+    }
+
+    private ReadOnlySpan<byte> Word(int index) => _text.Span.Slice(_starts[index], _lengths[index]);
+
+    /// <summary>Memory that never moves and is never freed (the binary's own data), seen as Memory.</summary>
+    private sealed unsafe class FixedMemory(byte* pointer, int length) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => new(pointer, length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(pointer + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 }

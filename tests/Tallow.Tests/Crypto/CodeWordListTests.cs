@@ -39,5 +39,5 @@ public sealed class CodeWordListTests
 
     [Fact]
     public void A_word_that_is_not_printable_ASCII_is_refused() =>
-        Assert.Throws<InvalidOperationException>(() => CodeWordList.Load("apple\nb\u00e4r\n"u8));
+        Assert.Throws<InvalidOperationException>(() => CodeWordList.Load("apple\nb\u00e4r\n"u8.ToArray()));
 }
