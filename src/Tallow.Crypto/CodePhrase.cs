@@ -28,7 +28,7 @@ public static class CodePhrase
     private static readonly Lazy<CodeWordList> s_words = new(LoadWords);
 
     /// <summary>The 7772 code words (EFF large list without its hyphenated words), in ordinal order (the list's own).</summary>
-    public static IReadOnlyList<string> Words => s_words.Value.Strings;
+    public static IReadOnlyList<string> Words => Array.AsReadOnly(s_words.Value.Strings); // a view: the shared array stays as it is
 
     /// <summary>True when <paramref name="word"/> (lowercase) is one of the code words.</summary>
     public static bool IsWord(string word) => s_words.Value.Contains(word);
