@@ -4,7 +4,9 @@
 // 1 MiB frame and double the memory the window really needs. Not at their exact length either:
 // FileBatch records (many small files) differ in length, so every one missed the pool, and a
 // 20,000-file receive spent a quarter of its time faulting in new 1 MiB arrays (perf). A bounded
-// number of them is kept for reuse, so a steady transfer allocates no new large objects.
+// number of them is kept for reuse, so a steady transfer allocates no new large objects; a class
+// that has none kept lends from the next larger ones (up to twice the length), since packed
+// batches come in every size and a miss is a large-object allocation that starts a full collection.
 namespace Tallow.Wire;
 
 public sealed class FrameArrays
@@ -28,7 +30,7 @@ public sealed class FrameArrays
 
     private const int ClassStep = 128 * 1024;
 
-    /// <summary>An array of at least <paramref name="length"/> bytes (rounded up to 128 KiB steps when it is large).</summary>
+    /// <summary>An array of at least <paramref name="length"/> bytes (rounded up to 128 KiB steps when it is large, at most twice as long when reused).</summary>
     public byte[] Rent(int length)
     {
         if (length <= ChunkArrays.PooledUpTo)
@@ -40,10 +42,22 @@ public sealed class FrameArrays
 
         lock (_large)
         {
-            if (_large.TryGetValue(length, out Stack<byte[]>? stack) && stack.TryPop(out byte[]? array))
+            // Its own class, else the smallest kept one up to twice its length: records of many
+            // sizes (packed batches) would otherwise miss while the kept arrays sit in other classes.
+            Stack<byte[]>? best = null;
+            int bestLength = int.MaxValue;
+            foreach ((int kept, Stack<byte[]> stack) in _large)
+            {
+                if (kept >= length && kept < bestLength && kept / 2 <= length && stack.Count > 0)
+                {
+                    (best, bestLength) = (stack, kept);
+                }
+            }
+
+            if (best is not null)
             {
                 _kept--;
-                return array;
+                return best.Pop();
             }
         }
 

@@ -232,6 +232,9 @@ public sealed partial class OutputDirectory
         }
     }
 
+    /// <summary>The part name of slot 0 (an unnamed file's, which only messages use: made when one is written).</summary>
+    internal static string PartPathOf(string directory, string name) => Path.Combine(directory, LocalNames.PartBase(name, 0)) + PartSuffix;
+
     private static (string Part, string Sidecar) SlotPaths(string directory, string name, int slot)
     {
         string stem = Path.Combine(directory, LocalNames.PartBase(name, slot));
@@ -272,17 +275,18 @@ public sealed partial class OutputDirectory
     private bool TryLocate(IReadOnlyList<string> components, out string directory)
     {
         directory = _root;
+        if (UnderMissingFolder(components))
+        {
+            return false; // a fresh receive's folder: one stat for its whole offer, not one per file
+        }
+
         for (int i = 0; i < components.Count - 1; i++)
         {
             directory = Path.Combine(directory, components[i]);
-            if (directory == _missingFolder)
-            {
-                return false; // a fresh receive's folder: one stat for its whole offer, not one per file
-            }
-
             if (!Directory.Exists(directory) || IsSymlink(directory))
             {
-                _missingFolder = directory;
+                _missingFolder = [.. components.Take(i + 1)];
+                _missingRelative = string.Join('/', _missingFolder) + "/";
                 return false;
             }
         }
@@ -290,8 +294,34 @@ public sealed partial class OutputDirectory
         return true;
     }
 
-    /// <summary>The folder <see cref="TryLocate"/> last found missing (or not a plain folder).</summary>
-    private string? _missingFolder;
+    /// <summary>
+    /// Whether an offered path lies in the folder <see cref="TryLocate"/> last found missing: a
+    /// string comparison, so planning a fresh receive splits no path and walks no folder.
+    /// </summary>
+    public bool IsUnderMissingFolder(string offeredPath) =>
+        _missingRelative is { } missing && offeredPath.StartsWith(missing, StringComparison.Ordinal);
+
+    private bool UnderMissingFolder(IReadOnlyList<string> components)
+    {
+        if (_missingFolder is not { } missing || components.Count - 1 < missing.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < missing.Length; i++)
+        {
+            if (!string.Equals(components[i], missing[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The folder <see cref="TryLocate"/> last found missing (or not a plain folder), as components and as a relative path ending in '/'.</summary>
+    private string[]? _missingFolder;
+    private string? _missingRelative;
 
     /// <summary>Removes a file or link (never a link's target) of this offer's own stale state.</summary>
     private static void RemoveStale(string path)

@@ -11,14 +11,17 @@
 // Where that is not possible (--overwrite may replace a name; a file system without O_TMPFILE),
 // each file takes the one-by-one way: CreateVerified, then Commit.
 using Microsoft.Win32.SafeHandles;
+using Tallow.Protocol.Transfer.Resume;
+using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
 
 /// <summary>
-/// A verified file of a batch: where it goes (offered path components), its content and metadata;
-/// its resume identity is made only where the one-by-one way needs it (to recognise a stale part file).
+/// A verified file of a batch: where it goes (offered path components), its content and its
+/// offer entry (metadata; its resume identity is made only where the one-by-one way needs it, to
+/// recognise a stale part file).
 /// </summary>
-public readonly record struct VerifiedFile(string[] Components, ReadOnlyMemory<byte> Content, uint Mode, long ModifiedUnixSeconds, Func<byte[]> Identity);
+public readonly record struct VerifiedFile(string[] Components, ReadOnlyMemory<byte> Content, OfferEntry Entry);
 
 /// <summary>What became of one file of a batch: the path it was saved under, or why it was not; and its notices.</summary>
 public readonly record struct SavedFile(string? Path, TallowException? Failure, List<string>? Notices);
@@ -66,7 +69,9 @@ public sealed partial class OutputDirectory : IDisposable
             for (; end < files.Count; end++)
             {
                 string[] components = files[end].Components;
-                directories[end] = EnsureDirectory(new ArraySegment<string>(components, 0, components.Length - 1));
+                directories[end] = end > start && InSameFolder(components, files[end - 1].Components)
+                    ? directories[end - 1] // made and checked for the file before; its open folder is checked below
+                    : EnsureDirectory(new ArraySegment<string>(components, 0, components.Length - 1));
                 if (_overwrite || (end > start && directories[end] == directories[end - 1]))
                 {
                     folders[end] = _overwrite ? null : folders[end - 1];
@@ -115,22 +120,41 @@ public sealed partial class OutputDirectory : IDisposable
         return end;
     }
 
+    /// <summary>Whether two offered paths have the same folder components (offered paths share their strings, so this is mostly reference checks).</summary>
+    private static bool InSameFolder(string[] a, string[] b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Length - 1; i++)
+        {
+            if (!string.Equals(a[i], b[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>One file made unnamed in its open, checked folder and named there; default when it cannot be made there.</summary>
     private SavedFile SaveInFolder(VerifiedFile file, string directory, SafeFileHandle folder)
     {
-        (UnixFileMode permissions, bool modeSet) = CreationMode(file.Mode);
+        (UnixFileMode permissions, bool modeSet) = CreationMode(file.Entry.Mode);
         if (NativePath.OpenUnnamed(folder, modeSet ? (int)permissions : 0x180) is not { } handle)
         {
             return default;
         }
 
         string name = file.Components[^1];
-        var part = new PartFile(handle, SlotPaths(directory, name, 0).Part, directory, name, null, unnamed: true, folder: folder) { ModeSet = modeSet };
+        var part = new PartFile(handle, null, directory, name, null, unnamed: true, folder: folder) { ModeSet = modeSet };
         List<string>? notices = null;
         try
         {
             Write(part, file.Content.Span);
-            return new SavedFile(Name(part, file.ModifiedUnixSeconds, file.Mode, notice => (notices ??= []).Add(notice)), null, notices);
+            return new SavedFile(Name(part, file.Entry.ModifiedUnixSeconds, file.Entry.Mode, notice => (notices ??= []).Add(notice)), null, notices);
         }
         catch (Exception ex) when (ex is TallowException or IOException or UnauthorizedAccessException)
         {
@@ -145,9 +169,9 @@ public sealed partial class OutputDirectory : IDisposable
         Action<string> notice = text => (notices ??= []).Add(text);
         try
         {
-            PartFile part = CreateVerified(file.Components, file.Identity(), file.Mode, notice);
+            PartFile part = CreateVerified(file.Components, ResumeSidecar.IdentityOf(file.Entry), file.Entry.Mode, notice);
             Write(part, file.Content.Span);
-            return new SavedFile(Commit(part, file.ModifiedUnixSeconds, file.Mode, notice), null, notices);
+            return new SavedFile(Commit(part, file.Entry.ModifiedUnixSeconds, file.Entry.Mode, notice), null, notices);
         }
         catch (Exception ex) when (ex is TallowException or IOException or UnauthorizedAccessException)
         {
@@ -189,14 +213,14 @@ public sealed partial class OutputDirectory : IDisposable
             if (OpenFolder(directory) is { } folder && NativePath.OpenUnnamed(folder, modeSet ? (int)permissions : 0x180) is { } handle)
             {
                 string name = components[^1];
-                return new PartFile(handle, SlotPaths(directory, name, 0).Part, directory, name, null, unnamed: true, folder: folder) { ModeSet = modeSet };
+                return new PartFile(handle, null, directory, name, null, unnamed: true, folder: folder) { ModeSet = modeSet };
             }
 
             CloseFolder(); // e.g. the folder was removed meanwhile: the path-based way below says why
             if (NativePath.OpenUnnamed(directory) is { } unnamed)
             {
                 string name = components[^1];
-                return Guard(new PartFile(unnamed, SlotPaths(directory, name, 0).Part, directory, name, null, unnamed: true));
+                return Guard(new PartFile(unnamed, null, directory, name, null, unnamed: true));
             }
         }
 

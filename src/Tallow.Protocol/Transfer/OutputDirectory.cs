@@ -60,7 +60,7 @@ public sealed partial class OutputDirectory
             return target;
         }
 
-        _missingFolder = null; // folders are made below: what planning found missing may exist now
+        (_missingFolder, _missingRelative) = (null, null); // folders are made below: what planning found missing may exist now
         string current = _root;
         foreach (string component in components)
         {

@@ -15,11 +15,12 @@ public sealed class PartFile : IDisposable
 {
     private readonly ResumeJournal? _journal;
 
-    internal PartFile(SafeFileHandle handle, string partPath, string directory, string finalName, ResumeJournal? journal, bool unnamed = false, SafeFileHandle? folder = null)
+    /// <param name="partPath">Null for an unnamed file: its would-be part name is made only for a message.</param>
+    internal PartFile(SafeFileHandle handle, string? partPath, string directory, string finalName, ResumeJournal? journal, bool unnamed = false, SafeFileHandle? folder = null)
     {
         Folder = folder;
         Handle = handle;
-        PartPath = partPath;
+        _partPath = partPath;
         Directory = directory;
         FinalName = finalName;
         _journal = journal;
@@ -37,7 +38,9 @@ public sealed class PartFile : IDisposable
     /// <summary>The open, checked folder it was made in (OutputDirectory.Verified.cs; not owned): its final name is given relative to it.</summary>
     internal SafeFileHandle? Folder { get; }
 
-    public string PartPath { get; }
+    private string? _partPath;
+
+    public string PartPath => _partPath ??= OutputDirectory.PartPathOf(Directory, FinalName);
 
     public string Directory { get; }
 

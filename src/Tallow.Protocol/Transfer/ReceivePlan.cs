@@ -74,7 +74,7 @@ public sealed class ReceivePlan : IDisposable
 
             long size = entry.Size == TransferOffer.UnknownSize ? 0 : (long)entry.Size;
             HeldContent held = HeldContent.Nothing;
-            if (output is not null && PathSanitizer.TrySplit(entry.Path, previous, out string[] components, out _))
+            if (output is not null && !output.IsUnderMissingFolder(entry.Path) && PathSanitizer.TrySplit(entry.Path, previous, out string[] components, out _))
             {
                 held = output.Inspect(components, entry, notice, resume: resumed < MaxResumedFiles);
                 previous = components;

@@ -9,7 +9,6 @@
 // (ReceiveContentAsync reads it first).
 using System.Security.Cryptography;
 using Tallow.Protocol.Records;
-using Tallow.Protocol.Transfer.Resume;
 using Tallow.Wire;
 
 namespace Tallow.Protocol.Transfer;
@@ -75,7 +74,7 @@ public sealed partial class TransferReceiver
         {
             OfferEntry entry = offer.Entries[(int)files[i].Index];
             PathSanitizer.TrySplit(entry.Path, components, out components, out _);
-            verified[i] = new VerifiedFile(components, payload.Slice(inputs[i].Offset, inputs[i].Length), entry.Mode, entry.ModifiedUnixSeconds, () => ResumeSidecar.IdentityOf(entry));
+            verified[i] = new VerifiedFile(components, payload.Slice(inputs[i].Offset, inputs[i].Length), entry);
         }
 
         SavedFile[] saved = output.SaveVerified(verified);

@@ -3,6 +3,7 @@
 using System.Text;
 using Tallow.Protocol;
 using Tallow.Protocol.Transfer;
+using Tallow.Wire;
 
 namespace Tallow.Tests.Protocol;
 
@@ -270,8 +271,35 @@ public class OutputDirectoryTests
         }
     }
 
+    [Fact]
+    public void Planning_skips_the_files_of_a_folder_found_missing_until_folders_are_made()
+    {
+        using var dir = new TempDir();
+        using var output = new OutputDirectory(dir.Path, overwrite: false);
+        var held = new OfferEntry(EntryType.File, "top/sub/x.txt", 4, 0x1A4, 1_700_000_000);
+        var offer = new TransferOffer(TransferKind.Files, 64 * 1024, [held, held with { Path = "top/y.txt" }]);
+
+        using (ReceivePlan fresh = ReceivePlan.Create(offer, null, output, _ => { }, null))
+        {
+            Assert.All(fresh.Files, f => Assert.False(f.CheckExisting));
+            Assert.True(output.IsUnderMissingFolder("top/y.txt"));
+            Assert.False(output.IsUnderMissingFolder("topping/z.txt")); // a name that only starts like it
+            Assert.False(output.IsUnderMissingFolder("top"));
+        }
+
+        // The folder is made (as a receive makes it): what was missing is looked at again.
+        output.EnsureDirectory(["top", "sub"]);
+        string path = Path.Combine(dir.Path, "top", "sub", "x.txt");
+        File.WriteAllText(path, "here");
+        File.SetLastWriteTimeUtc(path, DateTime.UnixEpoch.AddSeconds(held.ModifiedUnixSeconds));
+        Assert.False(output.IsUnderMissingFolder("top/y.txt"));
+        using ReceivePlan again = ReceivePlan.Create(offer, null, output, _ => { }, null);
+        Assert.True(again.Files[0].CheckExisting);
+        Assert.False(again.Files[1].CheckExisting);
+    }
+
     private static VerifiedFile Verified(string text, long modified, params string[] components) =>
-        new(components, Encoding.UTF8.GetBytes(text), 0x1A4, modified, () => new byte[32]);
+        new(components, Encoding.UTF8.GetBytes(text), new OfferEntry(EntryType.File, string.Join('/', components), (ulong)Encoding.UTF8.GetByteCount(text), 0x1A4, modified));
 
     [Fact]
     public void A_batch_saves_its_files_at_once_across_many_folders_in_order_with_their_own_notices()
