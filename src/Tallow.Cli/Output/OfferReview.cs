@@ -46,12 +46,12 @@ internal sealed partial class OfferReview
     public static OfferReview Create(TransferOffer offer, string root, bool overwrite, Func<int, OfferEntry, bool>? include = null)
     {
         root = Path.GetFullPath(root);
-        var folders = new Dictionary<string, bool>(StringComparer.Ordinal); // relative folder path → exists as a real folder
+        var folders = new FolderCache(root);
         var order = new List<string>();
         var tops = new Dictionary<string, Builder>(StringComparer.Ordinal);
+        Dictionary<string, Builder>.AlternateLookup<ReadOnlySpan<char>> topsByName = tops.GetAlternateLookup<ReadOnlySpan<char>>();
         var hidden = new List<string>();
         var hiddenSeen = new HashSet<string>(StringComparer.Ordinal);
-        string[]? previous = null;
         for (int index = 0; index < offer.Entries.Count; index++)
         {
             OfferEntry entry = offer.Entries[index];
@@ -60,23 +60,27 @@ internal sealed partial class OfferReview
                 continue;
             }
 
-            string[] parts = PathSanitizer.SplitLike(entry.Path, previous);
-            previous = parts;
-            if (!tops.TryGetValue(parts[0], out Builder? top))
+            // Paths are validated (no empty component): looked at in place, not split (100,000 entries).
+            string path = entry.Path;
+            int firstSlash = path.IndexOf('/');
+            ReadOnlySpan<char> topName = firstSlash < 0 ? path : path.AsSpan(0, firstSlash);
+            if (!topsByName.TryGetValue(topName, out Builder? top))
             {
-                top = new Builder(parts[0]) { Exists = Present(Path.Combine(root, parts[0])) };
-                tops[parts[0]] = top;
-                order.Add(parts[0]);
+                string name = topName.ToString();
+                top = new Builder(name) { Exists = Present(Path.Combine(root, name)) };
+                tops[name] = top;
+                order.Add(name);
             }
 
-            top.Add(entry, parts);
-            string? landing = HiddenLanding(parts, root, folders);
+            top.Add(entry, nested: firstSlash >= 0);
+            string? landing = HiddenLanding(path, folders);
             if (landing is not null && hiddenSeen.Add(landing))
             {
                 hidden.Add(landing);
             }
 
-            if (overwrite && entry.Type == EntryType.File && AllFoldersExist(parts, parts.Length - 1, root, folders) && File.Exists(Path.Combine(root, entry.Path)))
+            int lastSlash = path.LastIndexOf('/');
+            if (overwrite && entry.Type == EntryType.File && (lastSlash < 0 || folders.Exists(path.AsSpan(0, lastSlash))) && File.Exists(Path.Combine(root, path)))
             {
                 top.Replaces++;
             }
@@ -89,40 +93,43 @@ internal sealed partial class OfferReview
     /// The path up to the first hidden component whose parent folder exists (the root always
     /// counts), or null: the walk stops at the first folder that does not exist yet.
     /// </summary>
-    private static string? HiddenLanding(string[] parts, string root, Dictionary<string, bool> folders)
+    private static string? HiddenLanding(string path, FolderCache folders)
     {
-        for (int i = 0; i < parts.Length; i++)
+        for (int start = 0; ;)
         {
-            if (parts[i].StartsWith('.'))
+            int slash = path.IndexOf('/', start);
+            int end = slash < 0 ? path.Length : slash;
+            if (path[start] == '.')
             {
-                return string.Join('/', parts, 0, i + 1);
+                return path[..end];
             }
 
-            bool isLast = i == parts.Length - 1;
-            if (isLast || !FolderExists(parts, i + 1, root, folders))
+            if (slash < 0 || !folders.Exists(path.AsSpan(0, end)))
             {
                 return null;
             }
-        }
 
-        return null;
+            start = slash + 1;
+        }
     }
 
-    private static bool AllFoldersExist(string[] parts, int count, string root, Dictionary<string, bool> folders) =>
-        count == 0 || FolderExists(parts, count, root, folders);
-
-    /// <summary>Whether the first <paramref name="count"/> components name an existing real folder (cached; a symlink is not one).</summary>
-    private static bool FolderExists(string[] parts, int count, string root, Dictionary<string, bool> folders)
+    /// <summary>Whether a relative folder path names an existing real folder (a symlink is not one): one stat per distinct folder.</summary>
+    private sealed class FolderCache(string root)
     {
-        string relative = string.Join('/', parts, 0, count);
-        if (!folders.TryGetValue(relative, out bool exists))
-        {
-            string full = Path.Combine(root, relative);
-            exists = Directory.Exists(full) && !IsLink(full);
-            folders[relative] = exists;
-        }
+        private readonly Dictionary<string, bool> _exists = new(StringComparer.Ordinal);
 
-        return exists;
+        public bool Exists(ReadOnlySpan<char> relative)
+        {
+            Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> lookup = _exists.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(relative, out bool exists))
+            {
+                string full = Path.Join(root, relative);
+                exists = Directory.Exists(full) && !IsLink(full);
+                _exists[relative.ToString()] = exists;
+            }
+
+            return exists;
+        }
     }
 
     private static bool Present(string path) => File.Exists(path) || Directory.Exists(path) || IsLink(path);
@@ -151,16 +158,13 @@ internal sealed partial class OfferReview
 
         public int Replaces { get; set; }
 
-        public void Add(OfferEntry entry, string[] parts)
+        /// <summary>Counts an entry of this top-level name (<paramref name="nested"/>: inside it, not the name itself).</summary>
+        public void Add(OfferEntry entry, bool nested)
         {
-            _folder |= parts.Length > 1 || entry.Type == EntryType.Directory;
-            for (int i = 1; i < parts.Length; i++)
+            _folder |= nested || entry.Type == EntryType.Directory;
+            if (nested && entry.Path.Contains("/.", StringComparison.Ordinal)) // a component after the first starts with '.'
             {
-                if (parts[i].StartsWith('.'))
-                {
-                    _hiddenInside++;
-                    break;
-                }
+                _hiddenInside++;
             }
 
             if (entry.Type == EntryType.File)

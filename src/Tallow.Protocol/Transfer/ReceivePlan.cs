@@ -11,7 +11,7 @@ namespace Tallow.Protocol.Transfer;
 
 /// <param name="Resume">The verified part to continue (Offset = its length), or null.</param>
 /// <param name="CheckExisting">Offset = size: compare the file already under the final name with the sender's hash.</param>
-public sealed record PlannedFile(int Index, long Offset, ResumablePart? Resume, bool CheckExisting = false);
+public readonly record struct PlannedFile(int Index, long Offset, ResumablePart? Resume, bool CheckExisting = false);
 
 public sealed class ReceivePlan : IDisposable
 {
