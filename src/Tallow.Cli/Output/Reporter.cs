@@ -165,16 +165,7 @@ internal sealed class Reporter : ITransferObserver
         }
 
         // Soon, not at once: a receive of 20,000 small files wrote (and woke its reader) 20,000 times.
-        JsonEvents.Write(
-            _fileEventName,
-            soon: true,
-            ("path", file.Path),
-            ("size", file.Size),
-            ("blake3", file.Blake3Hex),
-            ("resumed_from", file.ResumedFrom),
-            ("wire_bytes", file.WireBytes),
-            ("chunks", file.Chunks),
-            ("compressed_chunks", file.CompressedChunks));
+        JsonEvents.WriteFile(_fileEventName, file);
     }
 
     public void OnResume(string path, long offset, long size)

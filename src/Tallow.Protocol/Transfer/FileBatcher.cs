@@ -108,7 +108,7 @@ internal sealed class FileBatcher : IDisposable
         {
             long wire = (long)file.Size * bodyLength / payload; // its share of the record
             _progress.Add(file.Size, wire);
-            _observer.OnFileCompleted(new FileReport(path, file.Size, Convert.ToHexStringLower(file.Hash.Span), 0, wire, 1, packed ? 1 : 0));
+            _observer.OnFileCompleted(new FileReport(path, file.Size, file.Hash, 0, wire, 1, packed ? 1 : 0));
         }
 
         _files.Clear();

@@ -29,6 +29,11 @@ public interface ITransferObserver
 
 /// <summary>
 /// One completed file: its size and BLAKE3, the offset this session started from, and what
-/// crossed the wire for it (content bytes in records, chunks, how many of them compressed).
+/// crossed the wire for it (content bytes in records, chunks, how many of them compressed). The
+/// hash stays bytes until an observer wants it as text (most do not: one string per file of a
+/// 100,000-file transfer).
 /// </summary>
-public readonly record struct FileReport(string Path, long Size, string Blake3Hex, long ResumedFrom, long WireBytes, int Chunks, int CompressedChunks);
+public readonly record struct FileReport(string Path, long Size, ReadOnlyMemory<byte> Blake3, long ResumedFrom, long WireBytes, int Chunks, int CompressedChunks)
+{
+    public string Blake3Hex => Convert.ToHexStringLower(Blake3.Span);
+}

@@ -210,6 +210,13 @@ public sealed partial class OutputDirectory
 
     public string Relative(string path) => Path.GetRelativePath(_root, path);
 
+    /// <summary>As <see cref="Relative"/>: the offered path itself (no new string) when the file was saved under it.</summary>
+    public string Relative(string path, string offeredPath) =>
+        path.Length == _root.Length + 1 + offeredPath.Length && path.EndsWith(offeredPath, StringComparison.Ordinal)
+        && path.StartsWith(_root, StringComparison.Ordinal) && path[_root.Length] == '/'
+            ? offeredPath
+            : Relative(path);
+
     /// <summary>A file's real location (see <see cref="NativePath.RealPathOf"/>) is inside the output folder.</summary>
     private bool IsInsideRoot(string? realPath) => realPath is not null && realPath.StartsWith(_realRootPrefix, StringComparison.Ordinal);
 

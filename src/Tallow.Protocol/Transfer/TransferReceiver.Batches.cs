@@ -91,7 +91,7 @@ public sealed partial class TransferReceiver
             BatchedFile file = files[i];
             long wire = (long)file.Size * record.Body.Length / payload.Length; // its share of the record
             progress.Add(file.Size, wire);
-            _observer.OnFileCompleted(new FileReport(output.Relative(path), file.Size, Convert.ToHexStringLower(hashes.AsSpan(i * Blake3Batch.HashSize, Blake3Batch.HashSize)), 0, wire, 1, packed ? 1 : 0));
+            _observer.OnFileCompleted(new FileReport(output.Relative(path, offer.Entries[(int)file.Index].Path), file.Size, hashes.AsMemory(i * Blake3Batch.HashSize, Blake3Batch.HashSize), 0, wire, 1, packed ? 1 : 0));
         }
 
         if (failure is not null)

@@ -288,16 +288,16 @@ public sealed partial class TransferReceiver
         }
 
         string saved = output.Commit(part, entry.ModifiedUnixSeconds, entry.Mode, _observer.OnNotice);
-        _observer.OnFileCompleted(content.Report(output.Relative(saved), file.Offset));
+        _observer.OnFileCompleted(content.Report(output.Relative(saved, entry.Path), file.Offset));
         return FileOutcome.Saved;
     }
 
     private ChunkDecompressor? _decompressor;
 
 
-    private readonly record struct Content(long Size, bool Verified, string HashHex, long WireBytes, int Chunks, int CompressedChunks)
+    private readonly record struct Content(long Size, bool Verified, byte[] Hash, long WireBytes, int Chunks, int CompressedChunks)
     {
-        public FileReport Report(string path, long resumedFrom) => new(path, Size, HashHex, resumedFrom, WireBytes, Chunks, CompressedChunks);
+        public FileReport Report(string path, long resumedFrom) => new(path, Size, Hash, resumedFrom, WireBytes, Chunks, CompressedChunks);
     }
 
     /// <summary>Bytes between resume checkpoints of a part file (a kill loses at most this much).</summary>
@@ -375,7 +375,7 @@ public sealed partial class TransferReceiver
         byte[] hash = new byte[FileDoneMessage.HashSize];
         hasher.Finalize(hash);
         bool verified = fileDone.Size == (ulong)written && CryptographicOperations.FixedTimeEquals(hash, fileDone.Hash);
-        return new Content(written, verified, Convert.ToHexStringLower(hash), wire, chunks, compressed);
+        return new Content(written, verified, hash, wire, chunks, compressed);
     }
 
     private async Task ExpectEndAsync(CancellationToken ct)

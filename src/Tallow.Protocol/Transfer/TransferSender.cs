@@ -124,7 +124,7 @@ public sealed class TransferSender
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
         using var hasher = Blake3.Hasher.New();
         ChunkPipeline.Totals totals = await StreamAsync(pipeline, 0, source, length, 0, hasher, progress, ct).ConfigureAwait(false);
-        string hash = await SendFileDoneAsync(0, totals.ContentBytes, hasher, ct).ConfigureAwait(false);
+        byte[] hash = await SendFileDoneAsync(0, totals.ContentBytes, hasher, ct).ConfigureAwait(false);
         _observer.OnFileCompleted(Report(offer.Entries[0].Path, totals, hash, 0));
         await _channel.SendAsync(RecordKind.End, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
         ExpectDone(await _channel.ReceiveAsync(ct).ConfigureAwait(false));
@@ -170,7 +170,7 @@ public sealed class TransferSender
             try
             {
                 ChunkPipeline.Totals totals = await StreamAsync(pipeline, (uint)index, source, (long)entry.Size - offset, offset, inline, progress, ct).ConfigureAwait(false);
-                string hash = inline is not null
+                byte[] hash = inline is not null
                     ? await SendFileDoneAsync((uint)index, (long)entry.Size, inline, ct).ConfigureAwait(false)
                     : await SendFileDoneAsync((uint)index, (long)entry.Size, await whole!.ConfigureAwait(false), ct).ConfigureAwait(false);
                 if (!IsContentCheck(offer, file))
@@ -257,22 +257,22 @@ public sealed class TransferSender
         return hash;
     }
 
-    private Task<string> SendFileDoneAsync(uint index, long size, Blake3.Hasher hasher, CancellationToken ct)
+    private Task<byte[]> SendFileDoneAsync(uint index, long size, Blake3.Hasher hasher, CancellationToken ct)
     {
         byte[] hash = new byte[FileDoneMessage.HashSize];
         hasher.Finalize(hash);
         return SendFileDoneAsync(index, size, hash, ct);
     }
 
-    private async Task<string> SendFileDoneAsync(uint index, long size, byte[] hash, CancellationToken ct)
+    private async Task<byte[]> SendFileDoneAsync(uint index, long size, byte[] hash, CancellationToken ct)
     {
         byte[] body = new byte[FileDoneMessage.EncodedSize];
         new FileDoneMessage(index, (ulong)size, hash).Write(body);
         await _channel.SendAsync(RecordKind.FileDone, body, ct).ConfigureAwait(false);
-        return Convert.ToHexStringLower(hash);
+        return hash;
     }
 
-    private static FileReport Report(string path, ChunkPipeline.Totals totals, string hash, long offset) =>
+    private static FileReport Report(string path, ChunkPipeline.Totals totals, byte[] hash, long offset) =>
         new(path, totals.ContentBytes, hash, offset, totals.WireBytes, totals.Chunks, totals.CompressedChunks);
 
     /// <summary>Sends the offer and returns the files the receiver accepted (all from 0 for an empty Accept).</summary>
