@@ -83,11 +83,47 @@ public static class SourceScanner
         return new SourcePlan(new TransferOffer(TransferKind.Files, chunkSize, entries), locals);
     }
 
-    private static void AddDirectory(string full, string relative, List<OfferEntry> entries, List<string?> locals, bool followSymlinks, FolderFilter? filter, Action<string> notice)
+    /// <summary>
+    /// One thing a folder contributes, in order: an entry (with its local path), a notice, or a
+    /// subfolder whose own scan runs at the same time (its items go here, in its place).
+    /// </summary>
+    private readonly record struct FolderItem(OfferEntry Entry, string? Local, string? Notice, Task<List<FolderItem>>? Subfolder);
+
+    /// <summary>Scans the folder and its subfolders (several folders at once), then adds what they hold in order.</summary>
+    private static void AddDirectory(string full, string relative, List<OfferEntry> entries, List<string?> locals, bool followSymlinks, FolderFilter? filter, Action<string> notice) =>
+        Flatten(ScanFolder(full, relative, followSymlinks, filter), entries, locals, notice);
+
+    /// <summary>Adds the items in order, waiting for each subfolder's scan where it comes (its failure is thrown there, as a one-by-one walk would).</summary>
+    private static void Flatten(List<FolderItem> items, List<OfferEntry> entries, List<string?> locals, Action<string> notice)
     {
+        foreach (FolderItem item in items)
+        {
+            if (item.Subfolder is { } subfolder)
+            {
+                Flatten(subfolder.GetAwaiter().GetResult(), entries, locals, notice);
+            }
+            else if (item.Notice is { } text)
+            {
+                notice(text);
+            }
+            else
+            {
+                entries.Add(item.Entry);
+                locals.Add(item.Local);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One folder's items; each subfolder is scanned by a task of its own and is not waited for
+    /// here (so no pool thread blocks on another): a tree of many small folders is scanned on
+    /// every core, not one folder after another with a parallel look inside each.
+    /// </summary>
+    private static List<FolderItem> ScanFolder(string full, string relative, bool followSymlinks, FolderFilter? filter)
+    {
+        var items = new List<FolderItem>();
         var dir = new DirectoryInfo(full);
-        entries.Add(new OfferEntry(EntryType.Directory, relative, 0, (uint)GetMode(full), ToUnix(dir.LastWriteTimeUtc)));
-        locals.Add(null);
+        items.Add(new FolderItem(new OfferEntry(EntryType.Directory, relative, 0, (uint)GetMode(full), ToUnix(dir.LastWriteTimeUtc)), null, null, null));
         string[] names;
         try
         {
@@ -106,19 +142,18 @@ public static class SourceScanner
         }
 
         Array.Sort(names, string.CompareOrdinal);
-        string[] paths = Array.ConvertAll(names, name => Path.Join(full, name));
-        PlainFile?[] plain = LookAll(full, names, paths);
+        PlainFile?[] plain = LookAll(full, names);
+        string prefix = relative + "/";
         for (int i = 0; i < names.Length; i++)
         {
             string name = names[i];
-            string childFull = paths[i];
-            string childRelative = relative + "/" + name;
+            string childFull = Path.Join(full, name);
+            string childRelative = prefix + name;
             if (plain[i] is { } file)
             {
                 if (filter is null || !filter.Excludes(name, false))
                 {
-                    entries.Add(new OfferEntry(EntryType.File, childRelative, (ulong)file.Size, file.Mode, file.Modified));
-                    locals.Add(childFull);
+                    items.Add(new FolderItem(new OfferEntry(EntryType.File, childRelative, (ulong)file.Size, file.Mode, file.Modified), childFull, null, null));
                 }
 
                 continue;
@@ -132,7 +167,7 @@ public static class SourceScanner
 
             if (isLink && !followSymlinks)
             {
-                notice($"skipping symlink '{childFull}' (pass --follow-symlinks to send what it points to)");
+                items.Add(Notice($"skipping symlink '{childFull}' (pass --follow-symlinks to send what it points to)"));
                 continue;
             }
 
@@ -140,41 +175,59 @@ public static class SourceScanner
             {
                 if (isLink && IsAncestorOf(Path.GetFullPath(new DirectoryInfo(childFull).ResolveLinkTarget(true)?.FullName ?? childFull), full))
                 {
-                    notice($"skipping symlink loop '{childFull}'");
+                    items.Add(Notice($"skipping symlink loop '{childFull}'"));
                     continue;
                 }
 
-                AddDirectory(childFull, childRelative, entries, locals, followSymlinks, filter?.Enter(name), notice);
+                FolderFilter? inner = null;
+                if (filter is not null)
+                {
+                    var notices = new List<string>();
+                    inner = filter.Enter(name, notices.Add); // reads the subfolder's .gitignore: its notices come here, in order
+                    items.AddRange(notices.Select(Notice));
+                }
+
+                items.Add(new FolderItem(default, null, null, Task.Run(() => ScanFolder(childFull, childRelative, followSymlinks, inner))));
             }
             else if (NativePath.IsRegularFile(childFull))
             {
-                AddFile(childFull, childRelative, entries, locals);
+                var added = new List<OfferEntry>(1);
+                var local = new List<string?>(1);
+                AddFile(childFull, childRelative, added, local);
+                items.Add(new FolderItem(added[0], local[0], null, null));
             }
             else
             {
-                notice($"skipping '{childFull}' (not a regular file)");
+                items.Add(Notice($"skipping '{childFull}' (not a regular file)"));
             }
         }
+
+        return items;
     }
+
+    private static FolderItem Notice(string text) => new(default, null, text, null);
 
     /// <summary>A regular file (not a link) as one lstat saw it.</summary>
     private readonly record struct PlainFile(long Size, uint Mode, long Modified);
 
-    /// <summary>Threads that look at a folder's entries at once (lstat waits on the disk when it is cold).</summary>
+    /// <summary>Threads that look at one large folder's entries at once (lstat waits on the disk when it is cold).</summary>
     private static readonly int ScanWorkers = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    /// <summary>A folder with this many entries is also looked at on several threads (smaller ones run beside other folders).</summary>
+    private const int ParallelLookEntries = 1024;
 
     /// <summary>
     /// The common case in one lstat per entry, relative to the open folder (a tree of many small
     /// files is scanned at about one system call per file, with no path walk): each entry that
     /// is a regular file and not a link, or null (folders, links, other types, a failed look),
-    /// which the general path takes. A folder's many entries are looked at on several threads.
+    /// which the general path takes.
     /// </summary>
-    private static PlainFile?[] LookAll(string folder, string[] names, string[] paths)
+    private static PlainFile?[] LookAll(string folder, string[] names)
     {
         var plain = new PlainFile?[names.Length];
         using SafeFileHandle? open = names.Length > 1 ? NativePath.OpenDirectoryNoFollow(folder, out _) : null;
-        void LookAt(int i) => plain[i] = Look(open, open is null ? paths[i] : names[i]);
-        if (names.Length >= 64 && ScanWorkers > 1)
+        void LookAt(int i) => plain[i] = Look(open, open is null ? Path.Join(folder, names[i]) : names[i]);
+        if (names.Length >= ParallelLookEntries && ScanWorkers > 1)
         {
             Parallel.For(0, names.Length, new ParallelOptions { MaxDegreeOfParallelism = ScanWorkers }, LookAt);
         }

@@ -15,16 +15,14 @@ public sealed class FolderFilter
     private readonly string _relative;
     private readonly RuleLayer[] _gitLayers;
     private readonly RuleLayer[] _infoLayers;
-    private readonly Action<string> _notice;
 
-    internal FolderFilter(PathFilter owner, string fullPath, string relative, RuleLayer[] gitLayers, RuleLayer[] infoLayers, Action<string> notice)
+    internal FolderFilter(PathFilter owner, string fullPath, string relative, RuleLayer[] gitLayers, RuleLayer[] infoLayers)
     {
         _owner = owner;
         _fullPath = fullPath;
         _relative = relative;
         _gitLayers = gitLayers;
         _infoLayers = infoLayers;
-        _notice = notice;
     }
 
     /// <summary>True when the entry <paramref name="name"/> of this folder is left out.</summary>
@@ -64,26 +62,30 @@ public sealed class FolderFilter
         return false;
     }
 
-    /// <summary>The filter for the (not excluded) subfolder <paramref name="name"/>; with --git it reads that folder's ignore files.</summary>
-    public FolderFilter Enter(string name)
+    /// <summary>
+    /// The filter for the (not excluded) subfolder <paramref name="name"/>; with --git it reads
+    /// that folder's ignore files, telling <paramref name="notice"/> (this folder's, so notices
+    /// keep the tree's order when folders are scanned at once) what it could not read.
+    /// </summary>
+    public FolderFilter Enter(string name, Action<string> notice)
     {
         ArgumentNullException.ThrowIfNull(name);
         string full = Path.Combine(_fullPath, name);
         string relative = _relative + name + "/";
         if (!_owner.GitMode)
         {
-            return new FolderFilter(_owner, full, relative, _gitLayers, _infoLayers, _notice);
+            return new FolderFilter(_owner, full, relative, _gitLayers, _infoLayers);
         }
 
         var gitLayers = new List<RuleLayer>();
-        PathFilter.AddLayer(gitLayers, GitIgnoreFile.Read(Path.Combine(full, ".gitignore"), _notice), string.Empty, relative.Length);
+        PathFilter.AddLayer(gitLayers, GitIgnoreFile.Read(Path.Combine(full, ".gitignore"), notice), string.Empty, relative.Length);
         var infoLayers = new List<RuleLayer>();
         if (GitWorkTree.IsRoot(full))
         {
             // A repository inside the tree: git does not apply the outer repository's rules there.
             if (GitWorkTree.InfoExcludePath(full) is string exclude)
             {
-                PathFilter.AddLayer(infoLayers, GitIgnoreFile.Read(exclude, _notice), string.Empty, relative.Length);
+                PathFilter.AddLayer(infoLayers, GitIgnoreFile.Read(exclude, notice), string.Empty, relative.Length);
             }
         }
         else
@@ -92,6 +94,6 @@ public sealed class FolderFilter
             infoLayers.AddRange(_infoLayers);
         }
 
-        return new FolderFilter(_owner, full, relative, [.. gitLayers], [.. infoLayers], _notice);
+        return new FolderFilter(_owner, full, relative, [.. gitLayers], [.. infoLayers]);
     }
 }

@@ -56,7 +56,7 @@ public sealed class PathFilter
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folderFullPath));
         if (!GitMode)
         {
-            return new FolderFilter(this, full, string.Empty, [], [], notice);
+            return new FolderFilter(this, full, string.Empty, [], []);
         }
 
         var gitLayers = new List<RuleLayer>();
@@ -82,7 +82,7 @@ public sealed class PathFilter
             AddLayer(infoLayers, GitIgnoreFile.Read(exclude, notice), root == full ? string.Empty : PrefixFrom(root, full), 0);
         }
 
-        return new FolderFilter(this, full, string.Empty, [.. gitLayers], [.. infoLayers], notice);
+        return new FolderFilter(this, full, string.Empty, [.. gitLayers], [.. infoLayers]);
     }
 
     internal static void AddLayer(List<RuleLayer> layers, GlobRuleSet rules, string prepend, int strip)
