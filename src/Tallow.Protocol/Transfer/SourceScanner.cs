@@ -4,6 +4,8 @@
 // notice unless following was asked for; pipes, sockets and devices always are (opening a
 // pipe would block the send; its content is a stream: `tallow send -`). A PathFilter (--exclude, --git) leaves entries out of
 // folders; excluded folders are not descended into; inputs named explicitly are always sent.
+// Subfolders are scanned at the same time (a task each), and the offer lists them in one fixed
+// order whatever order the scans finish in: each folder, then its entries by ordinal name.
 using System.IO.Enumeration;
 using Microsoft.Win32.SafeHandles;
 using Tallow.Protocol.Transfer.Selection;
@@ -71,7 +73,8 @@ public static class SourceScanner
                     continue;
                 }
 
-                AddFile(full, name, entries, locals);
+                entries.Add(FileEntry(full, name));
+                locals.Add(full);
             }
         }
 
@@ -191,10 +194,7 @@ public static class SourceScanner
             }
             else if (NativePath.IsRegularFile(childFull))
             {
-                var added = new List<OfferEntry>(1);
-                var local = new List<string?>(1);
-                AddFile(childFull, childRelative, added, local);
-                items.Add(new FolderItem(added[0], local[0], null, null));
+                items.Add(new FolderItem(FileEntry(childFull, childRelative), childFull, null, null));
             }
             else
             {
@@ -254,12 +254,12 @@ public static class SourceScanner
         return new PlainFile(size, (uint)(mode & 0xFFF), rest < 0 ? seconds - 1 : seconds);
     }
 
-    private static void AddFile(string full, string relative, List<OfferEntry> entries, List<string?> locals)
+    /// <summary>A regular file (or a link to one, followed) as the general path sees it.</summary>
+    private static OfferEntry FileEntry(string full, string relative)
     {
         var info = new FileInfo(full);
         long length = info.LinkTarget is null ? info.Length : new FileInfo(info.ResolveLinkTarget(true)!.FullName).Length;
-        entries.Add(new OfferEntry(EntryType.File, relative, (ulong)length, (uint)GetMode(full), ToUnix(info.LastWriteTimeUtc)));
-        locals.Add(full);
+        return new OfferEntry(EntryType.File, relative, (ulong)length, (uint)GetMode(full), ToUnix(info.LastWriteTimeUtc));
     }
 
     private static bool IsAncestorOf(string candidate, string path)
