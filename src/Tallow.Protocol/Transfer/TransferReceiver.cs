@@ -117,12 +117,17 @@ public sealed partial class TransferReceiver
     public Task AcceptAsync(CancellationToken ct) => _channel.SendAsync(RecordKind.Accept, ReadOnlyMemory<byte>.Empty, ct).AsTask();
 
     /// <summary>Accepts the planned files, each from its resume offset.</summary>
-    public Task AcceptAsync(ReceivePlan plan, CancellationToken ct)
+    public async Task AcceptAsync(ReceivePlan plan, CancellationToken ct)
     {
         AcceptMessage accept = plan.ToAccept();
-        byte[] body = new byte[accept.GetSize()];
-        accept.Write(body);
-        return _channel.SendAsync(RecordKind.Accept, body, ct).AsTask();
+        int size = accept.GetSize();
+        using (var buffer = new RecordBuffer(size))
+        {
+            accept.Write(buffer.Body.Span);
+            await _channel.SendAsync(buffer, RecordKind.Accept, size, ct).ConfigureAwait(false);
+        }
+
+        IdleCollection.AfterOffer(plan.Files.Count);
     }
 
     public Task RejectAsync(string reason, CancellationToken ct) => _channel.SendReasonAsync(RecordKind.Reject, CancelReason.Declined, reason, ct);

@@ -284,9 +284,15 @@ public sealed class TransferSender
             throw new TallowException(FailureKind.Usage, $"too many files for one transfer ({offer.Entries.Count}): send them in smaller groups.");
         }
 
-        byte[] body = new byte[size];
-        offer.Write(body);
-        await _channel.SendAsync(RecordKind.Offer, body, ct).ConfigureAwait(false);
+        // Written where it is sealed: an offer of 100,000 entries is megabytes, and a second
+        // large array for the copy started a full collection on the way (perf).
+        using (var buffer = new RecordBuffer(size))
+        {
+            offer.Write(buffer.Body.Span);
+            await _channel.SendAsync(buffer, RecordKind.Offer, size, ct).ConfigureAwait(false);
+        }
+
+        IdleCollection.AfterOffer(offer.Entries.Count);
 
         Record answer = await _channel.ReceiveAsync(ct).ConfigureAwait(false);
         switch (answer.Kind)
