@@ -206,7 +206,15 @@ internal sealed class Reporter : ITransferObserver
             return;
         }
 
-        string eta = totalBytes is long total && rate > 0 && total > bytesDone ? Units.Duration(TimeSpan.FromSeconds((total - bytesDone) / rate)) : "-";
+        // A rate from the first milliseconds (one small file) says nothing: no estimate before a
+        // second of transfer, and no plain line either ("7 B of 4.8 MiB, eta 44m16s" in a log).
+        bool settled = elapsed >= 1;
+        if (!settled && !final && !_errIsTerminal)
+        {
+            return;
+        }
+
+        string eta = settled && totalBytes is long total && rate > 0 && total > bytesDone ? Units.Duration(TimeSpan.FromSeconds((total - bytesDone) / rate)) : "-";
         lock (OutputLock)
         {
             if (_errIsTerminal)
