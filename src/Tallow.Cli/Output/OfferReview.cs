@@ -120,8 +120,7 @@ internal sealed partial class OfferReview
 
         public bool Exists(ReadOnlySpan<char> relative)
         {
-            Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> lookup = _exists.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (!lookup.TryGetValue(relative, out bool exists))
+            if (!_exists.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(relative, out bool exists))
             {
                 string full = Path.Join(root, relative);
                 exists = Directory.Exists(full) && !IsLink(full);

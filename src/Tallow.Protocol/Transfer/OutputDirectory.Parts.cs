@@ -233,7 +233,7 @@ public sealed partial class OutputDirectory
     }
 
     /// <summary>The part name of slot 0 (an unnamed file's, which only messages use: made when one is written).</summary>
-    internal static string PartPathOf(string directory, string name) => Path.Combine(directory, LocalNames.PartBase(name, 0)) + PartSuffix;
+    internal static string PartPathOf(string directory, string name) => SlotPaths(directory, name, 0).Part;
 
     private static (string Part, string Sidecar) SlotPaths(string directory, string name, int slot)
     {
