@@ -28,6 +28,33 @@ internal sealed class XselClipboard : IClipboard
 
     public bool CanHold(string type) => Tallow.Wire.ClipMime.IsText(type);
 
-    public Task WriteAsync(ClipContent content, CancellationToken ct) =>
-        ClipboardTool.WriteAsync(Tool, ["--clipboard", "--input"], content.Bytes, ct);
+    /// <summary>How long a write waits for xsel's background child to take the selection.</summary>
+    private static readonly TimeSpan OwnershipWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Writes the text, then waits (bounded) until the clipboard holds it: xsel forks first and its
+    /// child takes the selection after the parent exits, so until then a paste still gave what the
+    /// clipboard held before (seen in CI: "received" reported, the clipboard read back empty).
+    /// </summary>
+    public async Task WriteAsync(ClipContent content, CancellationToken ct)
+    {
+        await ClipboardTool.WriteAsync(Tool, ["--clipboard", "--input"], content.Bytes, ct).ConfigureAwait(false);
+        long deadline = Environment.TickCount64 + (long)OwnershipWait.TotalMilliseconds;
+        while (Environment.TickCount64 < deadline)
+        {
+            try
+            {
+                if (await ReadAsync(ClipboardTypes.X11Text, content.Bytes.Length, ct).ConfigureAwait(false) is { } now && now.AsSpan().SequenceEqual(content.Bytes))
+                {
+                    return;
+                }
+            }
+            catch (TallowException)
+            {
+                // No owner yet can read as an error: look again.
+            }
+
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+    }
 }
