@@ -1,7 +1,9 @@
 // Reads whole frames from a stream into one reusable buffer that grows only up to the
 // frame limit the caller allows, so a hostile length prefix cannot force a large allocation.
 // Once a frame's header is known, reads ask for exactly the rest of that frame, so large frames
-// are never followed by a partial next frame that would have to be moved to the front.
+// are never followed by a partial next frame that would have to be moved to the front, and a
+// large frame usually fills the buffer from its start alone: TakeFrame can then hand the buffer
+// itself to a caller that keeps the frame (the direct path's inbound queue), with no copy.
 namespace Tallow.Wire;
 
 public readonly record struct FrameReadResult(FrameStatus Status, FrameType Type, int HeaderAndPayloadLength, bool EndOfStream)
@@ -27,6 +29,25 @@ public sealed class FrameReader : IDisposable
     public Memory<byte> CurrentFrame => _buffer.AsMemory(_start - _frameLength, _frameLength);
 
     public Memory<byte> CurrentPayload => CurrentFrame[Frame.HeaderSize..];
+
+    /// <summary>
+    /// The array holding <see cref="CurrentFrame"/> from offset 0, handed over to the caller, when
+    /// the frame is larger than <paramref name="minimumLength"/> and nothing was read past it; the
+    /// reader goes on in <paramref name="replacement"/>'s array (asked for the same length). Null
+    /// otherwise: the caller copies the frame.
+    /// </summary>
+    public byte[]? TakeFrame(int minimumLength, Func<int, byte[]> replacement)
+    {
+        if (_frameLength <= minimumLength || _start != _frameLength || _end != _start)
+        {
+            return null;
+        }
+
+        byte[] taken = _buffer;
+        _buffer = replacement(taken.Length);
+        _start = _end = _frameLength = 0;
+        return taken;
+    }
 
     /// <summary>Bytes already received past the current frame (needed when a stream moves to another owner).</summary>
     public ReadOnlyMemory<byte> Buffered => _buffer.AsMemory(_start, _end - _start);

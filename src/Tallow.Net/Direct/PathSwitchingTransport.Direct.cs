@@ -67,7 +67,11 @@ public sealed partial class PathSwitchingTransport
         _relayPinger = Task.Run(() => RelayPingLoopAsync(token));
     }
 
-    private async ValueTask WriteDirectAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a frame on the direct path, keeping it until acknowledged: <paramref name="owned"/>
+    /// itself when given (the frame's array; <paramref name="kept"/> tells the caller it let go), else a copy.
+    /// </summary>
+    private async ValueTask WriteDirectAsync(ReadOnlyMemory<byte> frame, byte[]? owned, Action? kept, CancellationToken cancellationToken)
     {
         await WaitForWindowAsync(frame.Length, cancellationToken).ConfigureAwait(false);
         Task? failover;
@@ -76,8 +80,12 @@ public sealed partial class PathSwitchingTransport
             failover = _failover;
             if (failover is null)
             {
-                byte[] copy = FramePool.Rent(frame.Length);
-                frame.CopyTo(copy);
+                byte[] copy = owned ?? FramePool.Rent(frame.Length);
+                if (owned is null)
+                {
+                    frame.CopyTo(copy);
+                }
+
                 _unacknowledged.Enqueue(new SentFrame(_framesSent, copy, frame.Length));
                 _unacknowledgedBytes += frame.Length;
                 if (_probeFrame < 0)
@@ -96,6 +104,11 @@ public sealed partial class PathSwitchingTransport
             await AwaitFailoverAsync(failover).ConfigureAwait(false);
             await WriteRelayAsync(frame, cancellationToken).ConfigureAwait(false);
             return;
+        }
+
+        if (owned is not null)
+        {
+            kept!(); // the window holds the array now; the caller goes on in another one
         }
 
         try
@@ -235,21 +248,20 @@ public sealed partial class PathSwitchingTransport
                         OnAck(received);
                         break;
                     case FrameType.Record:
-                        Memory<byte> frame = connection.Reader.CurrentFrame;
-                        byte[] copy = FramePool.Rent(frame.Length);
-                        frame.CopyTo(copy);
+                        int length = result.HeaderAndPayloadLength;
+                        byte[] array = TakeOrCopy(connection.Reader);
                         try
                         {
-                            await _inbound.Writer.WriteAsync(new InboundFrame(copy, frame.Length), token).ConfigureAwait(false);
+                            await _inbound.Writer.WriteAsync(new InboundFrame(array, length), token).ConfigureAwait(false);
                         }
                         catch
                         {
-                            ReturnArray(copy, frame.Length); // not delivered, not counted: the peer replays it if needed
+                            ReturnArray(array, length); // not delivered, not counted: the peer replays it if needed
                             throw;
                         }
 
                         Interlocked.Increment(ref _framesReceived);
-                        if (Interlocked.Add(ref _bytesSinceAck, frame.Length) >= _timings.AckEveryBytes && _ackSignal.CurrentCount == 0)
+                        if (Interlocked.Add(ref _bytesSinceAck, length) >= _timings.AckEveryBytes && _ackSignal.CurrentCount == 0)
                         {
                             ReleaseAckSignal();
                         }
@@ -408,6 +420,23 @@ public sealed partial class PathSwitchingTransport
         {
             _relayLost = true;
         }
+    }
+
+    /// <summary>
+    /// The reader's frame in an array of its own: a large frame alone in the read buffer is taken
+    /// with its buffer (the reader goes on in a pooled one), others are copied.
+    /// </summary>
+    private static byte[] TakeOrCopy(FrameReader reader)
+    {
+        if (reader.TakeFrame(ChunkArrays.PooledUpTo, FramePool.Rent) is byte[] taken)
+        {
+            return taken;
+        }
+
+        Memory<byte> frame = reader.CurrentFrame;
+        byte[] copy = FramePool.Rent(frame.Length);
+        frame.CopyTo(copy);
+        return copy;
     }
 
     private void ReleaseHeldFrame()

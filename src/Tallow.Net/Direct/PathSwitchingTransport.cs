@@ -95,8 +95,13 @@ public sealed partial class PathSwitchingTransport : IFrameTransport, IAsyncDisp
             return;
         }
 
-        await WriteDirectAsync(frame, cancellationToken).ConfigureAwait(false);
+        await WriteDirectAsync(frame, null, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>On the direct path the retransmit window keeps <paramref name="array"/> itself, not a copy.</summary>
+    public ValueTask WriteKeepingAsync(byte[] array, int length, Action kept, CancellationToken cancellationToken) => _writesDirect
+        ? WriteDirectAsync(array.AsMemory(0, length), array, kept, cancellationToken)
+        : WriteAsync(array.AsMemory(0, length), cancellationToken);
 
     /// <summary>
     /// Moves writes to <paramref name="connection"/>. Call it from SecureChannel's afterSend of the

@@ -17,6 +17,16 @@ public interface IFrameTransport
     ValueTask WriteAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Writes one whole frame, <paramref name="length"/> bytes of <paramref name="array"/> from
+    /// offset 0, which the transport may keep instead of a copy (a retransmit window). When it
+    /// does, it calls <paramref name="kept"/> at once (before the write completes, and whatever
+    /// happens to it): the caller then lets go of the array, which the transport returns to
+    /// FrameArrays.Shared.
+    /// </summary>
+    ValueTask WriteKeepingAsync(byte[] array, int length, Action kept, CancellationToken cancellationToken) =>
+        WriteAsync(array.AsMemory(0, length), cancellationToken);
+
+    /// <summary>
     /// Hands over the array holding <see cref="CurrentFrame"/> (from offset 0), to be returned to
     /// FrameArrays.Shared after use; null when the frame lives in a shared read buffer.
     /// </summary>

@@ -117,7 +117,15 @@ public sealed class SecureChannel : IAsyncDisposable
                 array.AsSpan(0, Frame.HeaderSize),
                 array.AsSpan(Frame.HeaderSize, 1 + bodyLength),
                 array.AsSpan(RecordBuffer.BodyOffset + bodyLength, RecordSealer.TagSize));
-            await _transport.WriteAsync(array.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
+            if (buffer.HandsOver)
+            {
+                await _transport.WriteKeepingAsync(array, frameLength, buffer.Replace, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _transport.WriteAsync(array.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
+            }
+
             afterSend?.Invoke();
             BytesSent += frameLength;
             Volatile.Write(ref _lastSendTicks, _time.GetTimestamp());

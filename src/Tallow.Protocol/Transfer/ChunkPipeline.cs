@@ -5,6 +5,8 @@
 // bytes go from the file straight into the buffer that is sealed in place. Memory is four
 // chunks at most, whatever the file size. A slot's buffers are as large as the content needs, up
 // to a chunk: a 5-byte text does not allocate (and at the end zero, page by page) a megabyte.
+// A slot's buffer may be handed to the direct path's retransmit window as it is sent (RecordBuffer
+// handOver): the slot then fills another one, so no Body is held across a send.
 using System.Numerics;
 using Tallow.Protocol.Records;
 using Tallow.Protocol.Transfer.Compression;
@@ -124,7 +126,7 @@ internal sealed class ChunkPipeline : IDisposable
         public RecordBuffer Raw { get; private set; } = new(0);
 
         /// <summary>The compressed form's buffer (as large as Raw), made on first use: a transfer that never compresses never has it.</summary>
-        public RecordBuffer Packed => _packed ??= new RecordBuffer(Raw.BodyCapacity);
+        public RecordBuffer Packed => _packed ??= new RecordBuffer(Raw.BodyCapacity, handOver: true);
 
         /// <summary>
         /// Raw, grown to hold <paramref name="want"/> bytes when it cannot (to the next power of two,
@@ -136,7 +138,7 @@ internal sealed class ChunkPipeline : IDisposable
             if (Raw.BodyCapacity < want)
             {
                 Dispose();
-                Raw = new RecordBuffer((int)Math.Min(chunkSize, BitOperations.RoundUpToPowerOf2((uint)want)));
+                Raw = new RecordBuffer((int)Math.Min(chunkSize, BitOperations.RoundUpToPowerOf2((uint)want)), handOver: true);
             }
 
             return Raw;

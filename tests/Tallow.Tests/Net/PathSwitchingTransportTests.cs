@@ -50,12 +50,28 @@ public class PathSwitchingTransportTests
         return body;
     }
 
-    /// <summary>Sends records 0..count-1 then End; <paramref name="afterRecord"/> runs after each one is sent.</summary>
-    private static async Task SendAllAsync(SecureChannel channel, int count, Func<int, Task>? afterRecord, CancellationToken ct)
+    /// <summary>
+    /// Sends records 0..count-1 then End; <paramref name="afterRecord"/> runs after each one is sent.
+    /// With <paramref name="handOver"/> every record is written into one reused buffer that may hand
+    /// its array to the direct path (as file chunks are sent): a window that kept a reused array
+    /// would replay later records' bytes after a failure.
+    /// </summary>
+    private static async Task SendAllAsync(SecureChannel channel, int count, Func<int, Task>? afterRecord, CancellationToken ct, bool handOver = false)
     {
+        using var buffer = new RecordBuffer(MaxRecord, handOver: true);
         for (int i = 0; i < count; i++)
         {
-            await channel.SendAsync(RecordKind.Data, Body(i), ct);
+            if (handOver)
+            {
+                byte[] body = Body(i);
+                body.CopyTo(buffer.Body);
+                await channel.SendAsync(buffer, RecordKind.Data, body.Length, ct);
+            }
+            else
+            {
+                await channel.SendAsync(RecordKind.Data, Body(i), ct);
+            }
+
             if (afterRecord is not null)
             {
                 await afterRecord(i);
@@ -85,12 +101,12 @@ public class PathSwitchingTransportTests
     }
 
     /// <summary>Streams initiator → responder, then the responder answers Done (the end of a transfer).</summary>
-    private static async Task TransferAsync(SwitchedSession s, int count, Func<int, Task>? afterRecord, int timeoutSeconds)
+    private static async Task TransferAsync(SwitchedSession s, int count, Func<int, Task>? afterRecord, int timeoutSeconds, bool handOver = false)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         Task send = Task.Run(async () =>
         {
-            await SendAllAsync(s.CI, count, afterRecord, cts.Token);
+            await SendAllAsync(s.CI, count, afterRecord, cts.Token, handOver);
             Record done = await s.CI.ReceiveAsync(cts.Token);
             Assert.Equal(RecordKind.Done, done.Kind);
         });
@@ -119,7 +135,7 @@ public class PathSwitchingTransportTests
         Assert.True(s.TI.IsDirect);
         Assert.True(s.TR.IsDirect);
 
-        await TransferAsync(s, 2000, null, 120);
+        await TransferAsync(s, 2000, null, 120, handOver: true);
 
         // The tap sees the relay: the keep-alive pings arrive, but no record and no resync.
         var clock = Stopwatch.StartNew();
@@ -144,10 +160,42 @@ public class PathSwitchingTransportTests
         Assert.Equal(0, s.FellBackCount);
     }
 
+    [Fact]
+    public async Task A_hand_over_buffer_gives_its_array_to_the_direct_window_but_keeps_it_on_the_relay()
+    {
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast, switchNow: false);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var buffer = new RecordBuffer(MaxRecord, handOver: true);
+        byte[] body = Body(97);
+
+        async Task<byte[]> SendAsync()
+        {
+            byte[] before = ArrayOf(buffer);
+            body.CopyTo(buffer.Body);
+            await s.CI.SendAsync(buffer, RecordKind.Data, body.Length, cts.Token);
+            Record record = await s.CR.ReceiveAsync(cts.Token);
+            Assert.Equal(body, record.Body.ToArray());
+            return before;
+        }
+
+        Assert.Same(await SendAsync(), ArrayOf(buffer)); // the relay writes it out: nothing is kept
+        await s.SwitchAsync();
+        Assert.True(s.TI.IsDirect);
+        byte[] sent = await SendAsync();
+        Assert.NotSame(sent, ArrayOf(buffer)); // kept until acknowledged: the buffer went on in another array
+        Assert.Equal(MaxRecord, buffer.Body.Length);
+        await CloseBothAsync(s);
+    }
+
+    private static byte[] ArrayOf(RecordBuffer buffer) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(buffer.Body, out ArraySegment<byte> segment) ? segment.Array! : throw new InvalidOperationException();
+
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task An_aborted_direct_connection_falls_back_to_the_relay_without_losing_or_repeating_a_record(bool abortInitiatorSide)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task An_aborted_direct_connection_falls_back_to_the_relay_without_losing_or_repeating_a_record(bool abortInitiatorSide, bool handOver)
     {
         await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);
         const int Count = 2000;
@@ -159,7 +207,7 @@ public class PathSwitchingTransportTests
             }
 
             return Task.CompletedTask;
-        }, 120);
+        }, 120, handOver);
 
         await s.FellBackI.Task.WithTimeout(10);
         await s.FellBackR.Task.WithTimeout(10);

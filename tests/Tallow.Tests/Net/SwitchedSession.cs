@@ -107,7 +107,7 @@ internal sealed class SwitchedSession : IAsyncDisposable
     }
 
     /// <summary>The switch, record for record as P2PNegotiator.DecideAsync / FollowAsync do it.</summary>
-    private async Task SwitchAsync()
+    public async Task SwitchAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         CancellationToken ct = cts.Token;

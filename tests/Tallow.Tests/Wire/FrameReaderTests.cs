@@ -259,4 +259,46 @@ public class FrameReaderTests
         Assert.True(end.EndOfStream);
         Assert.Equal(0, reader.CurrentFrame.Length); // and no exception: the buffer was reset for the read
     }
+
+    [Fact]
+    public async Task A_large_frame_alone_in_the_buffer_is_taken_with_it_and_reading_goes_on_in_the_replacement()
+    {
+        byte[][] payloads = [Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray(), [5], Enumerable.Range(0, 150_000).Select(i => (byte)i).ToArray()];
+        byte[] wire = Concat(payloads.Select(p => Frame.Encode(FrameType.Record, p)));
+        using var reader = new FrameReader(new TrickleStream(wire, 70_000), initialBufferSize: 32);
+        var replacements = new List<int>();
+        byte[] Replacement(int length)
+        {
+            replacements.Add(length);
+            return new byte[length];
+        }
+
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).IsFrame);
+        Assert.Null(reader.TakeFrame(Frame.HeaderSize + 200_000, Replacement)); // not above the minimum asked for
+        byte[] first = reader.TakeFrame(64 * 1024, Replacement)!;
+        Assert.Equal(payloads[0], first.AsSpan(Frame.HeaderSize, 200_000).ToArray()); // the frame, from offset 0
+        Assert.Equal([first.Length], replacements);
+        Assert.Equal(0, reader.CurrentFrame.Length); // taken: the reader no longer shows it
+        Assert.Null(reader.TakeFrame(0, Replacement)); // nothing left to take
+
+        // A small frame (in the replacement), then a large one read after it: both intact.
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).IsFrame);
+        Assert.Null(reader.TakeFrame(64 * 1024, Replacement));
+        Assert.Equal(payloads[1], reader.CurrentPayload.ToArray());
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).IsFrame);
+        Assert.Equal(payloads[2], reader.CurrentPayload.ToArray());
+        Assert.Equal(payloads[0], first.AsSpan(Frame.HeaderSize, 200_000).ToArray()); // the taken array was not written to again
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).EndOfStream);
+    }
+
+    [Fact]
+    public async Task A_frame_with_bytes_read_past_it_is_not_taken()
+    {
+        byte[] wire = [.. Frame.Encode(FrameType.Record, new byte[100_000]), .. Frame.Encode(FrameType.Ping, [1])];
+        using var reader = new FrameReader(new TrickleStream(wire, wire.Length), initialBufferSize: wire.Length);
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).IsFrame);
+        Assert.Null(reader.TakeFrame(64 * 1024, n => new byte[n])); // the Ping is in the same buffer
+        Assert.True((await reader.ReadAsync(Frame.MaxLength, CancellationToken.None)).IsFrame);
+        Assert.Equal(FrameType.Ping, (FrameType)reader.CurrentFrame.Span[4]);
+    }
 }
