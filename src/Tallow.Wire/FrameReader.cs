@@ -1,5 +1,6 @@
-// Reads whole frames from a stream into one reusable buffer that grows only up to the
-// frame limit the caller allows, so a hostile length prefix cannot force a large allocation.
+// Reads whole frames from a stream into one reusable buffer (from FrameArrays.Shared) that grows
+// only up to the frame limit the caller allows, so a hostile length prefix cannot force a large
+// allocation.
 // Once a frame's header is known, reads ask for exactly the rest of that frame, so large frames
 // are never followed by a partial next frame that would have to be moved to the front, and a
 // large frame usually fills the buffer from its start alone: TakeFrame can then hand the buffer
@@ -22,7 +23,7 @@ public sealed class FrameReader : IDisposable
     public FrameReader(Stream stream, int initialBufferSize = 64 * 1024)
     {
         _stream = stream;
-        _buffer = ChunkArrays.Rent(initialBufferSize);
+        _buffer = FrameArrays.Shared.Rent(initialBufferSize);
     }
 
     /// <summary>The last frame read: header (5 bytes) followed by the payload. Valid until the next read.</summary>
@@ -116,7 +117,7 @@ public sealed class FrameReader : IDisposable
         }
         else
         {
-            byte[] larger = ChunkArrays.Rent(needed);
+            byte[] larger = FrameArrays.Shared.Rent(needed);
             Buffer.BlockCopy(_buffer, _start, larger, 0, available);
             ReturnBuffer();
             _buffer = larger;
@@ -129,7 +130,7 @@ public sealed class FrameReader : IDisposable
     private void ReturnBuffer()
     {
         Array.Clear(_buffer);
-        ChunkArrays.Return(_buffer);
+        FrameArrays.Shared.Return(_buffer);
     }
 
     public void Dispose()

@@ -20,7 +20,7 @@ public sealed class RecordBuffer : IDisposable
     {
         BodyCapacity = bodyCapacity;
         HandsOver = handOver;
-        _array = ChunkArrays.Rent(bodyCapacity + Overhead);
+        _array = handOver ? FrameArrays.Shared.Rent(bodyCapacity + Overhead) : ChunkArrays.Rent(bodyCapacity + Overhead);
     }
 
     public int BodyCapacity { get; }
@@ -35,7 +35,7 @@ public sealed class RecordBuffer : IDisposable
     /// <summary>After the transport kept the array: go on in another one, from the pool it returns kept arrays to.</summary>
     internal void Replace()
     {
-        _array = FrameArrays.Shared.Rent(_array.Length);
+        _array = FrameArrays.Shared.Rent(BodyCapacity + Overhead);
     }
 
     public void Dispose()
