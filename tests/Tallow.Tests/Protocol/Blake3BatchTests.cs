@@ -1,6 +1,7 @@
 // Blake3Batch against the Blake3 package: every length class of a small input (empty, inside one
 // block, block and chunk edges, every chunk count up to the lane limit and past it), alone and
-// mixed in one batch, at any offset of a shared buffer.
+// mixed in one batch, at any offset of a shared buffer; in every lane width this machine has
+// (16 with AVX-512, 8 with AVX2, 0: the package alone).
 using Tallow.Protocol.Transfer;
 
 namespace Tallow.Tests.Protocol;
@@ -10,17 +11,22 @@ public sealed class Blake3BatchTests
     private static readonly int[] EdgeLengths =
         [0, 1, 63, 64, 65, 127, 128, 1000, 1023, 1024, 1025, 2047, 2048, 2049, 3072, 3073, 4096, 5000, 6144, 7167, 7168, 7169, 8191, 8192, 8193, 20000];
 
+    private static readonly int[] Widths = [.. new[] { 0, 8, 16 }.Where(w => w <= Blake3Batch.Width)];
+
     [Fact]
     public void Every_edge_length_alone_hashes_as_the_package_does()
     {
         var random = new Random(1);
-        foreach (int length in EdgeLengths)
+        foreach (int width in Widths)
         {
-            byte[] data = new byte[length + 3];
-            random.NextBytes(data);
-            byte[] hash = new byte[32];
-            Blake3Batch.Hash(data, [(3, length)], hash);
-            Assert.True(Expected(data.AsSpan(3, length)).SequenceEqual(hash), $"length {length}");
+            foreach (int length in EdgeLengths)
+            {
+                byte[] data = new byte[length + 3];
+                random.NextBytes(data);
+                byte[] hash = new byte[32];
+                Blake3Batch.Hash(data, [(3, length)], hash, width);
+                Assert.True(Expected(data.AsSpan(3, length)).SequenceEqual(hash), $"length {length}, {width} lanes");
+            }
         }
     }
 
@@ -29,6 +35,7 @@ public sealed class Blake3BatchTests
     [InlineData(2, 300)]
     [InlineData(3, 9000)]
     [InlineData(4, 1100)]
+    [InlineData(5, 8191)]
     public void A_batch_of_mixed_lengths_hashes_each_input_as_the_package_does(int seed, int maxLength)
     {
         var random = new Random(seed);
@@ -44,12 +51,23 @@ public sealed class Blake3BatchTests
 
         byte[] data = new byte[total];
         random.NextBytes(data);
-        byte[] hashes = new byte[count * 32];
-        Blake3Batch.Hash(data, inputs, hashes);
-        for (int i = 0; i < count; i++)
+        foreach (int width in Widths)
         {
-            Assert.True(Expected(data.AsSpan(inputs[i].Offset, inputs[i].Length)).SequenceEqual(hashes.AsSpan(i * 32, 32)), $"input {i}, length {inputs[i].Length}");
+            byte[] hashes = new byte[count * 32];
+            Blake3Batch.Hash(data, inputs, hashes, width);
+            for (int i = 0; i < count; i++)
+            {
+                Assert.True(Expected(data.AsSpan(inputs[i].Offset, inputs[i].Length)).SequenceEqual(hashes.AsSpan(i * 32, 32)), $"input {i}, length {inputs[i].Length}, {width} lanes");
+            }
         }
+    }
+
+    [Fact]
+    public void The_widths_this_machine_has_are_offered_and_others_refused()
+    {
+        Assert.Contains(Blake3Batch.Width, new[] { 0, 8, 16 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => Blake3Batch.Hash(new byte[10], [(0, 10)], new byte[32], 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Blake3Batch.Hash(new byte[10], [(0, 10)], new byte[32], Blake3Batch.Width + 8));
     }
 
     [Fact]
