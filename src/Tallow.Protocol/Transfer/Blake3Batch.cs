@@ -9,12 +9,17 @@
 // The result is the standard BLAKE3 hash (checked against the package in Blake3BatchTests).
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Tallow.Protocol.Transfer;
 
+// No zeroing of stackalloc'd buffers (a compression's were zeroed per block: most of the lanes'
+// time in the NativeAOT build, perf): every buffer here is written before it is read, and what
+// inactive lanes compute from stale words is masked away.
+[SkipLocalsInit]
 internal static partial class Blake3Batch
 {
     public const int HashSize = 32;
@@ -162,7 +167,8 @@ internal static partial class Blake3Batch
         Span<byte> blockBytes = MemoryMarshal.AsBytes(words);
         Span<uint> lengths = stackalloc uint[MaxLanes];
         Span<uint> flags = stackalloc uint[MaxLanes];
-        Span<uint> active = stackalloc uint[MaxLanes]; // lanes past `lanes` stay inactive
+        Span<uint> active = stackalloc uint[MaxLanes];
+        active[lanes..].Clear(); // lanes past `lanes` stay inactive
         for (int b = 0; b < maxBlocks; b++)
         {
             for (int l = 0; l < lanes; l++)
@@ -271,6 +277,7 @@ internal static partial class Blake3Batch
     {
         Span<uint> words = stackalloc uint[16 * MaxLanes];
         Span<uint> active = stackalloc uint[MaxLanes];
+        active[lanes..].Clear();
         for (int l = 0; l < lanes; l++)
         {
             cvs.AsSpan(pairAt[l] * 8, 16).CopyTo(words.Slice(l * 16, 16)); // left ‖ right chaining value
@@ -283,7 +290,8 @@ internal static partial class Blake3Batch
             cv.Slice(w * MaxLanes, MaxLanes).Fill(Iv[w]);
         }
 
-        Span<uint> counter = stackalloc uint[MaxLanes]; // parents count from 0
+        Span<uint> counter = stackalloc uint[MaxLanes];
+        counter.Clear(); // parents count from 0
         Span<uint> lengths = stackalloc uint[MaxLanes];
         lengths.Fill(BlockSize);
         if (width == 16)
