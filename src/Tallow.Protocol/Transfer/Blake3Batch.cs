@@ -158,10 +158,7 @@ internal static partial class Blake3Batch
         }
 
         Span<uint> cv = stackalloc uint[8 * MaxLanes]; // word w of lane l at [w * MaxLanes + l]
-        for (int w = 0; w < 8; w++)
-        {
-            cv.Slice(w * MaxLanes, MaxLanes).Fill(Iv[w]);
-        }
+        FillIv(cv);
 
         Span<uint> words = stackalloc uint[16 * MaxLanes]; // lane l's block: 16 words from [l * 16]
         Span<byte> blockBytes = MemoryMarshal.AsBytes(words);
@@ -199,14 +196,7 @@ internal static partial class Blake3Batch
                 active[l] = uint.MaxValue;
             }
 
-            if (width == 16)
-            {
-                Compress16(cv, words, counter, lengths, flags, active);
-            }
-            else
-            {
-                Compress8(cv, words, counter, lengths, flags, active);
-            }
+            CompressLanes(width, cv, words, counter, lengths, flags, active);
         }
 
         for (int w = 0; w < 8; w++)
@@ -285,23 +275,13 @@ internal static partial class Blake3Batch
         }
 
         Span<uint> cv = stackalloc uint[8 * MaxLanes];
-        for (int w = 0; w < 8; w++)
-        {
-            cv.Slice(w * MaxLanes, MaxLanes).Fill(Iv[w]);
-        }
+        FillIv(cv);
 
         Span<uint> counter = stackalloc uint[MaxLanes];
         counter.Clear(); // parents count from 0
         Span<uint> lengths = stackalloc uint[MaxLanes];
         lengths.Fill(BlockSize);
-        if (width == 16)
-        {
-            Compress16(cv, words, counter, lengths, flags, active);
-        }
-        else
-        {
-            Compress8(cv, words, counter, lengths, flags, active);
-        }
+        CompressLanes(width, cv, words, counter, lengths, flags, active);
 
         for (int l = 0; l < lanes; l++)
         {
@@ -309,6 +289,28 @@ internal static partial class Blake3Batch
             {
                 cvs[(parentAt[l] * 8) + w] = cv[(w * MaxLanes) + l];
             }
+        }
+    }
+
+    /// <summary>Every lane's chaining value set to the IV (word-major, as the lanes keep them).</summary>
+    private static void FillIv(Span<uint> cv)
+    {
+        for (int w = 0; w < 8; w++)
+        {
+            cv.Slice(w * MaxLanes, MaxLanes).Fill(Iv[w]);
+        }
+    }
+
+    /// <summary>One compression of every active lane, in this machine's width.</summary>
+    private static void CompressLanes(int width, Span<uint> cv, ReadOnlySpan<uint> words, ReadOnlySpan<uint> counter, ReadOnlySpan<uint> lengths, ReadOnlySpan<uint> flags, ReadOnlySpan<uint> active)
+    {
+        if (width == 16)
+        {
+            Compress16(cv, words, counter, lengths, flags, active);
+        }
+        else
+        {
+            Compress8(cv, words, counter, lengths, flags, active);
         }
     }
 
