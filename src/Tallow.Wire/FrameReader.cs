@@ -4,7 +4,9 @@
 // Once a frame's header is known, reads ask for exactly the rest of that frame, so large frames
 // are never followed by a partial next frame that would have to be moved to the front, and a
 // large frame usually fills the buffer from its start alone: TakeFrame can then hand the buffer
-// itself to a caller that keeps the frame (the direct path's inbound queue), with no copy.
+// itself to a caller that keeps the frame (the direct path's inbound queue), with no copy. The
+// owner of a socket may also be told how much a read needs at least (minimumRead), so the
+// kernel wakes it for large pieces of a frame rather than for every segment.
 namespace Tallow.Wire;
 
 public readonly record struct FrameReadResult(FrameStatus Status, FrameType Type, int HeaderAndPayloadLength, bool EndOfStream)
@@ -20,9 +22,20 @@ public sealed class FrameReader : IDisposable
     private int _end;
     private int _frameLength;
 
-    public FrameReader(Stream stream, int initialBufferSize = 64 * 1024)
+    /// <summary>Largest read size asked for through minimumRead.</summary>
+    public const int MinimumReadMax = 512 * 1024;
+
+    private readonly Action<int>? _minimumRead;
+    private int _minimum = 1;
+
+    /// <param name="minimumRead">
+    /// Told (on change) the fewest bytes the next read may usefully return: what the frame in
+    /// progress still needs, up to <see cref="MinimumReadMax"/>, else 1 (a socket's SO_RCVLOWAT).
+    /// </param>
+    public FrameReader(Stream stream, int initialBufferSize = 64 * 1024, Action<int>? minimumRead = null)
     {
         _stream = stream;
+        _minimumRead = minimumRead;
         _buffer = FrameArrays.Shared.Rent(initialBufferSize);
     }
 
@@ -80,9 +93,17 @@ public sealed class FrameReader : IDisposable
             }
 
             Memory<byte> space = _buffer.AsMemory(_end);
+            int minimum = 1;
             if (status == FrameStatus.Ok)
             {
                 space = space[..(Frame.HeaderSize + payloadLength - (_end - _start))];
+                minimum = Math.Min(space.Length, MinimumReadMax);
+            }
+
+            if (_minimumRead is not null && minimum != _minimum)
+            {
+                _minimum = minimum;
+                _minimumRead(minimum);
             }
 
             int read = await _stream.ReadAsync(space, cancellationToken).ConfigureAwait(false);

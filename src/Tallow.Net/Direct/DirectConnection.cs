@@ -45,7 +45,7 @@ public sealed class DirectConnection : IAsyncDisposable
     public static async Task<DirectConnection?> ProveAsync(Socket socket, DirectPathKey key, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var stream = new ActivityStream(new NetworkStream(socket, ownsSocket: true));
-        var reader = new FrameReader(stream, 4096);
+        var reader = new FrameReader(stream, 4096, ReadLowWater.For(socket));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
@@ -95,6 +95,9 @@ public sealed class DirectConnection : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Bytes received and not yet read: the rest of a large frame trickling in (ReadLowWater).</summary>
+    public int QueuedBytes => ReadLowWater.QueuedBytes(_socket);
 
     /// <summary>Half-closes: the peer reads an end of stream after our last frame.</summary>
     public void ShutdownSend()

@@ -301,6 +301,8 @@ public sealed partial class PathSwitchingTransport
     {
         long lastAcked = -1;
         long lastSentTicks = 0;
+        int lastQueued = 0;
+        long queuedChangedTicks = 0;
         byte[] ack = new byte[Frame.HeaderSize + PathMessages.AckSize];
         try
         {
@@ -308,7 +310,14 @@ public sealed partial class PathSwitchingTransport
             {
                 await _ackSignal.WaitAsync(_timings.AckInterval, token).ConfigureAwait(false);
                 long now = Environment.TickCount64;
-                long lastActivity = Math.Max(connection.Stream.LastReadTicks, Volatile.Read(ref _readWaitStartTicks));
+                int queued = connection.QueuedBytes; // arrived but not read: the rest of a large frame trickling in
+                if (queued != lastQueued)
+                {
+                    lastQueued = queued;
+                    queuedChangedTicks = now;
+                }
+
+                long lastActivity = Math.Max(Math.Max(connection.Stream.LastReadTicks, queuedChangedTicks), Volatile.Read(ref _readWaitStartTicks));
                 if (_readerWaiting && !_closing && now - lastActivity > _timings.SilenceTimeout.TotalMilliseconds)
                 {
                     _ = StartFailover("the direct connection went silent");

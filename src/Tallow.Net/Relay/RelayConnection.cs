@@ -131,7 +131,8 @@ public sealed class RelayConnection : IAsyncDisposable
     private static async Task<RelayConnection> HandshakeCoreAsync(
         Stream stream, IPEndPoint? localEndPoint, string relay, string? password, TimeSpan timeout, CancellationToken token, CancellationToken callerToken)
     {
-        var reader = new FrameReader(stream, 4096);
+        // Plain TCP (direct or through SOCKS5): the frame bytes are the socket's; not so under TLS.
+        var reader = new FrameReader(stream, 4096, stream is NetworkStream plain ? ReadLowWater.For(plain.Socket) : null);
         try
         {
             byte[] hello = new byte[HelloMessage.Size];

@@ -59,7 +59,7 @@ internal static class DirectTestKit
     }
 }
 
-/// <summary>Forwards bytes between two loopback connections; <see cref="Pause"/> stops forwarding without closing anything.</summary>
+/// <summary>Forwards bytes between two loopback connections; <see cref="Pause"/> stops forwarding without closing anything, <see cref="BytesPerSecond"/> slows it down.</summary>
 internal sealed class PausableForwarder : IAsyncDisposable
 {
     private readonly Socket _listenerFront;
@@ -80,6 +80,9 @@ internal sealed class PausableForwarder : IAsyncDisposable
     }
 
     public bool Paused { get; private set; }
+
+    /// <summary>When set, each direction carries at most this many bytes per second (a slow link).</summary>
+    public int? BytesPerSecond { get; set; }
 
     private static TaskCompletionSource NewOpen()
     {
@@ -137,7 +140,12 @@ internal sealed class PausableForwarder : IAsyncDisposable
                 int sent = 0;
                 while (sent < n)
                 {
-                    sent += await to.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, _stop.Token);
+                    int slice = BytesPerSecond is int rate ? Math.Min(n - sent, Math.Max(1, rate / 20)) : n - sent;
+                    sent += await to.SendAsync(buffer.AsMemory(sent, slice), SocketFlags.None, _stop.Token);
+                    if (BytesPerSecond is not null)
+                    {
+                        await Task.Delay(50, _stop.Token);
+                    }
                 }
             }
         }

@@ -344,6 +344,30 @@ public class PathSwitchingTransportTests
     }
 
     [Fact]
+    public async Task A_large_record_trickling_in_for_longer_than_the_silence_timeout_is_not_mistaken_for_silence()
+    {
+        // The reader waits for big pieces of a frame (SO_RCVLOWAT) and sees no read for seconds at
+        // this rate; the bytes queued in the kernel are what show the path is alive. About 4 s of
+        // a 1 s silence timeout, with heartbeats flowing the other way.
+        await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast, viaForwarder: true);
+        s.Forwarder!.BytesPerSecond = 16 * 1024;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        byte[] large = new byte[64 * 1024];
+        Random.Shared.NextBytes(large);
+        Task send = s.CI.SendAsync(RecordKind.Data, large, cts.Token).AsTask();
+        var clock = Stopwatch.StartNew();
+        Record record = await s.CR.ReceiveAsync(cts.Token).AsTask().WithTimeout(30);
+        Assert.True(record.Body.Span.SequenceEqual(large));
+        await send;
+        Assert.Equal(0, s.FellBackCount);
+        Assert.True(clock.Elapsed > 3 * Fast.SilenceTimeout, $"the record took {clock.Elapsed}: not slow enough to prove anything");
+        Assert.True(s.TI.IsDirect);
+        Assert.True(s.TR.IsDirect);
+        s.Forwarder.BytesPerSecond = null;
+        await CloseBothAsync(s);
+    }
+
+    [Fact]
     public async Task With_the_relay_gone_the_session_continues_direct_and_a_direct_failure_then_ends_it_with_a_network_error()
     {
         await using SwitchedSession s = await SwitchedSession.CreateAsync(Fast);

@@ -22,6 +22,9 @@ public class FrameReaderTests
 
         public int Reads { get; private set; }
 
+        /// <summary>Called with the size of each read before it is served.</summary>
+        public Action<int>? BeforeRead { get; init; }
+
         public override bool CanRead => true;
 
         public override bool CanSeek => false;
@@ -36,6 +39,7 @@ public class FrameReaderTests
 
         public override int Read(Span<byte> buffer)
         {
+            BeforeRead?.Invoke(buffer.Length);
             Reads++;
             int n = Math.Min(Math.Min(Math.Max(1, chunk()), buffer.Length), data.Length - _position);
             data.AsSpan(_position, n).CopyTo(buffer);
@@ -100,6 +104,33 @@ public class FrameReaderTests
         }
 
         Assert.True(stream.Reads >= wire.Length);
+    }
+
+    [Fact]
+    public async Task The_minimum_read_is_what_the_frame_in_progress_still_needs_up_to_the_cap_and_1_between_frames()
+    {
+        // What a socket's SO_RCVLOWAT would be set to: never more than the read may return (a
+        // larger mark would wait for bytes the peer never sends), told only when it changes.
+        byte[][] payloads = [new byte[10], new byte[(2 * FrameReader.MinimumReadMax) + 12345], [3], new byte[FrameReader.MinimumReadMax / 3]];
+        byte[] wire = Concat(payloads.Select(p => Frame.Encode(FrameType.Record, p)));
+        var told = new List<int>();
+        int inForce = 1;
+        var reads = new List<(int Asked, int Minimum)>();
+        var stream = new TrickleStream(wire, 100_000) { BeforeRead = asked => reads.Add((asked, inForce)) };
+        using var reader = new FrameReader(stream, 4096, minimum =>
+        {
+            told.Add(minimum);
+            inForce = minimum;
+        });
+
+        var frames = await ReadAllAsync(reader, Frame.MaxLength);
+
+        Assert.Equal(payloads.Length, frames.Count);
+        Assert.All(reads, r => Assert.True(r.Minimum == 1 || r.Minimum == Math.Min(r.Asked, FrameReader.MinimumReadMax), $"asked {r.Asked}, minimum {r.Minimum}"));
+        Assert.Contains(reads, r => r.Minimum == FrameReader.MinimumReadMax);
+        Assert.Contains(reads, r => r.Minimum > 1 && r.Minimum < FrameReader.MinimumReadMax); // the end of a frame
+        Assert.All(told.Zip(told.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
+        Assert.Equal(1, reads[0].Minimum); // a header is read with any bytes at all
     }
 
     [Fact]
