@@ -171,6 +171,9 @@ public sealed partial class ChatRoomChurnTests(OpenRelayFixture fixture) : IClas
 
             await using RoomMember dave = RoomMember.Join(relay.Address, code, "dave");
             await dave.WaitForJoinsAsync(2);
+            // A message goes to the members this side has admitted when it is said: dave's side may
+            // finish the pair handshake before alice's does (CI saw "welcome dave" said into that gap).
+            await alice.WaitUntilAsync(m => m.Events("peer_joined").Any(e => e.GetProperty("name").GetString() == "dave"), "dave joining");
             alice.Say("welcome dave");
             await dave.WaitForMessageAsync("alice", "welcome dave");
             Assert.DoesNotContain(dave.Messages, x => x.Text.Contains("early", StringComparison.Ordinal) || x.Text.Contains("after bob", StringComparison.Ordinal));
