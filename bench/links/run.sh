@@ -37,7 +37,7 @@ missing=""
 for p in iperf3 magic-wormhole wormhole-william python3-magic-wormhole-mailbox-server magic-wormhole-transit-relay; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-[ -z "$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >/dev/null
+[ -z "$missing" ] || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >/dev/null; }
 [ -x artifacts/tallow/tallow ] || dotnet publish src/Tallow.Cli/Tallow.Cli.csproj -c Release -o artifacts/tallow --nologo -v quiet
 binaries="after=$PWD/artifacts/tallow/tallow"
 [ -n "$before" ] && binaries="before=$(realpath "$before");$binaries"

@@ -11,7 +11,8 @@ missing=()
 dpkg -s netcat-openbsd >/dev/null 2>&1 || missing+=(netcat-openbsd)
 command -v /usr/bin/time >/dev/null 2>&1 || missing+=(time)
 if [ ${#missing[@]} -gt 0 ]; then
-  apt-get install -y --no-install-recommends "${missing[@]}"
+  apt-get update -qq  # a fresh machine has no package lists
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 [ -x artifacts/tallow/tallow ] || { echo "artifacts/tallow/tallow missing: dotnet publish src/Tallow.Cli/Tallow.Cli.csproj -c Release -o artifacts/tallow" >&2; exit 1; }
 dotnet build bench/relay-load/RelayLoad.csproj -c Release --nologo -v quiet -o artifacts/relay-load >/dev/null  # incremental: a stale build speaks an older protocol

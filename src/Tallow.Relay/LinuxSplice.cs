@@ -1,5 +1,5 @@
 // Linux system calls for the relay's zero-copy forwarding (RelaySession.ZeroCopy.cs): pipe2,
-// splice, fcntl and epoll, bound with LibraryImport (NativeAOT, no reflection). Every call reports
+// splice, fcntl, epoll and non-blocking recv/send, bound with LibraryImport (NativeAOT, no reflection). Every call reports
 // failure as a negative result and an errno, never an exception; callers map EAGAIN to "wait".
 using System.Runtime.InteropServices;
 
@@ -28,9 +28,11 @@ internal static partial class LinuxSplice
     internal const int EPOLL_CTL_ADD = 1;
     internal const int EPOLL_CTL_DEL = 2;
     internal const int EPOLL_CTL_MOD = 3;
+    internal const uint EPOLLIN = 0x001;
     internal const uint EPOLLOUT = 0x004;
     internal const uint EPOLLERR = 0x008;
     internal const uint EPOLLHUP = 0x010;
+    internal const uint EPOLLRDHUP = 0x2000;
     internal const uint EPOLLONESHOT = 1u << 30;
 
     [LibraryImport(Libc, SetLastError = true)]
@@ -38,6 +40,15 @@ internal static partial class LinuxSplice
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial nint splice(int fdIn, nint offIn, int fdOut, nint offOut, nuint length, uint flags);
+
+    internal const int MSG_DONTWAIT = 0x40;
+    internal const int MSG_NOSIGNAL = 0x4000;
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static unsafe partial nint recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static unsafe partial nint send(int fd, byte* buffer, nuint length, int flags);
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial int fcntl(int fd, int command, int argument);
@@ -70,6 +81,8 @@ internal static partial class LinuxSplice
     }
 
     internal static unsafe ulong ReadEpollData(byte* source) => Unaligned.Read(source + EpollDataOffset);
+
+    internal static unsafe uint ReadEpollEvents(byte* source) => *(uint*)source;
 
     private static class Unaligned
     {

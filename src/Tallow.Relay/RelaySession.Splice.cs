@@ -47,16 +47,17 @@ internal sealed partial class RelaySession
         CancellationToken token = _context.Shutdown;
         try
         {
-            if (end > start)
+            bool zeroCopy = !endOfStream && CanZeroCopy(partner);
+            if (zeroCopy)
+            {
+                await ForwardZeroCopyAsync(partner, room, control.AsMemory(start, end - start), token).ConfigureAwait(false);
+            }
+            else if (end > start)
             {
                 await ForwardAsync(partner, room, control.AsMemory(start, end - start), token).ConfigureAwait(false);
             }
 
-            if (!endOfStream && CanZeroCopy(partner))
-            {
-                await ForwardZeroCopyAsync(partner, room, token).ConfigureAwait(false);
-            }
-            else if (!endOfStream)
+            if (!endOfStream && !zeroCopy)
             {
                 int size = SpliceBufferSize;
                 while (true)

@@ -39,6 +39,7 @@ internal sealed partial class RelaySession
 
     private readonly RelayContext _context;
     private readonly Socket? _socket; // null for a WebSocket client
+    private readonly SocketReadiness.Registration? _readiness; // _socket's place in a splice loop (zero-copy forwarding)
     private Stream _stream; // the NetworkStream, the SslStream over it once TLS is up (RelaySession.Tls.cs), or a WebSocketTransport
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _controlCts;
@@ -66,6 +67,7 @@ internal sealed partial class RelaySession
     {
         _context = context;
         _socket = socket;
+        _readiness = socket is null ? null : new SocketReadiness.Registration(socket.SafeHandle);
         _stream = stream;
         _controlCts = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
         Remote = remote;
@@ -166,6 +168,11 @@ internal sealed partial class RelaySession
 
     public void CloseSocket()
     {
+        if (_readiness is not null)
+        {
+            SocketReadiness.Forget(_readiness);
+        }
+
         Volatile.Read(ref _stream).Dispose();
         _closed.Cancel();
     }

@@ -7,7 +7,10 @@
 // a process-wide budget (GrownBudget), so thousands of bulk pairs cannot pin more than that in
 // the kernel beyond 64 KiB each; past the budget a pipe simply stays small. A direction holds a pipe only
 // while bytes move: waiting for its peer to send, it gives the (empty) pipe back to a small pool
-// (Rent/Release), so idle pairs hold no pipe and no descriptors beyond their sockets.
+// (Rent/Release), so idle pairs hold no pipe and no descriptors beyond their sockets. When no pipe
+// can be made (out of descriptors), Rent hands out a 64 KiB user-space buffer with the same
+// interface (recv/send instead of splice), so a direction never stalls for want of a pipe.
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 
@@ -34,8 +37,13 @@ internal sealed class SplicePipe : IDisposable
     private static int s_pooled;
     private static long s_grownBytes;
 
+    /// <summary>Size of the user-space buffer used when no pipe can be made.</summary>
+    public const int FallbackCapacity = 64 * 1024;
+
     private readonly int _read;
     private readonly int _write;
+    private readonly byte[]? _bytes; // the fallback buffer (no pipe)
+    private int _offset; // of the fallback buffer's first unsent byte
     private int _disposed;
     private long _grownBy;
 
@@ -46,6 +54,16 @@ internal sealed class SplicePipe : IDisposable
         Capacity = capacity;
     }
 
+    private SplicePipe(byte[] bytes)
+    {
+        _read = _write = -1;
+        _bytes = bytes;
+        Capacity = FallbackCapacity;
+    }
+
+    /// <summary>False for the user-space fallback buffer.</summary>
+    public bool IsKernelPipe => _bytes is null;
+
     /// <summary>The pipe's capacity in bytes (F_GETPIPE_SZ); smaller when the user's pipe budget is spent.</summary>
     public int Capacity { get; private set; }
 
@@ -55,8 +73,8 @@ internal sealed class SplicePipe : IDisposable
     /// <summary>Bytes read from the source and not yet written to the destination.</summary>
     public long Buffered { get; private set; }
 
-    /// <summary>An empty pipe from the pool or a new one; null when none can be made (out of descriptors).</summary>
-    public static SplicePipe? Rent()
+    /// <summary>An empty pipe from the pool or a new one; the user-space fallback when none can be made (out of descriptors).</summary>
+    public static SplicePipe Rent()
     {
         if (s_pool.TryPop(out SplicePipe? pipe))
         {
@@ -64,19 +82,31 @@ internal sealed class SplicePipe : IDisposable
             return pipe;
         }
 
-        return TryCreate();
+        return TryCreate() ?? Fallback();
+    }
+
+    /// <summary>A user-space buffer with the pipe's interface (what Rent gives when no pipe can be made).</summary>
+    public static SplicePipe Fallback() => new(ArrayPool<byte>.Shared.Rent(FallbackCapacity));
+
+    /// <summary>A user-space buffer already holding <paramref name="bytes"/>, to be drained like a filled pipe.</summary>
+    public static SplicePipe Holding(ReadOnlySpan<byte> bytes)
+    {
+        var buffer = new SplicePipe(ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, FallbackCapacity)));
+        bytes.CopyTo(buffer._bytes);
+        buffer.Buffered = bytes.Length;
+        return buffer;
     }
 
     /// <summary>Gives an empty pipe back to the pool (or closes it); a pipe still holding bytes is closed.</summary>
     public void Release()
     {
-        if (Buffered == 0 && Volatile.Read(ref _disposed) == 0 && Interlocked.Increment(ref s_pooled) <= MaxPooled)
+        if (_bytes is null && Buffered == 0 && Volatile.Read(ref _disposed) == 0 && Interlocked.Increment(ref s_pooled) <= MaxPooled)
         {
             s_pool.Push(this);
             return;
         }
 
-        if (Buffered == 0 && Volatile.Read(ref _disposed) == 0)
+        if (_bytes is null && Buffered == 0 && Volatile.Read(ref _disposed) == 0)
         {
             Interlocked.Decrement(ref s_pooled);
         }
@@ -87,7 +117,7 @@ internal sealed class SplicePipe : IDisposable
     /// <summary>A non-blocking pipe, or null when this system cannot splice (not Linux, no libc, out of descriptors).</summary>
     public static unsafe SplicePipe? TryCreate()
     {
-        if (!OperatingSystem.IsLinux() || SocketWritable.Shared is null)
+        if (!OperatingSystem.IsLinux() || !SocketReadiness.Available)
         {
             return null;
         }
@@ -125,13 +155,13 @@ internal sealed class SplicePipe : IDisposable
     /// <summary>Moves what the source socket has (up to the pipe's free space) into the pipe: bytes moved, EndOfStream or WouldBlock.</summary>
     public long Fill(SafeSocketHandle source)
     {
-        long moved = Splice(source, _write, toSocket: false, (nuint)(Capacity - Buffered));
+        long moved = Transfer(source, toSocket: false, (nuint)(Capacity - Buffered));
         if (moved > 0)
         {
             Buffered += moved;
             // "Full" is approximate: a pipe holds 16 slots and a socket's data need not fill whole pages,
             // so a read that took half the capacity already means the source has more than we take.
-            if (Buffered >= Capacity / 2 && _grownBy == 0 && Capacity < BulkCapacity)
+            if (_bytes is null && Buffered >= Capacity / 2 && _grownBy == 0 && Capacity < BulkCapacity)
             {
                 Grow();
             }
@@ -166,21 +196,23 @@ internal sealed class SplicePipe : IDisposable
     /// <summary>Moves buffered bytes to the destination socket: bytes moved, or WouldBlock.</summary>
     public long Drain(SafeSocketHandle destination)
     {
-        long moved = Splice(destination, _read, toSocket: true, (nuint)Buffered);
+        long moved = Transfer(destination, toSocket: true, (nuint)Buffered);
         if (moved > 0)
         {
             Buffered -= moved;
+            _offset = Buffered == 0 ? 0 : _offset + (int)moved;
         }
 
         return moved;
     }
 
     /// <summary>
-    /// One splice between the socket and our pipe end. The socket's descriptor is referenced for the
-    /// call, so it cannot be closed (and its number reused) meanwhile; a closed socket throws
-    /// ObjectDisposedException, any other failure than EAGAIN an IOException.
+    /// One splice between the socket and our pipe end (or recv/send with the fallback buffer). The
+    /// socket's descriptor is referenced for the call, so it cannot be closed (and its number reused)
+    /// meanwhile; a closed socket throws ObjectDisposedException, any other failure than EAGAIN an
+    /// IOException.
     /// </summary>
-    private static long Splice(SafeSocketHandle socket, int pipe, bool toSocket, nuint length)
+    private unsafe long Transfer(SafeSocketHandle socket, bool toSocket, nuint length)
     {
         bool added = false;
         try
@@ -189,9 +221,23 @@ internal sealed class SplicePipe : IDisposable
             int fd = (int)socket.DangerousGetHandle();
             while (true)
             {
-                nint moved = toSocket
-                    ? LinuxSplice.splice(pipe, 0, fd, 0, length, LinuxSplice.SPLICE_F_MOVE | LinuxSplice.SPLICE_F_NONBLOCK)
-                    : LinuxSplice.splice(fd, 0, pipe, 0, length, LinuxSplice.SPLICE_F_MOVE | LinuxSplice.SPLICE_F_NONBLOCK);
+                nint moved;
+                if (_bytes is null)
+                {
+                    moved = toSocket
+                        ? LinuxSplice.splice(_read, 0, fd, 0, length, LinuxSplice.SPLICE_F_MOVE | LinuxSplice.SPLICE_F_NONBLOCK)
+                        : LinuxSplice.splice(fd, 0, _write, 0, length, LinuxSplice.SPLICE_F_MOVE | LinuxSplice.SPLICE_F_NONBLOCK);
+                }
+                else
+                {
+                    fixed (byte* bytes = _bytes)
+                    {
+                        moved = toSocket
+                            ? LinuxSplice.send(fd, bytes + _offset, length, LinuxSplice.MSG_DONTWAIT | LinuxSplice.MSG_NOSIGNAL)
+                            : LinuxSplice.recv(fd, bytes + Buffered, length, LinuxSplice.MSG_DONTWAIT);
+                    }
+                }
+
                 if (moved >= 0)
                 {
                     return moved;
@@ -206,7 +252,7 @@ internal sealed class SplicePipe : IDisposable
                 if (errno != LinuxSplice.EINTR)
                 {
                     // ECONNRESET, EPIPE and the like: the connection failed; the room closes.
-                    throw new IOException($"splice failed (errno {errno})");
+                    throw new IOException($"{(_bytes is null ? "splice" : toSocket ? "send" : "recv")} failed (errno {errno})");
                 }
             }
         }
@@ -226,6 +272,12 @@ internal sealed class SplicePipe : IDisposable
             if (_grownBy > 0)
             {
                 Interlocked.Add(ref s_grownBytes, -_grownBy);
+            }
+
+            if (_bytes is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_bytes);
+                return;
             }
 
             _ = LinuxSplice.close(_read);

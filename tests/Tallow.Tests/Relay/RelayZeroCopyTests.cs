@@ -1,11 +1,13 @@
 // The spliced phase on both forwarding paths (RelayOptions.ZeroCopy: splice(2) through a kernel
 // pipe on Linux, or the user-space copy): every byte verbatim (hash-checked), back-pressure from a
 // receiver that stops reading, half-close in each direction, the idle timeout, a reset closing the
-// room, and the metrics (bytes forwarded, zero-copy directions).
+// room, and the metrics (bytes forwarded, zero-copy directions). Zero-copy sockets leave .NET's
+// socket engine for the relay's own splice loops; many pairs at once share those loops.
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Tallow.Net;
 using Tallow.Relay;
+using Tallow.Wire;
 
 namespace Tallow.Tests.Relay;
 
@@ -20,6 +22,7 @@ public class RelayZeroCopyTests
     public async Task A_large_transfer_in_both_directions_arrives_intact_and_is_counted(bool zeroCopy)
     {
         CancellationToken token = RelayTestKit.Deadline(60);
+        long detached = DotNetSocketEngine.Detached;
         await using RelayServer server = await RelayTestKit.StartAsync(new RelayOptions { ZeroCopy = zeroCopy });
         (RelayConnection creator, RelayConnection joiner) = await RelayTestKit.PairAsync(server, token);
         await using (creator)
@@ -35,7 +38,79 @@ public class RelayZeroCopyTests
             Assert.Equal(SHA256.HashData(down), await gotDown);
             Assert.Equal(up.Length + down.Length, server.Metrics.BytesForwarded);
             Assert.Equal(ExpectedZeroCopyDirections(zeroCopy, 1), server.Metrics.ZeroCopyDirectionsTotal);
+            // Both relay-side sockets left .NET's engine (other tests running meanwhile may add to the count).
+            Assert.True(DotNetSocketEngine.Detached - detached >= ExpectedZeroCopyDirections(zeroCopy, 1),
+                $"{DotNetSocketEngine.Detached - detached} sockets taken out of .NET's epoll set");
             await RelayTestKit.EventuallyAsync(() => server.Metrics.RoomsActive == 0, token, "room closed after both EOFs");
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bytes_sent_together_with_the_claim_reach_the_partner_first_and_intact(bool zeroCopy)
+    {
+        CancellationToken token = RelayTestKit.Deadline(30);
+        await using RelayServer server = await RelayTestKit.StartAsync(new RelayOptions { ZeroCopy = zeroCopy });
+        await using RelayConnection creator = await RelayTestKit.ConnectAsync(server, token: token);
+        uint nameplate = await creator.AllocateAsync(0, token);
+        await using RelayConnection joiner = await RelayTestKit.ConnectAsync(server, token: token);
+
+        // One write: the Claim and the first peer bytes, so the relay reads them past its control phase.
+        byte[] claim = new byte[NameplateMessage.Size];
+        new NameplateMessage(nameplate).Write(claim);
+        byte[] early = RandomNumberGenerator.GetBytes(1500);
+        byte[] later = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        await joiner.Stream.WriteAsync((byte[])[.. Frame.Encode(FrameType.Claim, claim), .. early], token);
+        await creator.WaitForPeerAsync(token);
+        await joiner.Stream.WriteAsync(later, token);
+
+        byte[] got = new byte[early.Length + later.Length];
+        int buffered = creator.Reader.Buffered.Length; // may have come with Paired
+        creator.Reader.Buffered.Span.CopyTo(got);
+        await creator.Stream.ReadExactlyAsync(got.AsMemory(buffered), token);
+        Assert.Equal(SHA256.HashData([.. early, .. later]), SHA256.HashData(got));
+        // The joiner's direction (the creator's starts once it sends: its control phase is still reading).
+        Assert.Equal(ExpectedZeroCopyDirections(zeroCopy, 1) / 2, server.Metrics.ZeroCopyDirectionsTotal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Many_pairs_at_once_each_get_their_own_bytes_intact(bool zeroCopy)
+    {
+        CancellationToken token = RelayTestKit.Deadline(90);
+        await using RelayServer server = await RelayTestKit.StartAsync(new RelayOptions { ZeroCopy = zeroCopy });
+        const int Pairs = 40;
+        var pairs = new (RelayConnection Creator, RelayConnection Joiner)[Pairs];
+        for (int i = 0; i < Pairs; i++)
+        {
+            pairs[i] = await RelayTestKit.PairAsync(server, token);
+        }
+
+        try
+        {
+            // Different sizes each way, so a byte forwarded to the wrong pair or out of order shows in a hash.
+            await Task.WhenAll(pairs.Select(async (pair, i) =>
+            {
+                byte[] up = RandomNumberGenerator.GetBytes((1 << 20) + (i * 4099));
+                byte[] down = RandomNumberGenerator.GetBytes(100_000 + (i * 7));
+                Task<byte[]> gotUp = ReadToEndHashAsync(pair.Joiner, token);
+                Task<byte[]> gotDown = ReadToEndHashAsync(pair.Creator, token);
+                await Task.WhenAll(SendThenHalfCloseAsync(pair.Creator, up, token), SendThenHalfCloseAsync(pair.Joiner, down, token));
+                Assert.Equal(SHA256.HashData(up), await gotUp);
+                Assert.Equal(SHA256.HashData(down), await gotDown);
+            }));
+            Assert.Equal(ExpectedZeroCopyDirections(zeroCopy, Pairs), server.Metrics.ZeroCopyDirectionsTotal);
+            await RelayTestKit.EventuallyAsync(() => server.Metrics.RoomsActive == 0, token, "every room closed after both EOFs");
+        }
+        finally
+        {
+            foreach ((RelayConnection creator, RelayConnection joiner) in pairs)
+            {
+                await creator.DisposeAsync();
+                await joiner.DisposeAsync();
+            }
         }
     }
 

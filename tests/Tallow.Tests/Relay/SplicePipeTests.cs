@@ -1,6 +1,7 @@
 // SplicePipe on real loopback sockets (Linux): bytes move socket → pipe → socket verbatim, an
 // empty source reports WouldBlock and a closed one EndOfStream, a full pipe grows to the bulk size,
-// and only an empty pipe goes back to the pool (one holding bytes is closed).
+// and only an empty pipe goes back to the pool (one holding bytes is closed). The user-space
+// fallback (no pipe could be made; bytes read past the control phase) keeps the same contract.
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -10,8 +11,10 @@ namespace Tallow.Tests.Relay;
 
 public class SplicePipeTests
 {
-    [Fact]
-    public async Task Bytes_move_verbatim_and_a_full_pipe_grows_to_the_bulk_size()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bytes_move_verbatim_and_a_full_pipe_grows_to_the_bulk_size(bool kernelPipe)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -31,8 +34,8 @@ public class SplicePipeTests
             relayOut.Blocking = false;
             Assert.True(SplicePipe.IsNonBlocking(relayIn) && SplicePipe.IsNonBlocking(relayOut));
 
-            SplicePipe pipe = SplicePipe.Rent()!;
-            Assert.NotNull(pipe);
+            SplicePipe pipe = kernelPipe ? SplicePipe.Rent() : SplicePipe.Fallback();
+            Assert.Equal(kernelPipe, pipe.IsKernelPipe);
             Assert.Equal(SplicePipe.WouldBlock, pipe.Fill(relayIn.SafeHandle));
 
             byte[] data = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
@@ -63,12 +66,51 @@ public class SplicePipeTests
 
             await Task.WhenAll(send, receive);
             Assert.Equal(data, got);
-            Assert.True(pipe.Capacity >= SplicePipe.BulkCapacity || SplicePipe.GrownBytes + SplicePipe.BulkCapacity > SplicePipe.GrownBudget,
+            Assert.True(!kernelPipe || pipe.Capacity >= SplicePipe.BulkCapacity || SplicePipe.GrownBytes + SplicePipe.BulkCapacity > SplicePipe.GrownBudget,
                 $"the pipe stayed at {pipe.Capacity} bytes (started at {start})");
+            Assert.True(kernelPipe || pipe.Capacity == SplicePipe.FallbackCapacity, "the fallback buffer does not grow");
 
             sender.Shutdown(SocketShutdown.Send);
             await RelayTestKit.EventuallyAsync(() => pipe.Fill(relayIn.SafeHandle) == SplicePipe.EndOfStream, token, "EOF through the pipe");
             pipe.Release();
+        }
+    }
+
+    [Fact]
+    public async Task A_buffer_holding_bytes_read_past_the_control_phase_drains_them_verbatim_and_then_reads_on()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        CancellationToken token = RelayTestKit.Deadline(30);
+        (Socket sender, Socket relayIn) = await ConnectedPairAsync();
+        (Socket relayOut, Socket receiver) = await ConnectedPairAsync();
+        using (sender)
+        using (relayIn)
+        using (relayOut)
+        using (receiver)
+        {
+            relayIn.Blocking = false;
+            relayOut.Blocking = false;
+            byte[] early = RandomNumberGenerator.GetBytes(1500);
+            SplicePipe held = SplicePipe.Holding(early);
+            Assert.False(held.IsKernelPipe);
+            Assert.Equal(early.Length, held.Buffered);
+            while (held.Buffered > 0)
+            {
+                Assert.True(held.Drain(relayOut.SafeHandle) > 0);
+            }
+
+            byte[] got = new byte[early.Length + 10];
+            await sender.SendAsync(early.AsMemory(0, 10), SocketFlags.None, token); // what follows, read into the same buffer
+            await RelayTestKit.EventuallyAsync(() => held.Fill(relayIn.SafeHandle) > 0, token, "bytes after the held ones");
+            Assert.Equal(10, held.Buffered);
+            Assert.Equal(10, held.Drain(relayOut.SafeHandle));
+            held.Release();
+            await ReceiveExactlyAsync(receiver, got, token);
+            Assert.Equal([.. early, .. early.AsSpan(0, 10)], got);
         }
     }
 
