@@ -15,7 +15,7 @@ internal sealed partial class RelaySession
 {
     // Copy path (TLS, WebSocket, non-Linux): one buffer per direction while bytes move, none while
     // waiting; 64 KiB, grown once to 256 KiB when a read fills it (a bulk transfer), which
-    // quarters the read/write calls per byte.
+    // quarters the read/write calls per byte; both within the relay-wide CopyBuffers budget.
     private const int SpliceBufferSize = 64 * 1024;
     private const int BulkSpliceBufferSize = 256 * 1024;
 
@@ -69,7 +69,7 @@ internal sealed partial class RelaySession
                         // per direction (a socket or SslStream supports it; a stream that returns at
                         // once only makes the next read the one that waits).
                         await _stream.ReadAsync(Memory<byte>.Empty, token).ConfigureAwait(false);
-                        buffer = ArrayPool<byte>.Shared.Rent(size);
+                        buffer = CopyBuffers.Rent(size);
                     }
 
                     int read = await _stream.ReadAsync(buffer, token).ConfigureAwait(false);
@@ -79,12 +79,13 @@ internal sealed partial class RelaySession
                     }
 
                     await ForwardAsync(partner, room, buffer.AsMemory(0, read), token).ConfigureAwait(false);
-                    if (read < buffer.Length || size < BulkSpliceBufferSize)
+                    if (read < buffer.Length || buffer.Length < BulkSpliceBufferSize)
                     {
                         // Not a full bulk read: give the buffer back (a full small one comes back
-                        // as the bulk size, which quarters the calls per byte of a transfer).
+                        // as the bulk size, which quarters the calls per byte of a transfer, or
+                        // as the floor again while the relay-wide budget is spent).
                         size = read == buffer.Length ? BulkSpliceBufferSize : size;
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        CopyBuffers.Return(buffer);
                         buffer = null;
                     }
                 }
@@ -104,7 +105,7 @@ internal sealed partial class RelaySession
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                CopyBuffers.Return(buffer);
             }
         }
     }

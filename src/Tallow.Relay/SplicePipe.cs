@@ -8,9 +8,9 @@
 // the kernel beyond 64 KiB each; past the budget a pipe simply stays small. A direction holds a pipe only
 // while bytes move: waiting for its peer to send, it gives the (empty) pipe back to a small pool
 // (Rent/Release), so idle pairs hold no pipe and no descriptors beyond their sockets. When no pipe
-// can be made (out of descriptors), Rent hands out a 64 KiB user-space buffer with the same
-// interface (recv/send instead of splice), so a direction never stalls for want of a pipe.
-using System.Buffers;
+// can be made (out of descriptors), Rent hands out a user-space buffer (CopyBuffers: 64 KiB within
+// the relay-wide budget, else 16 KiB) with the same interface (recv/send instead of splice), so a
+// direction never stalls for want of a pipe.
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 
@@ -37,7 +37,7 @@ internal sealed class SplicePipe : IDisposable
     private static int s_pooled;
     private static long s_grownBytes;
 
-    /// <summary>Size of the user-space buffer used when no pipe can be made.</summary>
+    /// <summary>Size asked for the user-space buffer used when no pipe can be made.</summary>
     public const int FallbackCapacity = 64 * 1024;
 
     private readonly int _read;
@@ -58,7 +58,7 @@ internal sealed class SplicePipe : IDisposable
     {
         _read = _write = -1;
         _bytes = bytes;
-        Capacity = FallbackCapacity;
+        Capacity = bytes.Length;
     }
 
     /// <summary>False for the user-space fallback buffer.</summary>
@@ -86,12 +86,13 @@ internal sealed class SplicePipe : IDisposable
     }
 
     /// <summary>A user-space buffer with the pipe's interface (what Rent gives when no pipe can be made).</summary>
-    public static SplicePipe Fallback() => new(ArrayPool<byte>.Shared.Rent(FallbackCapacity));
+    public static SplicePipe Fallback() => new(CopyBuffers.Rent(FallbackCapacity));
 
     /// <summary>A user-space buffer already holding <paramref name="bytes"/>, to be drained like a filled pipe.</summary>
     public static SplicePipe Holding(ReadOnlySpan<byte> bytes)
     {
-        var buffer = new SplicePipe(ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, FallbackCapacity)));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes.Length, CopyBuffers.Floor); // the control phase's read-ahead (2 KiB)
+        var buffer = new SplicePipe(CopyBuffers.Rent(FallbackCapacity));
         bytes.CopyTo(buffer._bytes);
         buffer.Buffered = bytes.Length;
         return buffer;
@@ -276,7 +277,7 @@ internal sealed class SplicePipe : IDisposable
 
             if (_bytes is not null)
             {
-                ArrayPool<byte>.Shared.Return(_bytes);
+                CopyBuffers.Return(_bytes);
                 return;
             }
 

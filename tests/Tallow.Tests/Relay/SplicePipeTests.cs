@@ -68,7 +68,7 @@ public class SplicePipeTests
             Assert.Equal(data, got);
             Assert.True(!kernelPipe || pipe.Capacity >= SplicePipe.BulkCapacity || SplicePipe.GrownBytes + SplicePipe.BulkCapacity > SplicePipe.GrownBudget,
                 $"the pipe stayed at {pipe.Capacity} bytes (started at {start})");
-            Assert.True(kernelPipe || pipe.Capacity == SplicePipe.FallbackCapacity, "the fallback buffer does not grow");
+            Assert.True(kernelPipe || pipe.Capacity <= SplicePipe.FallbackCapacity, "the fallback buffer does not grow");
 
             sender.Shutdown(SocketShutdown.Send);
             await RelayTestKit.EventuallyAsync(() => pipe.Fill(relayIn.SafeHandle) == SplicePipe.EndOfStream, token, "EOF through the pipe");
