@@ -17,6 +17,10 @@ namespace Tallow.Relay;
 
 internal sealed partial class RelaySession
 {
+    // Bytes a direction moves without waiting before it lets the other sockets of its loop go
+    // first: it waits for its (readable) source again, which puts it behind the events already due.
+    private const long YieldAfterBytes = 8 << 20;
+
     // Cancelled when this session's socket is closed (CloseSocket): ends a wait on it.
     private readonly CancellationTokenSource _closed = new();
 
@@ -56,6 +60,7 @@ internal sealed partial class RelaySession
         DotNetSocketEngine.Detach(source);
         _context.Metrics.ZeroCopyStarted();
         SplicePipe? pipe = early.IsEmpty ? null : SplicePipe.Holding(early.Span);
+        long sinceWait = 0;
         try
         {
             while (true)
@@ -72,10 +77,12 @@ internal sealed partial class RelaySession
                             if (drained == SplicePipe.WouldBlock)
                             {
                                 await SocketReadiness.WaitAsync(partner._readiness!, write: true, token).ConfigureAwait(false);
+                                sinceWait = 0;
                                 continue;
                             }
 
                             _context.Metrics.Forwarded(drained);
+                            sinceWait += drained;
                             room.Touch();
                         }
                     }
@@ -96,7 +103,9 @@ internal sealed partial class RelaySession
                 }
 
                 pipe ??= SplicePipe.Rent();
-                long filled = pipe.Fill(source);
+                // Past YieldAfterBytes without a wait, the direction lets its loop's other sockets go
+                // first: its source is likely still readable, so that wait ends on the loop's next round.
+                long filled = sinceWait >= YieldAfterBytes ? SplicePipe.WouldBlock : pipe.Fill(source);
                 if (filled == SplicePipe.EndOfStream)
                 {
                     return; // nothing is buffered: every fill is drained before the next one
@@ -108,6 +117,7 @@ internal sealed partial class RelaySession
                     pipe.Release();
                     pipe = null;
                     await SocketReadiness.WaitAsync(_readiness!, write: false, token).ConfigureAwait(false);
+                    sinceWait = 0;
                 }
             }
         }
