@@ -5,7 +5,6 @@
 // relay holds at most one buffer per direction. EOF is passed on as a half-close
 // (Shutdown(Send)); the room closes once both directions ended, or at once on any error.
 // Also the refusal path shared by sessions and connections refused at accept.
-using System.Buffers;
 using System.Net.Sockets;
 using Tallow.Wire;
 
