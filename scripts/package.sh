@@ -2,7 +2,7 @@
 # Builds the packages for people who are not developers, from the NativeAOT binary:
 #   artifacts/packages/tallow_VERSION_ARCH.deb           (dpkg -i; relay service installed, not enabled)
 #   artifacts/packages/tallow-VERSION-linux-x64.tar.gz   (unpack anywhere; no .NET needed)
-# Both carry the binary with libsodium.so and libe_sqlite3.so beside it, completions for bash/zsh/fish and the man page,
+# Both carry the binary with libsodium.so, libblake3_dotnet.so and libe_sqlite3.so beside it, completions for bash/zsh/fish and the man page,
 # which the binary writes from its own command tree (tallow completion SHELL, tallow manpage).
 # Usage: scripts/package.sh [--binary DIR] [--out DIR]
 #   --binary DIR  package DIR/tallow and its libraries as they are (e.g. artifacts/tallow), instead
@@ -31,11 +31,13 @@ if [ -z "$bindir" ]; then
   dotnet publish "$root/src/Tallow.Cli/Tallow.Cli.csproj" -c Release -o "$bindir" -p:TallowPortable=true --nologo -v quiet >&2
 fi
 bin="$bindir/tallow"
-[ -x "$bin" ] && [ -f "$bindir/libsodium.so" ] && [ -f "$bindir/libe_sqlite3.so" ] \
-  || { echo "package.sh: $bin, $bindir/libsodium.so and $bindir/libe_sqlite3.so are needed" >&2; exit 1; }
-# The native libraries the binary loads from beside its real path: libsodium (crypto) and
-# e_sqlite3 (tallow history).
-libs=("$bindir/libsodium.so" "$bindir/libe_sqlite3.so")
+# The native libraries the binary loads from beside its real path: libsodium (crypto), blake3_dotnet
+# (BLAKE3, the official Rust implementation) and e_sqlite3 (tallow history).
+libs=("$bindir/libsodium.so" "$bindir/libblake3_dotnet.so" "$bindir/libe_sqlite3.so")
+for needed in "$bin" "${libs[@]}"; do
+  [ -f "$needed" ] || { echo "package.sh: $bin and the libraries beside it (${libs[*]##*/}) are needed; $needed is missing" >&2; exit 1; }
+done
+[ -x "$bin" ] || { echo "package.sh: $bin is not executable" >&2; exit 1; }
 
 # "tallow 1.0.0+abc123 (relay protocol 2, ...)" -> 1.0.0
 version="$("$bin" version | awk '{print $2}' | sed 's/+.*//')"

@@ -149,7 +149,7 @@ public sealed class PackageTests(PackagesFixture packages) : IClassFixture<Packa
 
         string version = Tool.Check(TimeSpan.FromSeconds(30), binary, "--version").Trim();
         Assert.StartsWith("tallow-" + version.Split('+')[0] + "-linux-x64", name, StringComparison.Ordinal);
-        foreach (string file in new[] { "libsodium.so", "libe_sqlite3.so", "tallow.1", "README.md", "COPYRIGHT", "completions/tallow.bash", "completions/_tallow", "completions/tallow.fish", "systemd/tallow-relay.service", "systemd/relay.toml" })
+        foreach (string file in new[] { "libsodium.so", "libblake3_dotnet.so", "libe_sqlite3.so", "tallow.1", "README.md", "COPYRIGHT", "completions/tallow.bash", "completions/_tallow", "completions/tallow.fish", "systemd/tallow-relay.service", "systemd/relay.toml" })
         {
             Assert.True(File.Exists(Path.Combine(top, file)), $"{file} is missing from {name}.tar.gz");
         }

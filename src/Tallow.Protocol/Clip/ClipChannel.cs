@@ -74,12 +74,12 @@ public sealed class ClipChannel(RecordPort port)
                     : throw Broken("a malformed answer");
             }
 
-            if (record.Kind != RecordKind.ClipContent || !ClipPieceHeader.TryParse(record.Body.Span, out ClipPieceHeader header, out ReadOnlySpan<byte> piece))
+            if (record.Kind != RecordKind.ClipContent)
             {
                 throw Broken($"a malformed or unexpected {record.Kind}");
             }
 
-            if (Take(header, piece, maxBytes) is ClipIncoming done)
+            if (Take(record.Body.Span, maxBytes) is ClipIncoming done)
             {
                 return done;
             }
@@ -87,8 +87,13 @@ public sealed class ClipChannel(RecordPort port)
     }
 
     /// <summary>Adds one piece; the whole content (or its refusal) once the final piece is in.</summary>
-    private ClipIncoming? Take(ClipPieceHeader header, ReadOnlySpan<byte> piece, long maxBytes)
+    private ClipIncoming? Take(ReadOnlySpan<byte> body, long maxBytes)
     {
+        if (!ClipPieceHeader.TryParse(body, out ClipPieceHeader header, out ReadOnlySpan<byte> piece))
+        {
+            throw Broken($"a malformed {RecordKind.ClipContent}");
+        }
+
         if (_current is null)
         {
             bool fits = header.TotalSize <= Math.Min(maxBytes, MaxContentBytes);

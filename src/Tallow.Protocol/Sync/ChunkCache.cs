@@ -175,7 +175,7 @@ public sealed class ChunkCache
 
     private void WriteTo(Stream stream)
     {
-        using var checksum = Blake3.Hasher.New();
+        using var checksum = Blake3Hasher.New();
         byte[] header = new byte[HeaderSize];
         var headerWriter = new SpanWriter(header);
         headerWriter.WriteBytes(Magic);
@@ -205,11 +205,11 @@ public sealed class ChunkCache
         }
 
         Span<byte> trailer = stackalloc byte[TrailerSize];
-        checksum.Finalize(trailer);
+        checksum.Digest(trailer);
         stream.Write(trailer);
     }
 
-    private static void Emit(Stream stream, Blake3.Hasher checksum, ReadOnlySpan<byte> bytes)
+    private static void Emit(Stream stream, Blake3Hasher checksum, ReadOnlySpan<byte> bytes)
     {
         checksum.Update(bytes);
         stream.Write(bytes);
@@ -267,7 +267,7 @@ public sealed class ChunkCache
     {
         ReadOnlySpan<byte> body = content.AsSpan(0, content.Length - TrailerSize);
         Span<byte> checksum = stackalloc byte[TrailerSize];
-        Blake3.Hasher.Hash(body, checksum);
+        Blake3Hasher.Hash(body, checksum);
         if (!CryptographicOperations.FixedTimeEquals(checksum, content.AsSpan(body.Length)))
         {
             return false;

@@ -106,7 +106,7 @@ public static class ContentChunker
         // A file that fits the buffer is read at once and stays in it, and is hashed in one call
         // (a one-chunk file's hash is its chunk's); a larger one goes through a hasher read by read.
         bool whole = length <= buffer.Length;
-        using Blake3.Hasher? fileHasher = whole ? null : Blake3.Hasher.New();
+        using Blake3Hasher? fileHasher = whole ? null : Blake3Hasher.New();
         try
         {
             long position = 0;
@@ -212,7 +212,7 @@ public static class ContentChunker
         for (int i = 0; i < gear.Length; i++)
         {
             input[^1] = (byte)i;
-            Blake3.Hasher.Hash(input, digest);
+            Blake3Hasher.Hash(input, digest);
             gear[i] = BinaryPrimitives.ReadUInt64LittleEndian(digest);
         }
 

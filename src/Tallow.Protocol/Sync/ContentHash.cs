@@ -31,15 +31,15 @@ public readonly struct ContentHash : IEquatable<ContentHash>
     public static ContentHash Compute(ReadOnlySpan<byte> data)
     {
         Span<byte> digest = stackalloc byte[Size];
-        Blake3.Hasher.Hash(data, digest);
+        Blake3Hasher.Hash(data, digest);
         return Read(digest);
     }
 
     /// <summary>Finalizes <paramref name="hasher"/> (which stays usable: BLAKE3 finalization does not consume the state).</summary>
-    public static ContentHash FromHasher(Blake3.Hasher hasher)
+    public static ContentHash FromHasher(Blake3Hasher hasher)
     {
         Span<byte> digest = stackalloc byte[Size];
-        hasher.Finalize(digest);
+        hasher.Digest(digest);
         return Read(digest);
     }
 

@@ -60,7 +60,7 @@ public sealed class MirrorStaging : IDisposable
         string staged = Path.Combine(Folder, $"{_prefix}-{index}");
         string why = string.Empty;
         using SafeFileHandle file = File.OpenHandle(staged, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
-        using var whole = Blake3.Hasher.New();
+        using var whole = Blake3Hasher.New();
         long offset = 0;
         for (int c = 0; c < op.Chunks.Length; offset += op.Chunks[c].Length, c++)
         {

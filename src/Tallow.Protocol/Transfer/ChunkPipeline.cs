@@ -35,7 +35,7 @@ internal sealed class ChunkPipeline : IDisposable
     /// known, else to its end) through <paramref name="send"/>, hashing the raw bytes into
     /// <paramref name="hasher"/> when one is given.
     /// </summary>
-    public async Task<Totals> RunAsync(Stream source, long length, Blake3.Hasher? hasher, Func<RecordBuffer, RecordKind, int, ValueTask> send, Action<long, long> sent, CancellationToken ct)
+    public async Task<Totals> RunAsync(Stream source, long length, Blake3Hasher? hasher, Func<RecordBuffer, RecordKind, int, ValueTask> send, Action<long, long> sent, CancellationToken ct)
     {
         long position = 0, wire = 0;
         int chunks = 0, compressedChunks = 0;
@@ -69,7 +69,7 @@ internal sealed class ChunkPipeline : IDisposable
         return new Totals(position, wire, chunks, compressedChunks);
     }
 
-    private async Task PrepareAsync(Slot slot, Stream source, long length, long position, Blake3.Hasher? hasher, CancellationToken ct)
+    private async Task PrepareAsync(Slot slot, Stream source, long length, long position, Blake3Hasher? hasher, CancellationToken ct)
     {
         int want = length < 0 ? _chunkSize : (int)Math.Min(_chunkSize, length - position);
         slot.RawLength = want == 0 ? 0 : await FillAsync(source, slot.Fit(want, _chunkSize), want, ct).ConfigureAwait(false);

@@ -8,7 +8,7 @@ internal interface IContentSink : IDisposable
     ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken ct);
 
     /// <summary>The first <paramref name="length"/> bytes have arrived and hash as <paramref name="prefix"/> so far.</summary>
-    void Checkpoint(long length, Blake3.Hasher prefix);
+    void Checkpoint(long length, Blake3Hasher prefix);
 
     /// <summary>Everything written has reached the file (or stream).</summary>
     ValueTask CompleteAsync(CancellationToken ct);
@@ -39,7 +39,7 @@ internal sealed class PartSink(PartFile part) : IContentSink
         }
     }
 
-    public void Checkpoint(long length, Blake3.Hasher prefix) => part.Checkpoint(length, prefix);
+    public void Checkpoint(long length, Blake3Hasher prefix) => part.Checkpoint(length, prefix);
 
     public ValueTask CompleteAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
@@ -52,7 +52,7 @@ internal sealed class StreamSink(Stream stream) : IContentSink
 {
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken ct) => stream.WriteAsync(data, ct);
 
-    public void Checkpoint(long length, Blake3.Hasher prefix)
+    public void Checkpoint(long length, Blake3Hasher prefix)
     {
     }
 

@@ -9,7 +9,7 @@ namespace Tallow.Protocol.Transfer;
 internal static class FileHashing
 {
     /// <summary>Adds the first <paramref name="length"/> bytes of <paramref name="handle"/> to <paramref name="hasher"/>; a file that ends early is an IOException.</summary>
-    public static void HashPrefix(SafeFileHandle handle, long length, Blake3.Hasher hasher, CancellationToken ct = default)
+    public static void HashPrefix(SafeFileHandle handle, long length, Blake3Hasher hasher, CancellationToken ct = default)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try

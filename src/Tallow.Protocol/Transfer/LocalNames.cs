@@ -34,7 +34,7 @@ internal static class LocalNames
         }
 
         Span<byte> hash = stackalloc byte[32];
-        Blake3.Hasher.Hash(Encoding.UTF8.GetBytes(finalName), hash);
+        Blake3Hasher.Hash(Encoding.UTF8.GetBytes(finalName), hash);
         string mark = "~" + Convert.ToHexStringLower(hash)[..MarkHexDigits];
         return Utf8Prefix(finalName, room - mark.Length) + mark + tag;
     }

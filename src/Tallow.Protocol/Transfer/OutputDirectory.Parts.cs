@@ -25,7 +25,7 @@ public sealed partial class OutputDirectory
 
     private const long VerifyNoticeBytes = 1L << 30;
 
-    private static readonly byte[] EmptyPrefixHash = Blake3.Hasher.Hash(ReadOnlySpan<byte>.Empty).AsSpan().ToArray();
+    private static readonly byte[] EmptyPrefixHash = Blake3Hasher.Hash(ReadOnlySpan<byte>.Empty);
 
     /// <summary>
     /// Opens a fresh part file for the entry in the first slot this offer may use (free, or holding
@@ -137,7 +137,7 @@ public sealed partial class OutputDirectory
             return null;
         }
 
-        var hasher = Blake3.Hasher.New();
+        var hasher = Blake3Hasher.New();
         try
         {
             // Opening follows a link: the name must be this very file, with no second name, inside the folder.
@@ -154,7 +154,7 @@ public sealed partial class OutputDirectory
 
             FileHashing.HashPrefix(handle, checkpoint.Length, hasher);
             Span<byte> prefix = stackalloc byte[ResumeSidecar.HashSize];
-            hasher.Finalize(prefix);
+            hasher.Digest(prefix);
             if (!CryptographicOperations.FixedTimeEquals(prefix, checkpoint.PrefixHash))
             {
                 notice($"the part of '{PathSanitizer.Printable(entry.Path)}' received earlier changed on disk: receiving it from the start");
@@ -194,7 +194,7 @@ public sealed partial class OutputDirectory
     /// that name itself (never a link's target) while it is a plain file of <paramref name="size"/>
     /// bytes; null when it is not (any more), or cannot be read.
     /// </summary>
-    public Blake3.Hasher? HashExisting(IReadOnlyList<string> components, long size, Action<string> notice, CancellationToken ct)
+    public Blake3Hasher? HashExisting(IReadOnlyList<string> components, long size, Action<string> notice, CancellationToken ct)
     {
         if (!TryLocate(components, out string directory))
         {
@@ -207,7 +207,7 @@ public sealed partial class OutputDirectory
             return null; // gone, or something opening would block on
         }
 
-        var hasher = Blake3.Hasher.New();
+        var hasher = Blake3Hasher.New();
         try
         {
             using SafeFileHandle handle = File.OpenHandle(final, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);

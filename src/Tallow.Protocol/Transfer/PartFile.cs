@@ -47,7 +47,7 @@ public sealed class PartFile : IDisposable
     public string FinalName { get; }
 
     /// <summary>Records that the first <paramref name="length"/> bytes are written and hash as <paramref name="prefix"/> so far.</summary>
-    public void Checkpoint(long length, Blake3.Hasher prefix) => _journal?.Record(length, prefix);
+    public void Checkpoint(long length, Blake3Hasher prefix) => _journal?.Record(length, prefix);
 
     /// <summary>As above, with the prefix hash taken earlier (see <see cref="PartWriter"/>).</summary>
     public void Checkpoint(long length, ReadOnlySpan<byte> prefixHash) => _journal?.Record(length, prefixHash);
@@ -96,10 +96,10 @@ internal sealed class ResumeJournal(SafeFileHandle handle, string path, byte[] i
 {
     public string Path { get; } = path;
 
-    public void Record(long length, Blake3.Hasher prefix)
+    public void Record(long length, Blake3Hasher prefix)
     {
         Span<byte> prefixHash = stackalloc byte[ResumeSidecar.HashSize];
-        prefix.Finalize(prefixHash); // does not end the running hash
+        prefix.Digest(prefixHash); // does not end the running hash
         Record(length, prefixHash);
     }
 
@@ -127,7 +127,7 @@ public sealed class ResumablePart : IDisposable
 {
     private SafeFileHandle? _handle;
 
-    internal ResumablePart(SafeFileHandle handle, string partPath, string sidecarPath, string directory, string finalName, long length, Blake3.Hasher prefix)
+    internal ResumablePart(SafeFileHandle handle, string partPath, string sidecarPath, string directory, string finalName, long length, Blake3Hasher prefix)
     {
         _handle = handle;
         PartPath = partPath;
@@ -142,7 +142,7 @@ public sealed class ResumablePart : IDisposable
     public long Length { get; }
 
     /// <summary>The running hash of those bytes; the receive continues it.</summary>
-    public Blake3.Hasher Prefix { get; }
+    public Blake3Hasher Prefix { get; }
 
     internal string PartPath { get; }
 

@@ -85,10 +85,10 @@ internal sealed class PartWriter : IContentSink
         }
     }
 
-    public void Checkpoint(long length, Blake3.Hasher prefix)
+    public void Checkpoint(long length, Blake3Hasher prefix)
     {
         byte[] prefixHash = new byte[Resume.ResumeSidecar.HashSize];
-        prefix.Finalize(prefixHash); // does not end the running hash
+        prefix.Digest(prefixHash); // does not end the running hash
         _checkpoints.Add((length, prefixHash));
     }
 

@@ -54,7 +54,7 @@ public sealed partial class TransferReceiver
         using ChunkDecompressor? decompressor = offer.Compression == OfferCompression.Zstd ? new ChunkDecompressor(offer.ChunkSize) : null;
         _decompressor = decompressor;
         long size = offer.Entries[0].Size == TransferOffer.UnknownSize ? -1 : (long)offer.Entries[0].Size;
-        using var hasher = Blake3.Hasher.New();
+        using var hasher = Blake3Hasher.New();
         var progress = new TransferProgress(_observer, size < 0 ? null : size);
         Content content = await ReceiveContentAsync(0, size, sink, 0, hasher, progress, ct).ConfigureAwait(false);
         if (!content.Verified)

@@ -234,8 +234,8 @@ public sealed partial class TransferReceiver
     /// </summary>
     private async Task<FileOutcome> CheckExistingAsync(OfferEntry entry, PlannedFile file, string[] components, OutputDirectory output, TransferProgress progress, CancellationToken ct)
     {
-        Blake3.Hasher? existing = output.HashExisting(components, file.Offset, _observer.OnNotice, ct);
-        Blake3.Hasher hasher = existing ?? Blake3.Hasher.New(); // unreadable: FileDone is still read, and nothing matches
+        Blake3Hasher? existing = output.HashExisting(components, file.Offset, _observer.OnNotice, ct);
+        Blake3Hasher hasher = existing ?? Blake3Hasher.New(); // unreadable: FileDone is still read, and nothing matches
         try
         {
             using var nothingToWrite = new StreamSink(Stream.Null);
@@ -262,7 +262,7 @@ public sealed partial class TransferReceiver
     {
         byte[] identity = ResumeSidecar.IdentityOf(entry);
         PartFile part = file.Resume is { } held ? output.ResumePart(held, identity) : output.CreatePart(components, identity, (long)entry.Size, _observer.OnNotice);
-        Blake3.Hasher hasher = file.Resume?.Prefix ?? Blake3.Hasher.New();
+        Blake3Hasher hasher = file.Resume?.Prefix ?? Blake3Hasher.New();
         Content content;
         try
         {
@@ -312,7 +312,7 @@ public sealed partial class TransferReceiver
     /// Receives Data/DataZstd records from <paramref name="start"/> up to the known size (or until
     /// FileDone when the size is unknown) and checks FileDone against the running hash.
     /// </summary>
-    private async Task<Content> ReceiveContentAsync(uint index, long size, IContentSink sink, long start, Blake3.Hasher hasher, TransferProgress progress, CancellationToken ct)
+    private async Task<Content> ReceiveContentAsync(uint index, long size, IContentSink sink, long start, Blake3Hasher hasher, TransferProgress progress, CancellationToken ct)
     {
         long written = start;
         long checkpointed = start;
@@ -378,7 +378,7 @@ public sealed partial class TransferReceiver
 
         await sink.CompleteAsync(ct).ConfigureAwait(false);
         byte[] hash = new byte[FileDoneMessage.HashSize];
-        hasher.Finalize(hash);
+        hasher.Digest(hash);
         bool verified = fileDone.Size == (ulong)written && CryptographicOperations.FixedTimeEquals(hash, fileDone.Hash);
         return new Content(written, verified, hash, wire, chunks, compressed);
     }

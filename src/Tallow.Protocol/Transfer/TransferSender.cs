@@ -122,7 +122,7 @@ public sealed class TransferSender
         _observer.OnOfferAccepted();
         var progress = new TransferProgress(_observer, length < 0 ? null : length);
         using var pipeline = new ChunkPipeline(offer.ChunkSize, Mode(offer));
-        using var hasher = Blake3.Hasher.New();
+        using var hasher = Blake3Hasher.New();
         ChunkPipeline.Totals totals = await StreamAsync(pipeline, 0, source, length, 0, hasher, progress, ct).ConfigureAwait(false);
         byte[] hash = await SendFileDoneAsync(0, totals.ContentBytes, hasher, ct).ConfigureAwait(false);
         _observer.OnFileCompleted(Report(offer.Entries[0].Path, totals, hash, 0));
@@ -164,7 +164,7 @@ public sealed class TransferSender
         Stream source = await OpenAsync(path, offset, ct).ConfigureAwait(false);
         await using (source.ConfigureAwait(false))
         {
-            using var inline = offset == 0 ? Blake3.Hasher.New() : null;
+            using var inline = offset == 0 ? Blake3Hasher.New() : null;
             using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(ct);
             Task<byte[]>? whole = offset == 0 ? null : Task.Run(() => HashWholeFile(path, stopHashing.Token), stopHashing.Token);
             try
@@ -221,7 +221,7 @@ public sealed class TransferSender
     /// Streams exactly <paramref name="length"/> bytes (or to the end when it is -1). A source
     /// that ends early fails; growth after the offer is ignored.
     /// </summary>
-    private async Task<ChunkPipeline.Totals> StreamAsync(ChunkPipeline pipeline, uint index, Stream source, long length, long offset, Blake3.Hasher? hasher, TransferProgress progress, CancellationToken ct)
+    private async Task<ChunkPipeline.Totals> StreamAsync(ChunkPipeline pipeline, uint index, Stream source, long length, long offset, Blake3Hasher? hasher, TransferProgress progress, CancellationToken ct)
     {
         ChunkPipeline.Totals totals = await pipeline.RunAsync(
             source,
@@ -241,7 +241,7 @@ public sealed class TransferSender
     /// <summary>The BLAKE3 of a whole file, read separately from the stream that is being sent.</summary>
     private static byte[] HashWholeFile(string path, CancellationToken ct)
     {
-        using var hasher = Blake3.Hasher.New();
+        using var hasher = Blake3Hasher.New();
         try
         {
             using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
@@ -253,14 +253,14 @@ public sealed class TransferSender
         }
 
         byte[] hash = new byte[FileDoneMessage.HashSize];
-        hasher.Finalize(hash);
+        hasher.Digest(hash);
         return hash;
     }
 
-    private Task<byte[]> SendFileDoneAsync(uint index, long size, Blake3.Hasher hasher, CancellationToken ct)
+    private Task<byte[]> SendFileDoneAsync(uint index, long size, Blake3Hasher hasher, CancellationToken ct)
     {
         byte[] hash = new byte[FileDoneMessage.HashSize];
-        hasher.Finalize(hash);
+        hasher.Digest(hash);
         return SendFileDoneAsync(index, size, hash, ct);
     }
 

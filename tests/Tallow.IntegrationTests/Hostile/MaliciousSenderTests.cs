@@ -114,7 +114,7 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
         {
             try
             {
-                using var hasher = Blake3.Hasher.New();
+                using var hasher = Blake3Hasher.New();
                 ulong size = 0;
                 foreach (byte[] chunk in chunks)
                 {
@@ -124,7 +124,7 @@ public sealed class MaliciousSenderTests(OpenRelayFixture fixture) : IClassFixtu
                 }
 
                 byte[] hash = new byte[FileDoneMessage.HashSize];
-                hasher.Finalize(hash);
+                hasher.Digest(hash);
                 byte[] done = new byte[FileDoneMessage.EncodedSize];
                 new FileDoneMessage(0, sizeOverride ?? size, hashOverride ?? hash).Write(done);
                 await Channel.SendAsync(RecordKind.FileDone, done, Token);

@@ -26,7 +26,7 @@ public class FileBatchTests
         ])
         { Batches = batches, Compression = compression };
 
-    private static byte[] Hash(byte[] content) => Blake3.Hasher.Hash(content).AsSpan().ToArray();
+    private static byte[] Hash(byte[] content) => Blake3Hasher.Hash(content);
 
     /// <summary>A raw FileBatch body: encoding byte, header, contents.</summary>
     private static byte[] Batch(params (uint Index, byte[] Content, byte[] Hash)[] files)

@@ -66,7 +66,7 @@ internal static class TransferKit
     public static void LeaveInterruptedPart(OutputDirectory output, OfferEntry entry, string[] components, byte[] content, int length)
     {
         PartFile part = output.CreatePart(components, ResumeSidecar.IdentityOf(entry));
-        using var hasher = Blake3.Hasher.New();
+        using var hasher = Blake3Hasher.New();
         RandomAccess.Write(part.Handle, content.AsSpan(0, length), 0);
         hasher.Update(content.AsSpan(0, length));
         part.Checkpoint(length, hasher);

@@ -2,6 +2,7 @@
 // replaced atomically and only when something changed; and whatever is at the cache path —
 // missing, a link, a FIFO, truncated, garbage, another version, oversized, or hostile content
 // with a valid checksum — Load gives an empty cache and never throws.
+using Tallow.Protocol;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -44,7 +45,7 @@ public class ChunkCacheTests
     }
 
     /// <summary><paramref name="body"/> followed by its BLAKE3, as Save ends a cache file: content the checksum cannot reject.</summary>
-    private static byte[] Sealed(ReadOnlySpan<byte> body) => [.. body, .. Blake3.Hasher.Hash(body).AsSpan()];
+    private static byte[] Sealed(ReadOnlySpan<byte> body) => [.. body, .. Blake3Hasher.Hash(body)];
 
     [Fact]
     public void Saved_entries_load_back_and_hit_only_with_the_same_path_and_all_four_stamp_fields()

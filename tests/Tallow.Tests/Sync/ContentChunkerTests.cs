@@ -2,6 +2,7 @@
 // fixed input and the optimized loop is checked against the paper's one-byte loop; chunk sizes
 // stay in [MinSize, MaxSize]; an insertion or a changed byte disturbs at most two chunks; the
 // streaming ChunkFile gives exactly what cutting the same bytes in memory gives.
+using Tallow.Protocol;
 using System.Buffers.Binary;
 using System.Numerics;
 using Microsoft.Win32.SafeHandles;
@@ -40,7 +41,7 @@ public class ContentChunkerTests
         for (int i = 0; i < 256; i++)
         {
             input[^1] = (byte)i;
-            Blake3.Hasher.Hash(input, digest);
+            Blake3Hasher.Hash(input, digest);
             Assert.Equal(BinaryPrimitives.ReadUInt64LittleEndian(digest), ContentChunker.Gear[i]);
         }
 

@@ -27,7 +27,7 @@ public static class ResumeSidecar
 
     public static byte[] IdentityOf(OfferEntry entry)
     {
-        using var hasher = Blake3.Hasher.New();
+        using var hasher = Blake3Hasher.New();
         hasher.Update("tallow-resume-v1"u8);
         Span<byte> numbers = stackalloc byte[16];
         BinaryPrimitives.WriteUInt64LittleEndian(numbers, entry.Size);
@@ -35,7 +35,7 @@ public static class ResumeSidecar
         hasher.Update(numbers);
         hasher.Update(Encoding.UTF8.GetBytes(entry.Path));
         byte[] identity = new byte[HashSize];
-        hasher.Finalize(identity);
+        hasher.Digest(identity);
         return identity;
     }
 
@@ -46,7 +46,7 @@ public static class ResumeSidecar
         identity.CopyTo(record[8..]);
         BinaryPrimitives.WriteInt64LittleEndian(record[(8 + HashSize)..], length);
         prefixHash.CopyTo(record.Slice(16 + HashSize, HashSize));
-        Blake3.Hasher.Hash(record[..ChecksummedSize], record[ChecksummedSize..]);
+        Blake3Hasher.Hash(record[..ChecksummedSize], record[ChecksummedSize..]);
         RandomAccess.Write(handle, record, 0);
     }
 
@@ -69,7 +69,7 @@ public static class ResumeSidecar
         }
 
         Span<byte> checksum = stackalloc byte[HashSize];
-        Blake3.Hasher.Hash(record[..ChecksummedSize], checksum);
+        Blake3Hasher.Hash(record[..ChecksummedSize], checksum);
         long length = BinaryPrimitives.ReadInt64LittleEndian(record[(8 + HashSize)..]);
         if (!record[..8].SequenceEqual(Magic) || !CryptographicOperations.FixedTimeEquals(checksum, record[ChecksummedSize..]) || length < 0)
         {
