@@ -88,6 +88,9 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
     private async Task RunOnceAsync(ShapedLab lab, RelayProcess relayServer, LabWormholes? wormholes, long size, (string Label, string Path)[] tallows, Action<string, Sample> add)
     {
         add("iperf3 (single stream)", new Sample(Iperf3(lab, Quick ? 8 : 15), null, null, true));
+        // Context, not the ratios' base: on the lab's user-space delay, iperf3's own rate depends on
+        // its write size (on (A): 16 KiB 31.4, 128 KiB (its default) 40.2, 1 MiB 33.6 MB/s).
+        add("iperf3 -l 1M", new Sample(Iperf3(lab, Quick ? 8 : 15, "1M"), null, null, true));
         foreach ((string label, string binary) in tallows)
         {
             foreach (bool relay in new[] { false, true })
@@ -160,14 +163,14 @@ public sealed class LinkBenchmark(ITestOutputHelper output)
             $"LINKBENCH | {profile.Name,-40} | {tool,-36} | {mbps,8:F2} MB/s | {(iperf > 0 ? mbps / iperf : 0),5:F2}× iperf3 | RSS sender {senderMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB, receiver {receiverMib?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} MiB | {(ok ? "sha ok" : "FAILED")} | runs {string.Join(' ', each.Select(e => e.ToString("F1", CultureInfo.InvariantCulture)))}"));
     }
 
-    /// <summary>iperf3 server in B (one test, then it exits), client in A for <paramref name="seconds"/>: received MB/s.</summary>
-    private double Iperf3(ShapedLab lab, int seconds)
+    /// <summary>iperf3 server in B (one test, then it exits), client in A for <paramref name="seconds"/> writing <paramref name="writeSize"/> at a time: received MB/s.</summary>
+    private double Iperf3(ShapedLab lab, int seconds, string writeSize = "128K")
     {
         using Process server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", lab.NamespaceB, "iperf3", "-s", "-1", "-p", "5201"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
             Thread.Sleep(500);
-            string json = Netns.Run(TimeSpan.FromSeconds(seconds + 30), true, "ip", "netns", "exec", lab.NamespaceA, "iperf3", "-c", ShapedLab.AddressB, "-p", "5201", "-t", seconds.ToString(CultureInfo.InvariantCulture), "-J");
+            string json = Netns.Run(TimeSpan.FromSeconds(seconds + 30), true, "ip", "netns", "exec", lab.NamespaceA, "iperf3", "-c", ShapedLab.AddressB, "-p", "5201", "-t", seconds.ToString(CultureInfo.InvariantCulture), "-l", writeSize, "-J");
             using JsonDocument doc = JsonDocument.Parse(json);
             return doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 8 / 1e6;
         }
