@@ -136,7 +136,7 @@ public sealed class DropBoxTests(OpenRelayFixture fixture) : IClassFixture<OpenR
 
             await relay.DisposeAsync(); // killed by PID
             await Task.Delay(TimeSpan.FromSeconds(2));
-            relay = await RelayProcess.StartOnAsync(address);
+            relay = await RelayProcess.RestartOnAsync(address);
             await box.Process.WaitForEventAsync("dropbox_reconnected", Timeout);
 
             string after = dir.WriteRandomFile("b/after.bin", 300_000);

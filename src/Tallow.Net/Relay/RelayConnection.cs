@@ -99,8 +99,16 @@ public sealed class RelayConnection : IAsyncDisposable
             throw;
         }
 
-        socket.NoDelay = true;
         IPEndPoint? local = socket.LocalEndPoint as IPEndPoint;
+        if (local is not null && local.Equals(socket.RemoteEndPoint))
+        {
+            // Nothing listened on a loopback port and the kernel gave this socket that very port: a
+            // TCP simultaneous open with itself (it happens while a relay restarts). That relay is down.
+            socket.Dispose();
+            throw Unreachable(relay, new SocketException((int)SocketError.ConnectionRefused));
+        }
+
+        socket.NoDelay = true;
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         if (tls is not null)
         {

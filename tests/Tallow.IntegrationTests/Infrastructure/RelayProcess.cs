@@ -50,8 +50,37 @@ public sealed class RelayProcess : IAsyncDisposable
 
         args.AddRange(extraArgs);
         TallowProcess process = TallowProcess.Start(args, environment: environment);
-        JsonElement listening = await process.WaitForEventAsync("relay_listening", TimeSpan.FromSeconds(30));
-        return new RelayProcess(process, listening.GetProperty("address").GetString()!, listening.GetProperty("metrics").GetString()!);
+        try
+        {
+            JsonElement listening = await process.WaitForEventAsync("relay_listening", TimeSpan.FromSeconds(30));
+            return new RelayProcess(process, listening.GetProperty("address").GetString()!, listening.GetProperty("metrics").GetString()!);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A relay restarted on the address of one that was stopped. The port was free a moment ago, but
+    /// another test's outgoing connection may hold it as its local port for a while: a relay that
+    /// exits without listening is started again, for at most 20 s, and the last failure is thrown.
+    /// </summary>
+    public static async Task<RelayProcess> RestartOnAsync(string address)
+    {
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAsync(address);
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline && attempt < 40)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
     }
 
     /// <summary>A TLS relay (`--tls`, self-signed) on 127.0.0.1 with an ephemeral port and a metrics port.</summary>

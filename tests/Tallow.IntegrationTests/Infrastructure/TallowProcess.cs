@@ -15,6 +15,7 @@ public sealed class TallowProcess : IAsyncDisposable
     private readonly ConcurrentQueue<JsonElement> _events = new();
     private readonly ConcurrentQueue<(string Name, long Timestamp)> _arrivals = new();
     private readonly SemaphoreSlim _eventSignal = new(0);
+    private bool _disposed;
     private readonly Task _stdoutPump;
     private readonly Task _stderrPump;
     private readonly bool _rawStdout;
@@ -229,6 +230,12 @@ public sealed class TallowProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return; // a test that stopped a relay by hand disposes it again on the way out
+        }
+
+        _disposed = true;
         Kill();
         try
         {

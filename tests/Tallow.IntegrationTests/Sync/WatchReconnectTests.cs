@@ -30,7 +30,7 @@ public sealed class WatchReconnectTests
             File.WriteAllText(Path.Combine(source, "during.txt"), "written while the relay was down");
             File.Delete(Path.Combine(source, "before.txt"));
             await Task.Delay(TimeSpan.FromSeconds(2));
-            relay = await RelayProcess.StartOnAsync(address);
+            relay = await RelayProcess.RestartOnAsync(address);
 
             await run.InSyncAsync(TimeSpan.FromSeconds(60), "after the relay restart");
             await run.Sender.WaitForEventAsync("reconnected", TimeSpan.FromSeconds(5));

@@ -73,6 +73,30 @@ public class RelayClientTests
         Assert.Contains("tallow relay serve", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A connect to a loopback port where nothing listens can be answered by the connecting socket
+    /// itself when the kernel gives it that very port (a TCP simultaneous open with itself): it
+    /// happens while a relay restarts and clients reconnect. That is the relay being down, which the
+    /// session retries, not a relay that speaks another protocol, which ends it. Forced here by
+    /// binding the client socket to the port it connects to.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_to_itself_is_reported_as_Unreachable_not_as_a_protocol_error()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+
+        RelayException error = await Assert.ThrowsAsync<RelayException>(
+            () => RelayConnection.ConnectAsync(socket, "127.0.0.1", port, null, RelayTestKit.ConnectTimeout, RelayTestKit.Deadline()));
+        Assert.Equal(RelayFailureKind.Unreachable, error.Kind);
+        Assert.Contains("tallow relay serve", error.Message, StringComparison.Ordinal);
+
+        // The port is free again at once: a relay restarting on it can bind it.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+    }
+
     [Fact]
     public async Task A_host_name_and_an_IPv6_listener_work()
     {
