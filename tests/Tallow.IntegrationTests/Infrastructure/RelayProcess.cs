@@ -64,8 +64,9 @@ public sealed class RelayProcess : IAsyncDisposable
 
     /// <summary>
     /// A relay restarted on the address of one that was stopped. The port was free a moment ago, but
-    /// another test's outgoing connection may hold it as its local port for a while: a relay that
-    /// exits without listening is started again, for at most 20 s, and the last failure is thrown.
+    /// an outgoing connection (another test's, or a reconnecting client's that the kernel connected to
+    /// itself on that port) may hold it as its local port for a moment: a relay that exits without
+    /// listening is started again, for at most 20 s, and the last failure is thrown.
     /// </summary>
     public static async Task<RelayProcess> RestartOnAsync(string address)
     {
