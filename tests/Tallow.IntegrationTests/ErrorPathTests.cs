@@ -36,6 +36,36 @@ public sealed class ErrorPathTests(OpenAndPasswordRelayFixture fixture) : IClass
         Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "nothing may be written with a wrong code");
     }
 
+    /// <summary>
+    /// The binary copied alone, without the .so files beside it: the first cryptography fails to
+    /// load libsodium. That is a one-line error naming the file and what to do, not an "internal
+    /// error" listing every path the runtime tried.
+    /// </summary>
+    [Fact]
+    public async Task A_binary_copied_without_its_libraries_says_which_one_is_missing_and_what_to_do()
+    {
+        using var dir = new TempDir();
+        string lonely = dir.Combine("bin", "tallow");
+        Directory.CreateDirectory(Path.GetDirectoryName(lonely)!);
+        File.Copy(Repo.TallowBinary, lonely);
+        File.SetUnixFileMode(lonely, File.GetUnixFileMode(Repo.TallowBinary));
+        string source = dir.WriteRandomFile("photo.bin", 1000);
+        string outDir = dir.Combine("out");
+        string relay = fixture.Open.Address;
+
+        await using TallowProcess sender = TallowProcess.Start(["send", source, "--relay", relay, "--json"]);
+        string code = (await sender.WaitForEventAsync("code", Check.ShortTimeout)).GetProperty("code").GetString()!;
+        await using TallowProcess receiver = TallowProcess.Start(["receive", code, "--relay", relay, "--out", outDir, "--yes", "--json"], binary: lonely);
+        Check.Exit(1, await receiver.WaitForExitAsync(Check.ShortTimeout), receiver, "receiver");
+
+        string message = Check.ErrorMessage(receiver, "receiver", 1);
+        Check.Contains("libsodium.so is missing beside the tallow binary", message, Check.Describe(receiver, "receiver"));
+        Check.Contains("Copy the whole folder", message, Check.Describe(receiver, "receiver"));
+        Assert.DoesNotContain("internal error", message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', message);
+        Assert.False(File.Exists(Path.Combine(outDir, "photo.bin")), "nothing is received without the cryptography");
+    }
+
     [Fact]
     public async Task Receiver_without_yes_and_no_terminal_declines_and_sender_exits_3()
     {

@@ -51,6 +51,16 @@ internal static class CommandRunner
             reporter.Error((int)FailureKind.Interrupted, interruptedHint is null ? "interrupted." : "interrupted. " + interruptedHint);
             return ((int)FailureKind.Interrupted, "interrupted");
         }
+        catch (Exception ex) when (MissingLibrary(ex) is string library)
+        {
+            // A binary copied without the .so files it came with: not a bug, and the runtime's own
+            // text (every path it tried, over several lines) does not say what to do.
+            reporter.FinishProgress();
+            string message = $"{library} is missing beside the tallow binary in '{AppContext.BaseDirectory.TrimEnd('/')}': tallow needs the libraries it came with " +
+                "(libsodium.so, libblake3_dotnet.so, libe_sqlite3.so) in the same folder. Copy the whole folder, or install the package.";
+            reporter.Error((int)FailureKind.Error, message);
+            return ((int)FailureKind.Error, message);
+        }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             reporter.Error((int)FailureKind.FileSystem, ex.Message);
@@ -62,5 +72,24 @@ internal static class CommandRunner
             reporter.Error((int)FailureKind.Error, "internal error: " + detail);
             return ((int)FailureKind.Error, $"internal error: {ex.GetType().Name}");
         }
+    }
+
+    /// <summary>"libsodium.so" for a native library that could not be loaded ('libsodium', 'blake3_dotnet'); null for anything else.</summary>
+    internal static string? MissingLibrary(Exception ex)
+    {
+        if ((ex as DllNotFoundException ?? (ex as TypeInitializationException)?.InnerException as DllNotFoundException) is not { } missing)
+        {
+            return null;
+        }
+
+        int start = missing.Message.IndexOf('\'');
+        int end = start < 0 ? -1 : missing.Message.IndexOf('\'', start + 1);
+        string name = end > start + 1 ? missing.Message[(start + 1)..end] : "a native library";
+        if (end > start + 1)
+        {
+            name = (name.StartsWith("lib", StringComparison.Ordinal) ? name : "lib" + name) + (name.EndsWith(".so", StringComparison.Ordinal) ? string.Empty : ".so");
+        }
+
+        return name; // one of our own import names, not input
     }
 }
